@@ -1,0 +1,40 @@
+"""Dataset registry. A dataset spec is `name` or `name:argument` (e.g. `folder:/data/faces`);
+options from a suite file are passed as keyword arguments."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from benchbench.datasets import images, mnist, toy
+from benchbench.datasets.base import SPLITS, BatchStream, Dataset
+from benchbench.errors import UserError
+from benchbench.registry import Registry
+
+DATASETS: Registry[Callable[..., Dataset]] = Registry("dataset")
+DATASETS.register("mnist")(mnist.mnist)
+DATASETS.register("8gaussians")(toy.eight_gaussians)
+DATASETS.register("25gaussians")(toy.twenty_five_gaussians)
+DATASETS.register("swissroll")(toy.swiss_roll)
+DATASETS.register("folder")(images.image_folder)
+DATASETS.register("cifar10")(images.cifar10)
+DATASETS.register("celeba")(images.celeba)
+
+# The positional argument a `name:argument` spec fills, per dataset that takes one.
+_SPEC_ARGUMENT = {"folder": "path", "cifar10": "root", "celeba": "root"}
+
+
+def load(spec: str, **options: Any) -> Dataset:
+    """Build a dataset from `name` or `name:argument` plus keyword options."""
+    name, _, argument = spec.partition(":")
+    factory = DATASETS.get(name)
+    if argument:
+        if name not in _SPEC_ARGUMENT:
+            raise UserError(f"dataset {name!r} takes no ':' argument (got {spec!r})")
+        options = {**options, _SPEC_ARGUMENT[name]: argument}
+    try:
+        return factory(**options)
+    except TypeError as error:
+        raise UserError(f"dataset {spec!r}: bad options {sorted(options)}: {error}") from None
+
+
+__all__ = ["DATASETS", "SPLITS", "BatchStream", "Dataset", "load"]

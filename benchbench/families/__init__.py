@@ -1,0 +1,14 @@
+"""GAN family registry: one file per family, registered by its name."""
+
+from __future__ import annotations
+
+from benchbench.families.base import Family, resolve_config
+from benchbench.families.began import BEGAN
+from benchbench.families.wgan_gp import WGANGP
+from benchbench.registry import Registry
+
+FAMILIES: Registry[type[Family]] = Registry("family")
+FAMILIES.register(WGANGP.name)(WGANGP)
+FAMILIES.register(BEGAN.name)(BEGAN)
+
+__all__ = ["FAMILIES", "Family", "resolve_config"]

@@ -1,0 +1,110 @@
+"""What a GAN family is to the trainer: networks, their optimisers, and one training iteration.
+
+A family states its losses and update schedule in `train_step`, and its published
+hyperparameters in `defaults` (each with its source). The trainer owns everything else:
+budgets, evaluation, checkpoints, timing. It only ever calls the methods below.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+from typing import Any, Callable, ClassVar, Iterator
+
+import torch
+import torch.nn as nn
+
+from benchbench.errors import UserError
+from benchbench.nets import NetSpec
+
+RealBatches = Callable[[], torch.Tensor]
+
+
+def resolve_config(family: str, defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Defaults updated by overrides; unknown keys and wrong types are refused, never ignored."""
+    unknown = sorted(set(overrides) - set(defaults))
+    if unknown:
+        raise UserError(f"family {family!r} has no setting {unknown} (known: {sorted(defaults)})")
+    config = dict(defaults)
+    for key, value in overrides.items():
+        expected = type(defaults[key])
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if expected is tuple and isinstance(value, list):
+            value = tuple(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise UserError(f"family {family!r}: {key} must be {expected.__name__}, got {value!r}")
+        config[key] = value
+    return config
+
+
+@contextlib.contextmanager
+def frozen(module: nn.Module) -> Iterator[None]:
+    """No parameter gradients for `module` inside the block (a generator step needs none for D)."""
+    flags = [p.requires_grad for p in module.parameters()]
+    module.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in zip(module.parameters(), flags):
+            p.requires_grad_(flag)
+
+
+class Family(abc.ABC):
+    name: ClassVar[str]
+    defaults: ClassVar[dict[str, Any]]
+
+    def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
+        self.config = resolve_config(self.name, self.defaults, config)
+        self.nets, self.device = nets, device
+        self.generator = nets.generator().to(device)
+
+    @abc.abstractmethod
+    def modules(self) -> dict[str, nn.Module]:
+        """Every trained network by name (the generator under 'generator')."""
+
+    @abc.abstractmethod
+    def optimisers(self) -> dict[str, torch.optim.Optimizer]:
+        ...
+
+    @abc.abstractmethod
+    def train_step(self, real: RealBatches) -> dict[str, float]:
+        """One generator iteration with all the discriminator updates that belong to it.
+        `real()` draws the next batch of real data (the trainer counts what is drawn)."""
+
+    def latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """The prior both families share by default: U[-1, 1]^d, as in compare_gan (Lucic et al. 2018)."""
+        shape = (n, self.nets.latent_dim)
+        if self.config.get("z_prior", "uniform") == "normal":
+            return torch.randn(shape, generator=generator).to(self.device)
+        return (torch.rand(shape, generator=generator) * 2 - 1).to(self.device)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None, batch_size: int = 500) -> torch.Tensor:
+        """n samples in model space (images in [0, 1]) on the CPU, with the generator in eval mode."""
+        was_training = self.generator.training
+        self.generator.eval()
+        out = [self.generator(self.latent(min(batch_size, n - i), generator)).cpu() for i in range(0, n, batch_size)]
+        self.generator.train(was_training)
+        return torch.cat(out)
+
+    def extra_state(self) -> dict[str, Any]:
+        """Plain numbers beyond weights that a resumed run needs (BEGAN's k_t, say)."""
+        return {}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        pass
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "modules": {name: m.state_dict() for name, m in self.modules().items()},
+            "optimisers": {name: o.state_dict() for name, o in self.optimisers().items()},
+            "extra": self.extra_state(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for name, module in self.modules().items():
+            module.load_state_dict(state["modules"][name])
+        for name, optimiser in self.optimisers().items():
+            optimiser.load_state_dict(state["optimisers"][name])
+        self.load_extra_state(state.get("extra", {}))

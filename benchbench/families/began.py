@@ -1,0 +1,120 @@
+"""BEGAN: Berthelot et al. 2017, "BEGAN: Boundary Equilibrium Generative Adversarial Networks".
+
+The discriminator is an autoencoder; L(v) = mean |v - AE(v)| is its L1 reconstruction loss.
+Discriminator loss  L(x) - k_t L(G(z_D))
+Generator loss      L(G(z_G))
+Equilibrium control k_{t+1} = clip(k_t + lambda_k (gamma L(x) - L(G(z_G))), 0, 1), k_0 = 0
+Convergence measure M_global = L(x) + |gamma L(x) - L(G(z_G))|, logged with k_t every step.
+Schedule: one discriminator and one generator update per iteration, each on its own z (Sec. 3.3).
+
+Defaults: gamma 0.5, lambda_k 0.001, k_0 = 0 (Sec. 3.3-4); Adam lr 1e-4, halved when M_global
+stalls (Sec. 4.1: "decaying by a factor of 2 when the measure of convergence stalls"); beta1 0.5
+as in compare_gan and the public reimplementations (the paper gives no betas); ELU activations
+and no batch norm in the autoencoder (Sec. 3.4); a 64-d code (compare_gan BEGAN.py).
+"Stalls" is made concrete here: the mean M_global over a window of `lr_window` iterations did
+not improve on the best earlier window by `lr_min_improvement` (relative).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+from benchbench.families.base import Family, RealBatches, frozen
+from benchbench.nets import NetSpec
+
+
+def reconstruction_loss(autoencoder: nn.Module, v: torch.Tensor) -> torch.Tensor:
+    return (autoencoder(v) - v).abs().mean()
+
+
+class BEGAN(Family):
+    name = "began"
+    defaults: dict[str, Any] = {
+        "lr": 1e-4,
+        "betas": (0.5, 0.999),
+        "gamma": 0.5,
+        "lambda_k": 0.001,
+        "k_0": 0.0,
+        "code_dim": 64,
+        "lr_window": 2000,
+        "lr_min_improvement": 0.01,
+        "lr_floor": 1e-6,
+        "z_prior": "uniform",
+    }
+
+    def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
+        super().__init__(nets, config, device)
+        c = self.config
+        self.autoencoder = nets.autoencoder(code_dim=c["code_dim"]).to(device)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=c["lr"], betas=c["betas"])
+        self.opt_d = torch.optim.Adam(self.autoencoder.parameters(), lr=c["lr"], betas=c["betas"])
+        self.k = c["k_0"]
+        self.window_sum, self.window_count, self.best_window = 0.0, 0, float("inf")
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator, "autoencoder": self.autoencoder}
+
+    def optimisers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.opt_g, "autoencoder": self.opt_d}
+
+    def train_step(self, real: RealBatches) -> dict[str, float]:
+        c = self.config
+        x = real()
+        with torch.no_grad():
+            fake_d = self.generator(self.latent(x.shape[0]))
+        loss_real = reconstruction_loss(self.autoencoder, x)
+        loss_fake_d = reconstruction_loss(self.autoencoder, fake_d)
+        d_loss = loss_real - self.k * loss_fake_d
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+
+        with frozen(self.autoencoder):
+            g_loss = reconstruction_loss(self.autoencoder, self.generator(self.latent(x.shape[0])))
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+
+        balance = c["gamma"] * loss_real.item() - g_loss.item()
+        m_global = loss_real.item() + abs(balance)
+        self.k = min(max(self.k + c["lambda_k"] * balance, 0.0), 1.0)
+        self._decay_lr_if_stalled(m_global)
+        return {
+            "d_loss": d_loss.item(),
+            "g_loss": g_loss.item(),
+            "loss_real": loss_real.item(),
+            "m_global": m_global,
+            "k_t": self.k,
+            "lr": self.opt_g.param_groups[0]["lr"],
+        }
+
+    def _decay_lr_if_stalled(self, m_global: float) -> None:
+        c = self.config
+        self.window_sum += m_global
+        self.window_count += 1
+        if self.window_count < c["lr_window"]:
+            return
+        mean = self.window_sum / self.window_count
+        self.window_sum, self.window_count = 0.0, 0
+        if mean < self.best_window * (1 - c["lr_min_improvement"]):
+            self.best_window = mean
+            return
+        for optimiser in (self.opt_g, self.opt_d):
+            for group in optimiser.param_groups:
+                group["lr"] = max(group["lr"] / 2, c["lr_floor"])
+
+    def extra_state(self) -> dict[str, Any]:
+        return {
+            "k": self.k,
+            "window_sum": self.window_sum,
+            "window_count": self.window_count,
+            "best_window": self.best_window,
+        }
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        self.k = float(state["k"])
+        self.window_sum, self.window_count = float(state["window_sum"]), int(state["window_count"])
+        self.best_window = float(state["best_window"])

@@ -1,0 +1,59 @@
+"""Evaluation of a generator against a dataset split: the one entry the trainer and CLI call.
+
+Images go through torch-fidelity with a registered feature extractor (metrics/images.py);
+2-D points through the toy metrics (metrics/toy.py). Reference features are extracted once per
+(dataset, split, extractor) in a process and reused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from benchbench.datasets import Dataset
+from benchbench.errors import UserError
+from benchbench.metrics.extractors import EXTRACTORS
+from benchbench.metrics.images import IMAGE_METRICS, ImageScorer
+from benchbench.metrics.toy import PointScorer
+
+_REFERENCE_FEATURES: dict[tuple[str, str, str, int], Any] = {}
+
+
+class Evaluator:
+    def __init__(self, dataset: Dataset, extractor: str | None, device: torch.device) -> None:
+        self.dataset = dataset
+        if dataset.kind == "points":
+            self.scorer: ImageScorer | PointScorer = PointScorer(dataset.modes, dataset.mode_std)
+        else:
+            name = extractor or dataset.extractor
+            if name is None:
+                raise UserError(f"dataset {dataset.name!r} names no feature extractor: pass --extractor")
+            self.scorer = ImageScorer(name, device)
+
+    @property
+    def primary(self) -> str:
+        return self.scorer.primary
+
+    @property
+    def extractor(self) -> str:
+        return self.scorer.extractor
+
+    def reference_features(self, split: str) -> Any:
+        reference = self.dataset.reference(split)
+        key = (self.dataset.name, split, self.scorer.extractor, len(reference))
+        if key not in _REFERENCE_FEATURES:
+            _REFERENCE_FEATURES[key] = self.scorer.features(reference)
+        return _REFERENCE_FEATURES[key]
+
+    def evaluate_samples(
+        self, samples: torch.Tensor, split: str, metrics: tuple[str, ...] = IMAGE_METRICS
+    ) -> tuple[dict[str, float], dict[str, Any]]:
+        """Score raw samples (uint8 images or points) against a whole split."""
+        real = self.reference_features(split)
+        values = self.scorer.score(self.scorer.features(samples), real, metrics)
+        n_real = len(self.dataset.reference(split))
+        return values, self.scorer.provenance(len(samples), n_real, split)
+
+
+__all__ = ["EXTRACTORS", "Evaluator", "IMAGE_METRICS"]

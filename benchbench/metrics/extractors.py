@@ -1,0 +1,67 @@
+"""Feature extractors: registered with torch-fidelity, described here for provenance.
+
+Every metric value carries the extractor's name and a hash of its weights: FIDs from different
+networks are different quantities and are never compared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+import torch_fidelity
+from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
+
+from benchbench.metrics import mnist_classifier
+from benchbench.registry import Registry
+
+
+@dataclass(frozen=True)
+class ExtractorInfo:
+    channels: int  # the channel count it wants; 1-channel images are repeated to 3 where needed
+    weights_hash: Callable[[], str]
+    has_logits: bool
+    options: Callable[[], dict]  # extra keyword arguments for torch-fidelity (e.g. a weights path)
+    description: str
+
+
+def _inception_weights_path() -> str | None:
+    return os.environ.get("BENCHBENCH_INCEPTION_WEIGHTS") or None
+
+
+def _inception_hash() -> str:
+    path = _inception_weights_path()
+    if path and os.path.isfile(path):
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()[:16]
+    return "torch-fidelity-download"
+
+
+EXTRACTORS: Registry[ExtractorInfo] = Registry("feature extractor")
+EXTRACTORS.register("mnist-classifier")(
+    ExtractorInfo(
+        channels=1,
+        weights_hash=lambda: mnist_classifier.weights_sha256()[:16],
+        has_logits=True,
+        options=dict,
+        description="CNN trained on MNIST by benchbench (shipped weights); 128-d features, 10 logits",
+    )
+)
+EXTRACTORS.register("inception-v3-compat")(
+    ExtractorInfo(
+        channels=3,
+        weights_hash=_inception_hash,
+        has_logits=True,
+        options=lambda: {"feature_extractor_weights_path": _inception_weights_path()},
+        description="torch-fidelity's TF-compatible Inception-v3 (weights downloaded, or "
+        "BENCHBENCH_INCEPTION_WEIGHTS=path)",
+    )
+)
+
+
+def ensure_registered() -> None:
+    """Register our extractors with torch-fidelity once (its registry refuses duplicates)."""
+    if "mnist-classifier" not in FEATURE_EXTRACTORS_REGISTRY:
+        torch_fidelity.register_feature_extractor("mnist-classifier", mnist_classifier.MnistClassifierExtractor)

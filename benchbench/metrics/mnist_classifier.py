@@ -1,0 +1,155 @@
+"""The offline feature network for MNIST: a small CNN trained by this project on MNIST's 60,000
+training images, registered with torch-fidelity as the feature extractor `mnist-classifier`.
+
+Why not Inception: its weights need a download, and ImageNet features describe digits poorly.
+A domain classifier is the usual choice for MNIST (e.g. the "MNIST FID" of Lucic et al. 2018 and
+the classifier scores of Salimans et al. 2016 ported to digits). Its values are NOT comparable
+with Inception FIDs; every stored value names the extractor and its weights hash.
+
+Features: `penultimate` (128-d, after ReLU) for FID, KID and precision/recall; `logits` (10-d)
+for the Inception Score. Rebuild the shipped weights with
+`python -m benchbench.metrics.mnist_classifier` (seed 0, about 3 minutes on 2 CPU cores).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch_fidelity.feature_extractor_base import FeatureExtractorBase
+
+from benchbench.errors import UserError
+
+WEIGHTS = Path(__file__).parent / "weights" / "mnist_classifier.pt"
+WEIGHTS_INFO = WEIGHTS.with_suffix(".json")
+MEAN, STD = 0.1307, 0.3081  # of MNIST's training pixels in [0, 1]
+
+
+class DigitNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, padding=1)
+        self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
+        self.conv3 = nn.Conv2d(64, 128, 3, padding=1)
+        self.fc = nn.Linear(128 * 3 * 3, 128)
+        self.head = nn.Linear(128, 10)
+
+    def features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x: N x 1 x 28 x 28 floats in [0, 1] -> (penultimate 128-d, logits 10-d)."""
+        x = (x - MEAN) / STD
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)  # 14x14
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)  # 7x7
+        x = F.max_pool2d(F.relu(self.conv3(x)), 2)  # 3x3
+        hidden = F.relu(self.fc(x.flatten(1)))
+        return hidden, self.head(hidden)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x)[1]
+
+
+def weights_sha256() -> str:
+    return hashlib.sha256(WEIGHTS.read_bytes()).hexdigest()
+
+
+def load_classifier() -> DigitNet:
+    """The shipped classifier, after checking its weights against the recorded checksum."""
+    if not WEIGHTS.is_file() or not WEIGHTS_INFO.is_file():
+        raise UserError(f"MNIST classifier weights missing at {WEIGHTS}; rebuild them with "
+                        "`python -m benchbench.metrics.mnist_classifier`")
+    expected = json.loads(WEIGHTS_INFO.read_text())["sha256"]
+    if weights_sha256() != expected:
+        raise UserError(f"MNIST classifier weights at {WEIGHTS} do not match their recorded sha256")
+    net = DigitNet()
+    net.load_state_dict(torch.load(WEIGHTS, map_location="cpu", weights_only=True))
+    return net.eval()
+
+
+class MnistClassifierExtractor(FeatureExtractorBase):
+    """torch-fidelity adapter: takes uint8 N x C x H x W (1 or 3 channels, any size)."""
+
+    def __init__(self, name: str, features_list: list[str], **kwargs: object) -> None:
+        super().__init__(name, features_list)
+        self.net = load_classifier()
+
+    @staticmethod
+    def get_provided_features_list() -> tuple[str, ...]:
+        return ("penultimate", "logits")
+
+    @staticmethod
+    def get_default_feature_layer_for_metric(metric: str) -> str:
+        return {"isc": "logits", "fid": "penultimate", "kid": "penultimate", "prc": "penultimate"}[metric]
+
+    @staticmethod
+    def can_be_compiled() -> bool:
+        return False
+
+    @staticmethod
+    def get_dummy_input_for_compile() -> torch.Tensor:
+        return torch.zeros(1, 1, 28, 28, dtype=torch.uint8)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        x = x.float() / 255.0
+        if x.shape[1] == 3:
+            x = x.mean(dim=1, keepdim=True)
+        if x.shape[-2:] != (28, 28):
+            x = F.interpolate(x, size=(28, 28), mode="bilinear", align_corners=False, antialias=True)
+        hidden, logits = self.net.features(x)
+        by_name = {"penultimate": hidden, "logits": logits}
+        return tuple(by_name[name] for name in self.features_list)
+
+
+def accuracy(net: DigitNet, images: torch.Tensor, labels: torch.Tensor) -> float:
+    with torch.no_grad():
+        predictions = torch.cat([net(batch.float() / 255).argmax(1) for batch in images.split(1000)])
+    return (predictions == labels).float().mean().item()
+
+
+def train(seed: int = 0, epochs: int = 4) -> dict[str, object]:
+    """Train the classifier reproducibly and write weights plus a JSON note with checksum and accuracy."""
+    from benchbench.datasets.mnist import load_arrays
+
+    torch.manual_seed(seed)
+    arrays = load_arrays()
+    x = torch.cat([arrays["train"][0], arrays["validation"][0]])
+    y = torch.cat([arrays["train"][1], arrays["validation"][1]])
+    net = DigitNet()
+    optimiser = torch.optim.Adam(net.parameters(), lr=1e-3)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, 3e-3, total_steps=epochs * (len(x) // 128))
+    rng = torch.Generator().manual_seed(seed)
+    for epoch in range(epochs):
+        order = torch.randperm(len(x), generator=rng)
+        net.train()
+        for start in range(0, len(x) - 127, 128):
+            index = order[start : start + 128]
+            batch = x[index].float() / 255
+            # Small random shifts make the features robust to the slight misalignment of generated digits.
+            shift = torch.randint(-2, 3, (2,), generator=rng).tolist()
+            batch = torch.roll(batch, shifts=shift, dims=(2, 3))
+            loss = F.cross_entropy(net(batch), y[index])
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+        net.eval()
+        print(f"epoch {epoch + 1}: test accuracy {accuracy(net, *arrays['test']):.4f}", flush=True)
+    WEIGHTS.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(net.state_dict(), WEIGHTS)
+    info = {
+        "seed": seed,
+        "epochs": epochs,
+        "train_images": len(x),
+        "test_accuracy": accuracy(net, *arrays["test"]),
+        "sha256": weights_sha256(),
+        "torch": torch.__version__,
+    }
+    WEIGHTS_INFO.write_text(json.dumps(info, indent=2) + "\n")
+    return info
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(2)
+    print(train())

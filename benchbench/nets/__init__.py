@@ -1,0 +1,48 @@
+"""Architectures shared across families, so that a comparison isolates the training method.
+
+An architecture offers three networks for a data shape: a generator (latent -> sample), a
+discriminator (sample -> one score) and an autoencoder (sample -> reconstruction). A family
+asks for the discriminator kind its paper uses; every family gets the same generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+import torch.nn as nn
+
+from benchbench.nets import dcgan, infogan, mlp
+from benchbench.nets.common import count_parameters
+from benchbench.registry import Registry
+
+ARCHITECTURES: Registry[ModuleType] = Registry("architecture")
+ARCHITECTURES.register("infogan28")(infogan)
+ARCHITECTURES.register("dcgan")(dcgan)
+ARCHITECTURES.register("mlp")(mlp)
+
+# Latent sizes: 64 for images (Lucic et al. 2018), 2 for 2-D points (gan_toy.py).
+DEFAULT_LATENT_DIM = {"infogan28": 64, "dcgan": 128, "mlp": 2}
+
+
+@dataclass(frozen=True)
+class NetSpec:
+    """Everything needed to build a trial's networks; recorded with every result."""
+
+    arch: str
+    shape: tuple[int, ...]
+    latent_dim: int
+    width: float
+    g_norm: str = "none"
+
+    def generator(self) -> nn.Module:
+        return ARCHITECTURES.get(self.arch).generator(self.shape, self.latent_dim, self.width, self.g_norm)
+
+    def discriminator(self, norm: str = "none") -> nn.Module:
+        return ARCHITECTURES.get(self.arch).discriminator(self.shape, self.width, norm)
+
+    def autoencoder(self, code_dim: int) -> nn.Module:
+        return ARCHITECTURES.get(self.arch).autoencoder(self.shape, self.width, code_dim)
+
+
+__all__ = ["ARCHITECTURES", "DEFAULT_LATENT_DIM", "NetSpec", "count_parameters"]
