@@ -1,7 +1,8 @@
 """What a dataset gives the rest of the harness: a training stream and fixed reference splits.
 
 Images are kept as uint8 tensors (N x C x H x W), the form torch-fidelity and image files share;
-models see them as floats in [0, 1]. 2-D points are float32 (N x 2) throughout.
+models see them as floats in [-1, 1], centred on zero (a sigmoid-output generator on [0, 1] data
+saturates and collapses early under BEGAN; the DCGAN, WGAN-GP and BEGAN codes all centre). 2-D points are float32 (N x 2) throughout.
 """
 
 from __future__ import annotations
@@ -81,12 +82,12 @@ class Dataset:
         return data if n is None else data[:n]
 
     def to_model(self, raw: torch.Tensor) -> torch.Tensor:
-        return raw.float() / 255.0 if self.kind == "image" else raw.float()
+        return raw.float() / 127.5 - 1.0 if self.kind == "image" else raw.float()
 
     def from_model(self, samples: torch.Tensor) -> torch.Tensor:
         if self.kind != "image":
             return samples.detach().float().cpu()
-        return (samples.detach().float().clamp(0, 1) * 255).round().to(torch.uint8).cpu()
+        return ((samples.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu()
 
 
 def split_off(data: torch.Tensor, fractions: tuple[float, float], seed: int) -> dict[str, torch.Tensor]:

@@ -81,7 +81,7 @@ class Family(abc.ABC):
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, batch_size: int = 500) -> torch.Tensor:
-        """n samples in model space (images in [0, 1]) on the CPU, with the generator in eval mode."""
+        """n samples in model space (images in [-1, 1]) on the CPU, with the generator in eval mode."""
         was_training = self.generator.training
         self.generator.eval()
         out = [self.generator(self.latent(min(batch_size, n - i), generator)).cpu() for i in range(0, n, batch_size)]

@@ -17,13 +17,13 @@ def _levels(shape: tuple[int, ...], width: float) -> list[int]:
     return [scaled(64 * 2 ** (doublings - 1 - i), width) for i in range(doublings)]
 
 
-def _upsampler(shape: tuple[int, ...], channels: list[int], norm: str, act: str) -> list[nn.Module]:
+def _upsampler(shape: tuple[int, ...], channels: list[int], norm: str, act: str, output: nn.Module) -> list[nn.Module]:
     modules: list[nn.Module] = []
     for i, (c_in, c_out) in enumerate(zip(channels, channels[1:] + [shape[0]])):
         modules.append(nn.ConvTranspose2d(c_in, c_out, 4, 2, 1))
         if i < len(channels) - 1:
             modules += [norm_2d(norm, c_out, 8 * 2**i), activation(act)]
-    return modules + [nn.Sigmoid()]
+    return modules + [output]
 
 
 def _downsampler(shape: tuple[int, ...], channels: list[int], norm: str, act: str) -> list[nn.Module]:
@@ -45,7 +45,7 @@ def generator(shape: tuple[int, ...], latent_dim: int, width: float, norm: str, 
         nn.BatchNorm1d(channels[0] * 16) if norm == "batch" else nn.Identity(),
         activation(act),
         Reshape(channels[0], 4, 4),
-        *_upsampler(shape, channels, norm, act),
+        *_upsampler(shape, channels, norm, act, nn.Tanh()),
     )
 
 
@@ -60,5 +60,5 @@ def autoencoder(shape: tuple[int, ...], width: float, code_dim: int, act: str = 
         *_downsampler(shape, channels, "none", act),
         nn.Flatten(), nn.Linear(channels[0] * 16, code_dim), activation(act),
         nn.Linear(code_dim, channels[0] * 16), activation(act), Reshape(channels[0], 4, 4),
-        *_upsampler(shape, channels, "none", act),
+        *_upsampler(shape, channels, "none", act, nn.Identity()),
     )  # fmt: skip

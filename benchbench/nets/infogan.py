@@ -1,10 +1,11 @@
 """The InfoGAN-style networks for 28x28 images that Lucic et al. 2018 ("Are GANs Created Equal?",
 Table 6; google/compare_gan abstract_gan.py) use for every model, so families differ only in method.
 
-Generator: FC 1024 - FC 7x7x128 - deconv 64 (4x4, stride 2) - deconv C, sigmoid.
+Generator: FC 1024 - FC 7x7x128 - deconv 64 (4x4, stride 2) - deconv C, tanh (data in [-1, 1];
+compare_gan uses sigmoid on [0, 1], which saturates: see datasets/base.py).
 Discriminator: conv 64 (4x4, stride 2) - conv 128 - FC 1024 - FC 1, leaky ReLU 0.2.
 Autoencoder (BEGAN's discriminator in compare_gan BEGAN.py): the same two convolutions, a 64-d
-code, and a decoder mirroring the generator. `width` scales every channel and FC size.
+code, and a decoder mirroring the generator with a linear output, as BEGAN's decoder has. `width` scales every channel and FC size.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def generator(shape: tuple[int, ...], latent_dim: int, width: float, norm: str, 
         nn.Linear(fc, c2 * 7 * 7), norm_1d(norm, c2 * 7 * 7), activation(act),
         Reshape(c2, 7, 7),
         nn.ConvTranspose2d(c2, c1, 4, 2, 1), norm_2d(norm, c1, 14), activation(act),
-        nn.ConvTranspose2d(c1, channels, 4, 2, 1), nn.Sigmoid(),
+        nn.ConvTranspose2d(c1, channels, 4, 2, 1), nn.Tanh(),
     )  # fmt: skip
 
 
@@ -49,5 +50,5 @@ def autoencoder(shape: tuple[int, ...], width: float, code_dim: int, act: str = 
         nn.Linear(code_dim, c2 * 7 * 7), activation(act),
         Reshape(c2, 7, 7),
         nn.ConvTranspose2d(c2, c1, 4, 2, 1), activation(act),
-        nn.ConvTranspose2d(c1, channels, 4, 2, 1), nn.Sigmoid(),
+        nn.ConvTranspose2d(c1, channels, 4, 2, 1),
     )  # fmt: skip

@@ -1,0 +1,79 @@
+"""Running a suite's trials and writing the run directory.
+
+The local executor runs trials in this process (jobs = 1) or in `jobs` worker processes, each
+with an equal share of the CPU threads, so concurrent trials see the same conditions. Finished
+trials are skipped and interrupted ones resumed, so rerunning a command continues a run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from benchbench.errors import UserError
+from benchbench.results import SCHEMA_VERSION, read_json, write_json
+from benchbench.suite import Suite
+from benchbench.training import Trial, run_trial
+
+Notify = Callable[[dict[str, Any]], None]
+
+
+def prepare_run_dir(out: Path, suite: Suite) -> None:
+    """Create (or reopen) a run directory; refuse one written by an incompatible schema."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise UserError(f"cannot write to output directory {out}: {error.strerror or error}") from None
+    run_file = out / "run.json"
+    if run_file.exists():
+        try:
+            previous = read_json(run_file)
+        except ValueError:
+            raise UserError(f"{run_file} is corrupt; choose another --out or remove it") from None
+        if previous.get("schema_version") != SCHEMA_VERSION:
+            raise UserError(f"{out} was written by schema {previous.get('schema_version')}, this is "
+                            f"{SCHEMA_VERSION}; choose another --out")  # fmt: skip
+    write_json(run_file, {"schema_version": SCHEMA_VERSION, "suite": suite.describe(),
+                          "trials": [t.key for t in suite.plan()]})  # fmt: skip
+
+
+def _worker_init(threads: int) -> None:
+    torch.set_num_threads(threads)
+
+
+def _run_one(trial: Trial, trial_dir: str, device: str, progress: bool) -> dict[str, Any]:
+    return run_trial(trial, Path(trial_dir), torch.device(device), progress)
+
+
+def run_local(
+    trials: list[Trial], out: Path, device: torch.device, jobs: int = 1, progress: bool = False,
+    notify: Notify | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Run trials; returns their summaries in plan order."""
+    summaries: dict[str, dict[str, Any]] = {}
+    jobs = max(1, min(jobs, len(trials)))
+    if device.type == "cuda":
+        jobs = 1  # one process owns the GPU; several would time each other's kernels
+    if jobs == 1:
+        for trial in trials:
+            summaries[trial.key] = run_trial(trial, out / trial.key, device, progress)
+            if notify:
+                notify(summaries[trial.key])
+    else:
+        threads = max(1, (os.cpu_count() or jobs) // jobs)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init, initargs=(threads,)) as pool:
+            futures = {pool.submit(_run_one, t, str(out / t.key), str(device), False): t for t in trials}
+            for future in as_completed(futures):
+                summaries[futures[future].key] = future.result()
+                if notify:
+                    notify(summaries[futures[future].key])
+    return [summaries[t.key] for t in trials]

@@ -1,0 +1,6 @@
+"""Reports: runs loaded into pandas, statistics over seeds, leaderboards and verdicts."""
+
+from benchbench.report.load import flatten, load_runs
+from benchbench.report.tables import leaderboard, render_markdown, verdicts
+
+__all__ = ["flatten", "leaderboard", "load_runs", "render_markdown", "verdicts"]

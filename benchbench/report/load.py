@@ -1,0 +1,69 @@
+"""Loading runs into pandas: one row per trial, from each trial's summary.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from benchbench.errors import UserError
+from benchbench.results import SCHEMA_VERSION, read_json
+
+
+def flatten(summary: dict[str, Any]) -> dict[str, Any]:
+    """A trial summary as one flat row: final_fid, best_fid, ... beside the identifying fields."""
+    row: dict[str, Any] = {
+        key: summary.get(key)
+        for key in ("trial", "family", "dataset", "seed", "budget", "budget_kind", "budget_value", "status",
+                    "config_hash", "primary_metric", "extractor", "images_per_second", "steps_per_second",
+                    "peak_memory_mb", "diverged_at_step", "collapse_suspected", "error")
+    }  # fmt: skip
+    counters = summary.get("counters", {})
+    for key in ("steps", "kimg", "train_seconds", "eval_seconds"):
+        row[key] = counters.get(key)
+    for which in ("final", "best"):
+        block = summary.get(which) or {}
+        for name, value in (block.get("metrics") or {}).items():
+            row[f"{which}_{name}"] = value
+        if block:
+            row[f"{which}_n_fake"], row[f"{which}_n_real"] = block.get("n_fake"), block.get("n_real")
+            row["extractor_weights"] = block.get("extractor_weights")
+    convergence = summary.get("convergence") or {}
+    for key in ("threshold", "seconds_to_threshold", "kimg_to_threshold", "steps_to_threshold", "auc_log"):
+        row[key] = convergence.get(key)
+    device = summary.get("device") or {}
+    row["device"] = f"{device.get('type', '?')}: {device.get('name', '?')} ({device.get('threads', '?')} threads)"
+    versions = summary.get("versions") or {}
+    row["versions"] = ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
+    nets = summary.get("nets") or {}
+    row["width"] = nets.get("width")
+    return row
+
+
+def trial_summaries(run_dir: Path) -> list[dict[str, Any]]:
+    if not run_dir.is_dir():
+        raise UserError(f"run directory {run_dir} does not exist")
+    run_file = run_dir / "run.json"
+    if run_file.exists():
+        run = read_json(run_file)
+        if run.get("schema_version") != SCHEMA_VERSION:
+            raise UserError(f"{run_dir} has schema {run.get('schema_version')}; this benchbench reads {SCHEMA_VERSION}")
+        paths = [run_dir / key / "summary.json" for key in run.get("trials", [])]
+    else:
+        paths = sorted(run_dir.glob("*/summary.json"))
+    summaries = []
+    for path in paths:
+        if path.exists():
+            try:
+                summaries.append(read_json(path))
+            except ValueError:
+                raise UserError(f"{path} is not valid JSON") from None
+    if not summaries:
+        raise UserError(f"{run_dir} holds no finished trials")
+    return summaries
+
+
+def load_runs(run_dirs: list[Path]) -> pd.DataFrame:
+    rows = [flatten(s) for d in run_dirs for s in trial_summaries(d)]
+    return pd.DataFrame(rows)

@@ -1,0 +1,175 @@
+"""Suites: which families, datasets, seeds and budgets to run, from a TOML file or a built-in name.
+
+    name = "default"
+    families = ["wgan-gp", "began"]
+    datasets = ["mnist"]
+    seeds = 3                # or an explicit list, [0, 1, 2]
+    budgets = ["100s"]       # one comparison per budget; every family gets the same budget
+    jobs = 2                 # trials run at once (processes); the cores are split between them
+
+    [settings]               # trainer settings shared by all families (see training.trial.Settings)
+    width = 0.25
+
+    [family.began]           # a family's hyperparameters, over its published defaults
+    gamma = 0.5
+
+    [dataset.folder]         # options passed to a dataset's loader
+    resolution = 32
+
+Unknown keys are refused, never ignored: a typo must not silently run the wrong experiment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from benchbench.datasets import DATASETS
+from benchbench.errors import UserError
+from benchbench.families import FAMILIES, resolve_config
+from benchbench.training import Budget, Settings, Trial
+
+TOP_LEVEL_KEYS = {"name", "description", "families", "datasets", "seeds", "budgets", "jobs", "settings", "family",
+                  "dataset"}  # fmt: skip
+
+
+@dataclass
+class Suite:
+    name: str
+    families: list[str]
+    datasets: list[str]
+    seeds: list[int]
+    budgets: list[Budget]
+    jobs: int = 1
+    description: str = ""
+    settings: Settings = field(default_factory=Settings)
+    family_config: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dataset_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def plan(self) -> list[Trial]:
+        """Every trial, seeds outermost and families interleaved, so that an interrupted or
+        parallel run has compared the families on the same seeds first."""
+        return [
+            Trial(family, dataset, seed, budget, self.settings, self.family_config.get(family, {}),
+                  self.dataset_options.get(dataset.partition(":")[0], {}))  # fmt: skip
+            for budget in self.budgets
+            for dataset in self.datasets
+            for seed in self.seeds
+            for family in self.families
+        ]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "families": self.families,
+            "datasets": self.datasets,
+            "seeds": self.seeds,
+            "budgets": [str(b) for b in self.budgets],
+            "jobs": self.jobs,
+            "settings": dataclasses.asdict(self.settings),
+            "family": self.family_config,
+            "dataset": self.dataset_options,
+        }
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.name[: -len(".toml")] for p in resources.files("benchbench.suites").iterdir()
+                  if p.name.endswith(".toml"))  # fmt: skip
+
+
+def load(name_or_path: str) -> Suite:
+    """A built-in suite by name, or a TOML file by path."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise UserError(f"suite file {path} does not exist")
+        text, source = path.read_text(), str(path)
+    elif name_or_path in builtin_names():
+        text = resources.files("benchbench.suites").joinpath(f"{name_or_path}.toml").read_text()
+        source = f"built-in suite {name_or_path!r}"
+    else:
+        raise UserError(f"no suite {name_or_path!r}: not a file, nor a built-in suite ({', '.join(builtin_names())})")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{source} is not valid TOML: {error}") from None
+    return from_dict(data, source, default_name=path.stem)
+
+
+def _list_of(value: Any, kind: type, key: str, source: str) -> list[Any]:
+    values = value if isinstance(value, list) else [value]
+    if not values or not all(isinstance(v, kind) and not isinstance(v, bool) for v in values):
+        raise UserError(f"{source}: {key} must be a non-empty list of {kind.__name__}, got {value!r}")
+    return values
+
+
+def parse_seeds(value: Any, source: str = "seeds") -> list[int]:
+    """An int n means seeds 0..n-1; a list is taken as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise UserError(f"{source}: the number of seeds must be at least 1, got {value}")
+        return list(range(value))
+    seeds = _list_of(value, int, "seeds", source)
+    if len(set(seeds)) != len(seeds) or min(seeds) < 0:
+        raise UserError(f"{source}: seeds must be distinct non-negative integers, got {seeds}")
+    return seeds
+
+
+def parse_settings(values: dict[str, Any], source: str) -> Settings:
+    known = {f.name: f for f in dataclasses.fields(Settings)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise UserError(f"{source}: unknown settings {unknown} (known: {sorted(known)})")
+    settings = Settings(**values)
+    problems = [f"{name} must be positive" for name in ("batch_size", "width", "eval_points", "eval_samples",
+                "final_samples", "checkpoint_seconds") if not _positive(getattr(settings, name))]  # fmt: skip
+    if settings.g_norm not in ("none", "batch", "layer"):
+        problems.append("g_norm must be none, batch or layer")
+    if settings.eval_samples < 2 or settings.final_samples < 2:
+        problems.append("eval_samples and final_samples must be at least 2")
+    if problems:
+        raise UserError(f"{source}: " + "; ".join(problems))
+    return settings
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") -> Suite:
+    unknown = sorted(set(data) - TOP_LEVEL_KEYS)
+    if unknown:
+        raise UserError(f"{source}: unknown keys {unknown} (known: {sorted(TOP_LEVEL_KEYS)})")
+    families = _list_of(data.get("families", ["wgan-gp", "began"]), str, "families", source)
+    datasets = _list_of(data.get("datasets", ["mnist"]), str, "datasets", source)
+    for family in families:
+        FAMILIES.get(family)
+    for dataset in datasets:
+        DATASETS.get(dataset.partition(":")[0])
+    budgets = [Budget.parse(b) for b in _list_of(data.get("budgets", ["100s"]), str, "budgets", source)]
+    jobs = data.get("jobs", 1)
+    if not _positive(jobs) or not isinstance(jobs, int):
+        raise UserError(f"{source}: jobs must be a positive integer, got {jobs!r}")
+    family_config = data.get("family", {})
+    for family, overrides in family_config.items():
+        resolve_config(family, FAMILIES.get(family).defaults, overrides)  # refuses unknown keys early
+    dataset_options = data.get("dataset", {})
+    for dataset in dataset_options:
+        DATASETS.get(dataset)
+    return Suite(
+        name=str(data.get("name", default_name)),
+        description=str(data.get("description", "")),
+        families=families,
+        datasets=datasets,
+        seeds=parse_seeds(data.get("seeds", 3), source),
+        budgets=budgets,
+        jobs=jobs,
+        settings=parse_settings(data.get("settings", {}), source),
+        family_config=family_config,
+        dataset_options=dataset_options,
+    )

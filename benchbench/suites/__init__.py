@@ -1,0 +1,1 @@
+"""Built-in suites, as TOML files beside this module."""

@@ -1,0 +1,56 @@
+"""Samples from a finished or interrupted trial's checkpoint (weights only, never pickled code)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchbench.errors import UserError
+from benchbench.results import load_tensors, read_json
+from benchbench.training.budget import Budget
+from benchbench.training.trainer import build
+from benchbench.training.trial import Settings, Trial
+
+
+def trial_from_config(config: dict) -> Trial:
+    try:
+        return Trial(
+            family=config["family"],
+            dataset=config["dataset"],
+            seed=int(config["seed"]),
+            budget=Budget.parse(config["budget"]["text"]),
+            settings=Settings(**config["settings"]),
+            family_config=config["family_config"],
+            dataset_options=config["dataset_options"],
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise UserError(f"trial config is malformed: {error}") from None
+
+
+def sample_trial(trial_dir: Path, count: int, best: bool = False, seed: int = 0) -> tuple[str, np.ndarray]:
+    """('images', uint8 N x C x H x W) or ('points', float32 N x 2) from the trial's generator."""
+    config_path, checkpoint = trial_dir / "config.json", trial_dir / "checkpoint.pt"
+    if not config_path.is_file() or not checkpoint.is_file():
+        raise UserError(f"{trial_dir} is not a trial directory with a checkpoint (config.json, checkpoint.pt)")
+    try:
+        config = read_json(config_path)
+    except ValueError:
+        raise UserError(f"{config_path} is not valid JSON") from None
+    trial = trial_from_config(config)
+    dataset, _, family = build(trial, torch.device("cpu"))
+    try:
+        payload = load_tensors(checkpoint)
+        state = payload["state"]["best_generator"] if best else payload["family"]["modules"]["generator"]
+        if state is None:
+            raise UserError(f"{trial_dir} has no best-on-validation generator (no evaluation finished)")
+        family.generator.load_state_dict(state)
+    except UserError:
+        raise
+    except Exception as error:
+        raise UserError(f"checkpoint {checkpoint} cannot be loaded: {type(error).__name__}: "
+                        f"{str(error).splitlines()[0][:200]}") from None  # fmt: skip
+    samples = dataset.from_model(family.sample(count, torch.Generator().manual_seed(seed)))
+    key = "images" if dataset.kind == "image" else "points"
+    return key, samples.numpy()

@@ -1,0 +1,257 @@
+"""The trainer: runs one trial to its budget, evaluating, checkpointing and timing as it goes.
+
+It knows no family by name: it builds the family from the registry and calls `train_step`.
+Training seconds cover `train_step` alone; evaluation, checkpoints and sample grids are timed
+apart. A rerun on the same trial directory skips a finished trial and resumes an interrupted
+one from its last checkpoint (weights, optimiser states, RNG, data position, counters).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import resource
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from benchbench import datasets
+from benchbench.environment import device_info, versions
+from benchbench.errors import UserError
+from benchbench.families import FAMILIES, Family
+from benchbench.metrics import Evaluator
+from benchbench.metrics.collapse import collapse_suspected
+from benchbench.nets import DEFAULT_LATENT_DIM, NetSpec, count_parameters
+from benchbench.results import SCHEMA_VERSION, load_tensors, read_json, save_tensors, write_json
+from benchbench.results.io import atomic_write_text
+from benchbench.training.samples import save_sample_grid
+from benchbench.training.state import TrialState, eval_fractions
+from benchbench.training.trial import Trial
+
+FINISHED = ("completed", "diverged")
+TRAJECTORY_METRICS = ("fid", "kid", "isc")
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def build(trial: Trial, device: torch.device) -> tuple[datasets.Dataset, NetSpec, Family]:
+    """Dataset, network spec and family for a trial; bad names or settings raise UserError."""
+    dataset = datasets.load(trial.dataset, **trial.dataset_options)
+    s = trial.settings
+    arch = s.arch or dataset.arch
+    spec = NetSpec(arch, dataset.shape, s.latent_dim or DEFAULT_LATENT_DIM.get(arch, 64), s.width, s.g_norm)
+    family = FAMILIES.get(trial.family)(spec, trial.family_config, device)
+    return dataset, spec, family
+
+
+def _all_finite(family: Family) -> bool:
+    return all(torch.isfinite(p).all() for m in family.modules().values() for p in m.parameters())
+
+
+class TrialRunner:
+    def __init__(self, trial: Trial, trial_dir: Path, device: torch.device, progress: bool = False) -> None:
+        self.trial, self.dir, self.device, self.show_progress = trial, trial_dir, device, progress
+        self.checkpoint_path = trial_dir / "checkpoint.pt"
+
+    def run(self) -> dict[str, Any]:
+        summary_path = self.dir / "summary.json"
+        if summary_path.exists():
+            summary = read_json(summary_path)
+            if summary.get("status") in FINISHED:
+                return summary
+        write_json(self.dir / "config.json", {**self.trial.config(), "config_hash": self.trial.config_hash()})
+        try:
+            summary = self._train_and_evaluate()
+        except UserError:
+            raise
+        except Exception as error:  # a crash in one trial is recorded, and the suite goes on
+            summary = self._base_summary() | {"status": "failed", "error": f"{type(error).__name__}: {error}",
+                                               "traceback": traceback.format_exc()}  # fmt: skip
+        write_json(summary_path, summary)
+        return summary
+
+    def _base_summary(self) -> dict[str, Any]:
+        t = self.trial
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "trial": t.key,
+            "family": t.family,
+            "dataset": t.dataset,
+            "seed": t.seed,
+            "budget_kind": t.budget.kind,
+            "budget_value": t.budget.value,
+            "budget": str(t.budget),
+            "config_hash": t.config_hash(),
+            "versions": versions(),
+            "device": device_info(self.device),
+        }
+
+    def _train_and_evaluate(self) -> dict[str, Any]:
+        trial, settings = self.trial, self.trial.settings
+        seed_everything(trial.seed)
+        dataset, spec, family = build(trial, self.device)
+        evaluator = Evaluator(dataset, settings.extractor, self.device)
+        stream = dataset.train_batches(settings.batch_size, trial.seed)
+        state = TrialState()
+        if self.checkpoint_path.exists():
+            state = self._resume(family, stream)
+        if self.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(self.device)
+
+        def real() -> torch.Tensor:
+            batch = stream.next()
+            state.counters.images += len(batch)
+            return dataset.to_model(batch).to(self.device, non_blocking=True)
+
+        fractions = eval_fractions(settings.eval_points)
+        budget, counters = trial.budget, state.counters
+        last_checkpoint = counters.train_seconds
+        bar = tqdm(total=100, desc=trial.key[:48], unit="%", disable=not self.show_progress, leave=False)
+        bar.update(int(100 * budget.progress(counters)))
+        while not budget.spent(counters) and state.diverged_at is None:
+            started = time.perf_counter()
+            logs = family.train_step(real)
+            if self.device.type == "cuda":
+                torch.cuda.synchronize(self.device)
+            counters.train_seconds += time.perf_counter() - started
+            counters.steps += 1
+            if not all(math.isfinite(v) for v in logs.values()):
+                state.diverged_at = counters.steps
+                break
+            state.add_logs(logs)
+            bar.update(int(100 * budget.progress(counters)) - bar.n)
+            due = state.next_eval < len(fractions) and budget.progress(counters) >= fractions[state.next_eval]
+            if due or budget.spent(counters):
+                while state.next_eval < len(fractions) and budget.progress(counters) >= fractions[state.next_eval]:
+                    state.next_eval += 1
+                self._evaluate_point(family, evaluator, state, dataset)
+                if state.diverged_at is not None:
+                    break
+            if due or counters.train_seconds - last_checkpoint >= settings.checkpoint_seconds:
+                self._save_checkpoint(family, stream, state)
+                last_checkpoint = counters.train_seconds
+        bar.close()
+        return self._finish(family, evaluator, state, dataset, spec, stream)
+
+    def _evaluate_point(self, family: Family, evaluator: Evaluator, state: TrialState, dataset: Any) -> None:
+        """One trajectory point: scores on the validation split; its time is not training time."""
+        started = time.perf_counter()
+        counters, settings = state.counters, self.trial.settings
+        row: dict[str, float] = {"step": counters.steps, "kimg": counters.kimg, "train_seconds": counters.train_seconds}
+        if not _all_finite(family):
+            state.diverged_at = counters.steps
+        else:
+            samples = dataset.from_model(family.sample(settings.eval_samples, torch.Generator().manual_seed(1)))
+            values, _ = evaluator.evaluate_samples(samples, "validation", TRAJECTORY_METRICS)
+            row.update(values)
+            state.keep_if_best(values[evaluator.primary], counters.steps, family.generator)
+        row.update(state.pop_log_means())
+        state.trajectory.append(row)
+        counters.eval_seconds += time.perf_counter() - started
+
+    def _save_checkpoint(self, family: Family, stream: datasets.BatchStream, state: TrialState) -> None:
+        started = time.perf_counter()
+        rng = {"torch": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        save_tensors(self.checkpoint_path, {
+            "schema_version": SCHEMA_VERSION, "config_hash": self.trial.config_hash(),
+            "family": family.state_dict(), "stream": stream.state_dict(), "rng": rng, "state": state.to_dict(),
+        })  # fmt: skip
+        state.counters.eval_seconds += time.perf_counter() - started
+
+    def _resume(self, family: Family, stream: datasets.BatchStream) -> TrialState:
+        try:
+            payload = load_tensors(self.checkpoint_path)
+            if payload.get("config_hash") != self.trial.config_hash():
+                raise UserError(f"{self.checkpoint_path} belongs to another configuration; remove it to retrain")
+            family.load_state_dict(payload["family"])
+            stream.load_state_dict(payload["stream"])
+            torch.set_rng_state(payload["rng"]["torch"])
+            if "cuda" in payload["rng"] and self.device.type == "cuda":
+                torch.cuda.set_rng_state(payload["rng"]["cuda"], self.device)
+            return TrialState.from_dict(payload["state"])
+        except UserError:
+            raise
+        except Exception as error:
+            raise UserError(f"checkpoint {self.checkpoint_path} cannot be loaded ({type(error).__name__}: "
+                            f"{str(error).splitlines()[0][:200]}); remove it to retrain") from None  # fmt: skip
+
+    def _finish(self, family: Family, evaluator: Evaluator, state: TrialState, dataset: Any, spec: NetSpec,
+                stream: datasets.BatchStream) -> dict[str, Any]:  # fmt: skip
+        settings, counters = self.trial.settings, state.counters
+        atomic_write_text(self.dir / "trajectory.csv", pd.DataFrame(state.trajectory).to_csv(index=False))
+        summary = self._base_summary() | {
+            "status": "diverged" if state.diverged_at is not None else "completed",
+            "diverged_at_step": state.diverged_at,
+            "counters": counters.as_dict(),
+            "images_per_second": counters.images / max(counters.train_seconds, 1e-9),
+            "steps_per_second": counters.steps / max(counters.train_seconds, 1e-9),
+            "peak_memory_mb": self._peak_memory_mb(),
+            "nets": {"arch": spec.arch, "width": spec.width, "latent_dim": spec.latent_dim, "g_norm": spec.g_norm,
+                     "parameters": {name: count_parameters(m) for name, m in family.modules().items()}},  # fmt: skip
+            "family_config": family.config,
+            "primary_metric": evaluator.primary,
+            "extractor": evaluator.extractor,
+        }
+        if state.diverged_at is None:
+            started = time.perf_counter()
+            sampler = torch.Generator().manual_seed(2)
+            final = dataset.from_model(family.sample(settings.final_samples, sampler))
+            values, provenance = evaluator.evaluate_samples(final, "test")
+            summary["final"] = {"metrics": values, **provenance, "step": counters.steps}
+            summary["collapse_suspected"] = collapse_suspected(values)
+            if state.best_generator is not None:
+                current = {k: v.clone() for k, v in family.generator.state_dict().items()}
+                family.generator.load_state_dict(state.best_generator)
+                best = dataset.from_model(family.sample(settings.final_samples, torch.Generator().manual_seed(2)))
+                family.generator.load_state_dict(current)
+                values, provenance = evaluator.evaluate_samples(best, "test")
+                summary["best"] = {"metrics": values, **provenance, "step": state.best_step,
+                                   "selected_on": "validation"}  # fmt: skip
+            save_sample_grid(self.dir / "samples.png", family, dataset)
+            counters.eval_seconds += time.perf_counter() - started
+            summary["counters"] = counters.as_dict()
+        summary["convergence"] = convergence(state.trajectory, evaluator.primary, settings.fid_threshold)
+        self._save_checkpoint(family, stream, state)
+        return summary
+
+    def _peak_memory_mb(self) -> float:
+        if self.device.type == "cuda":
+            return torch.cuda.max_memory_allocated(self.device) / 2**20
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # process peak RSS, in MiB
+
+
+def convergence(trajectory: list[dict[str, float]], metric: str, threshold: float | None) -> dict[str, Any]:
+    """Time, kimg and steps to reach `threshold` on the validation trajectory (None: not reached),
+    and the area under log(metric) over normalised training time (lower: faster and better)."""
+    points = [row for row in trajectory if math.isfinite(row.get(metric, math.nan))]
+    out: dict[str, Any] = {"metric": metric, "threshold": threshold, "seconds_to_threshold": None,
+                           "kimg_to_threshold": None, "steps_to_threshold": None, "auc_log": None}  # fmt: skip
+    if threshold is not None:
+        for row in points:
+            if row[metric] <= threshold:
+                out.update(seconds_to_threshold=row["train_seconds"], kimg_to_threshold=row["kimg"],
+                           steps_to_threshold=row["step"])  # fmt: skip
+                break
+    if len(points) >= 2 and all(row[metric] > 0 for row in points):
+        seconds = np.array([row["train_seconds"] for row in points])
+        values = np.log(np.array([row[metric] for row in points]))
+        span = seconds[-1] - seconds[0]
+        if span > 0:
+            out["auc_log"] = float(np.trapezoid(values, seconds) / span)
+    return out
+
+
+def run_trial(trial: Trial, trial_dir: Path, device: torch.device, progress: bool = False) -> dict[str, Any]:
+    return TrialRunner(trial, trial_dir, device, progress).run()

@@ -1,0 +1,66 @@
+"""A trial: one family trained on one dataset from one seed under one budget."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from benchbench.training.budget import Budget
+
+
+@dataclass
+class Settings:
+    """Trainer settings shared by every family in a suite, so that only the method differs.
+
+    width: channel multiplier of all nets (1.0 = Lucic et al.'s sizes; the CPU default is narrower).
+    g_norm: the shared generator's normalisation ("none": BEGAN's and gan_mnist.py's choice).
+    eval_points: log-spaced evaluations over the budget, each with `eval_samples` generated
+    samples against the validation split; the final and best-on-validation generators are then
+    scored with `final_samples` against the test split.
+    """
+
+    batch_size: int = 64
+    width: float = 1.0
+    latent_dim: int | None = None
+    arch: str | None = None
+    g_norm: str = "none"
+    eval_points: int = 8
+    eval_samples: int = 2000
+    final_samples: int = 10000
+    extractor: str | None = None
+    fid_threshold: float | None = None
+    checkpoint_seconds: float = 60.0
+
+
+@dataclass
+class Trial:
+    family: str
+    dataset: str
+    seed: int
+    budget: Budget
+    settings: Settings = field(default_factory=Settings)
+    family_config: dict[str, Any] = field(default_factory=dict)
+    dataset_options: dict[str, Any] = field(default_factory=dict)
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "family": self.family,
+            "dataset": self.dataset,
+            "seed": self.seed,
+            "budget": {"kind": self.budget.kind, "value": self.budget.value, "text": str(self.budget)},
+            "settings": asdict(self.settings),
+            "family_config": self.family_config,
+            "dataset_options": self.dataset_options,
+        }
+
+    def config_hash(self) -> str:
+        """Hash of everything but the seed: the seeds of one configuration share it."""
+        config = {k: v for k, v in self.config().items() if k != "seed"}
+        return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+    @property
+    def key(self) -> str:
+        dataset = self.dataset.replace("/", "_").replace(":", "-").strip("_")[-40:]
+        return f"{self.family}__{dataset}__s{self.seed}__{self.budget}__{self.config_hash()[:6]}"
