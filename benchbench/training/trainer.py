@@ -211,7 +211,9 @@ class TrialRunner:
             values, provenance = evaluator.evaluate_samples(final, "test")
             summary["final"] = {"metrics": values, **provenance, "step": counters.steps}
             summary["collapse_suspected"] = collapse_suspected(values)
-            if state.best_generator is not None:
+            if state.best_step == counters.steps:  # the final generator is the best one: same numbers
+                summary["best"] = {**summary["final"], "selected_on": "validation"}
+            elif state.best_generator is not None:
                 current = {k: v.clone() for k, v in family.generator.state_dict().items()}
                 family.generator.load_state_dict(state.best_generator)
                 best = dataset.from_model(family.sample(settings.final_samples, torch.Generator().manual_seed(2)))

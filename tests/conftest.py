@@ -1,0 +1,28 @@
+"""Shared fixtures: tiny trials that train in a second or two on the CPU."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchbench.training import Budget, Settings, Trial
+
+
+@pytest.fixture
+def toy_trial():
+    def make(family: str = "wgan-gp", budget: str = "40steps", seed: int = 0, **config) -> Trial:
+        settings = Settings(batch_size=64, width=0.125, eval_points=4, eval_samples=500, final_samples=1000)
+        return Trial(family, "8gaussians", seed, Budget.parse(budget), settings, family_config=config)
+
+    return make
+
+
+@pytest.fixture
+def suite_file(tmp_path: Path):
+    def write(text: str) -> Path:
+        path = tmp_path / "suite.toml"
+        path.write_text(text)
+        return path
+
+    return write

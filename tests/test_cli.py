@@ -1,0 +1,152 @@
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from benchbench.cli import main
+
+TINY_SUITE = """
+name = "tiny"
+families = ["wgan-gp", "began"]
+datasets = ["8gaussians"]
+seeds = 3
+budgets = ["25steps"]
+[settings]
+width = 0.125
+eval_points = 3
+eval_samples = 300
+final_samples = 600
+"""
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("run")
+    suite = root / "tiny.toml"
+    suite.write_text(TINY_SUITE)
+    result = invoke("run", suite, "--out", root / "out", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    return root / "out", result
+
+
+def test_run_writes_a_report_with_a_verdict(tiny_run):
+    out, result = tiny_run
+    assert "**Verdict:**" in result.output and "| WGAN-GP" in result.output and "| BEGAN" in result.output
+    assert (out / "summary.csv").exists() and (out / "report.md").exists() and (out / "run.json").exists()
+    rows = (out / "summary.csv").read_text().strip().splitlines()
+    assert len(rows) == 1 + 6
+
+
+def test_rerun_skips_finished_trials(tiny_run):
+    out, _ = tiny_run
+    before = {p: p.stat().st_mtime_ns for p in out.glob("*/summary.json")}
+    result = invoke("run", out.parent / "tiny.toml", "--out", out, "--device", "cpu")
+    assert result.exit_code == 0
+    assert before == {p: p.stat().st_mtime_ns for p in out.glob("*/summary.json")}
+
+
+def test_report_formats(tiny_run, tmp_path):
+    out, _ = tiny_run
+    assert "Verdict" in invoke("report", out).output
+    records = json.loads(invoke("report", out, "--format", "json").output)
+    assert len(records) == 6 and {"family", "final_swd", "seed", "config_hash"} <= set(records[0])
+    target = tmp_path / "r.csv"
+    assert invoke("report", out, "--format", "csv", "-o", target).exit_code == 0
+    assert target.read_text().startswith("trial,")
+
+
+def test_sample_writes_npz(tiny_run, tmp_path):
+    out, _ = tiny_run
+    trial_dir = next(out.glob("began__*"))
+    target = tmp_path / "s.npz"
+    result = invoke("sample", trial_dir, "-n", 37, "-o", target)
+    assert result.exit_code == 0, result.output
+    with np.load(target) as data:
+        assert data["points"].shape == (37, 2) and data["points"].dtype == np.float32
+    assert invoke("sample", trial_dir, "-n", 5, "-o", tmp_path / "b.npz", "--best").exit_code == 0
+
+
+def test_list_shows_families_datasets_extractors():
+    output = invoke("list").output
+    for name in ("wgan-gp", "began", "mnist", "8gaussians", "folder", "mnist-classifier", "default"):
+        assert name in output
+
+
+def _one_line_error(result, *fragments):
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["run", "--families", "wgan-gp,stylegan"], "unknown family 'stylegan'"),
+        (["run", "--datasets", "imagenet"], "unknown dataset 'imagenet'"),
+        (["run", "--budget", "0s"], "must be positive"),
+        (["run", "--budget", "fast"], "not understood"),
+        (["run", "--seeds", "0"], "at least 1"),
+        (["run", "--seeds", "a,b"], "not an integer"),
+        (["run", "--width", "-1"], "width must be positive"),
+        (["run", "--device", "tpu"], "unknown device"),
+        (["run", "no-such-suite"], "no suite"),
+        (["run", "missing.toml"], "does not exist"),
+        (["run", "--datasets", "folder:/no/such/folder", "--budget", "1steps", "--seeds", "1"], "does not exist"),
+        (["report", "/no/such/run"], "does not exist"),
+        (["sample", "/no/such/trial", "-o", "x.npz"], "not a trial directory"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, fragment, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _one_line_error(invoke(*args), fragment)
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("families = [", "not valid TOML"),
+        ("famlies = ['began']", "unknown keys ['famlies']"),
+        ("seeds = 'three'", "seeds must be"),
+        ("budgets = ['10steps']\n[family.began]\ngama = 0.3", "no setting ['gama']"),
+        ("[family.began]\ngamma = 'high'", "gamma must be float"),
+        ("[settings]\nwidht = 1.0", "unknown settings ['widht']"),
+        ("jobs = 0", "jobs must be a positive integer"),
+    ],
+)
+def test_malformed_suites(text, fragment, suite_file, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _one_line_error(invoke("run", suite_file(text)), fragment)
+
+
+def test_unwritable_output_directory(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    _one_line_error(invoke("run", "--out", blocker / "run", "--budget", "1steps"), "cannot write")
+
+
+def test_corrupt_and_untrusted_checkpoints_are_refused(tiny_run, tmp_path):
+    out, _ = tiny_run
+    trial_dir = next(out.glob("wgan-gp__*"))
+    copy = tmp_path / "trial"
+    copy.mkdir()
+    (copy / "config.json").write_text((trial_dir / "config.json").read_text())
+    (copy / "checkpoint.pt").write_bytes(b"\x00garbage")
+    _one_line_error(invoke("sample", copy, "-o", tmp_path / "x.npz"), "cannot be loaded")
+
+    class Payload:
+        def __reduce__(self):
+            return (print, ("this must never run",))
+
+    torch.save({"family": Payload()}, copy / "checkpoint.pt")
+    result = invoke("sample", copy, "-o", tmp_path / "x.npz")
+    _one_line_error(result, "cannot be loaded")
+    assert "this must never run" not in result.output

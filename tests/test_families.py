@@ -1,0 +1,141 @@
+import math
+
+import pytest
+import torch
+import torch.nn as nn
+
+from benchbench.errors import UserError
+from benchbench.families import FAMILIES
+from benchbench.families.began import BEGAN
+from benchbench.families.wgan_gp import WGANGP
+from benchbench.nets import NetSpec
+
+POINTS = NetSpec("mlp", (2,), latent_dim=2, width=0.05)
+IMAGES = NetSpec("infogan28", (1, 28, 28), latent_dim=8, width=0.0625)
+
+
+def counting_source(shape, batch=8):
+    calls = []
+
+    def real():
+        calls.append(1)
+        return torch.rand(batch, *shape) * 2 - 1
+
+    return real, calls
+
+
+def test_registry_and_defaults_cite_the_papers():
+    assert {"wgan-gp", "began"} <= set(FAMILIES.names())
+    assert WGANGP.defaults["gp_lambda"] == 10.0 and WGANGP.defaults["n_critic"] == 5
+    assert WGANGP.defaults["lr"] == 1e-4 and WGANGP.defaults["betas"] == (0.0, 0.9)
+    assert BEGAN.defaults["gamma"] == 0.5 and BEGAN.defaults["lambda_k"] == 0.001 and BEGAN.defaults["k_0"] == 0.0
+    import benchbench.families.began as began_module
+    import benchbench.families.wgan_gp as wgan_gp_module
+
+    assert "Gulrajani et al. 2017" in wgan_gp_module.__doc__
+    assert "Berthelot et al. 2017" in began_module.__doc__
+
+
+def test_config_refuses_unknown_keys_and_wrong_types():
+    with pytest.raises(UserError, match="no setting"):
+        WGANGP(POINTS, {"lamda": 10}, torch.device("cpu"))
+    with pytest.raises(UserError, match="must be int"):
+        WGANGP(POINTS, {"n_critic": 2.5}, torch.device("cpu"))
+    family = WGANGP(POINTS, {"gp_lambda": 1, "betas": [0.5, 0.9]}, torch.device("cpu"))
+    assert family.config["gp_lambda"] == 1.0 and family.config["betas"] == (0.5, 0.9)
+
+
+@pytest.mark.parametrize("n_critic", [1, 5])
+def test_wgan_gp_draws_one_real_batch_per_critic_step(n_critic):
+    torch.manual_seed(0)
+    family = WGANGP(IMAGES, {"n_critic": n_critic}, torch.device("cpu"))
+    real, calls = counting_source((1, 28, 28))
+    before = [p.clone() for p in family.generator.parameters()]
+    logs = family.train_step(real)
+    assert len(calls) == n_critic
+    assert set(logs) == {"d_loss", "g_loss", "gradient_penalty", "wasserstein_estimate"}
+    assert any(not torch.equal(a, b) for a, b in zip(before, family.generator.parameters()))
+    assert all(p.requires_grad for p in family.critic.parameters())  # unfrozen after the G step
+
+
+def test_gradient_penalty_on_a_linear_critic():
+    """D(x) = w.x has gradient w everywhere, so the penalty is (|w| - 1)^2 exactly."""
+    family = WGANGP(POINTS, {}, torch.device("cpu"))
+    family.critic = nn.Sequential(nn.Linear(2, 1, bias=False), nn.Flatten(0))
+    with torch.no_grad():
+        family.critic[0].weight.copy_(torch.tensor([[3.0, 4.0]]))
+    penalty = family.gradient_penalty(torch.randn(16, 2), torch.randn(16, 2))
+    assert penalty.item() == pytest.approx((5.0 - 1.0) ** 2)
+
+
+def test_wgan_gp_critic_loss_is_fake_minus_real_plus_penalty():
+    torch.manual_seed(0)
+    family = WGANGP(POINTS, {"n_critic": 1, "gp_lambda": 10.0}, torch.device("cpu"))
+    real, _ = counting_source((2,))
+    logs = family.train_step(real)
+    expected = -logs["wasserstein_estimate"] + 10.0 * logs["gradient_penalty"]
+    assert logs["d_loss"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_began_equilibrium_control_and_m_global():
+    torch.manual_seed(0)
+    family = BEGAN(IMAGES, {"gamma": 0.5, "lambda_k": 0.001}, torch.device("cpu"))
+    real, calls = counting_source((1, 28, 28))
+    logs = family.train_step(real)
+    assert len(calls) == 1
+    balance = 0.5 * logs["loss_real"] - logs["g_loss"]
+    assert logs["k_t"] == pytest.approx(min(max(0.0 + 0.001 * balance, 0.0), 1.0))
+    assert logs["m_global"] == pytest.approx(logs["loss_real"] + abs(balance))
+    # k_0 = 0: the first discriminator loss is L(x) alone
+    assert logs["d_loss"] == pytest.approx(logs["loss_real"])
+
+
+def test_began_k_is_clipped_to_the_unit_interval():
+    torch.manual_seed(0)
+    family = BEGAN(IMAGES, {"k_0": 1.0, "lambda_k": 1000.0, "gamma": 1.0}, torch.device("cpu"))
+    real, _ = counting_source((1, 28, 28))
+    for _ in range(3):
+        logs = family.train_step(real)
+        assert 0.0 <= logs["k_t"] <= 1.0
+    assert logs["k_t"] in (0.0, 1.0)
+
+
+def test_began_halves_the_learning_rate_when_m_global_stalls():
+    family = BEGAN(IMAGES, {"lr_window": 2, "lr": 1e-4}, torch.device("cpu"))
+    for value in (1.0, 1.0, 0.5, 0.5):  # second window improves: no decay
+        family._decay_lr_if_stalled(value)
+    assert family.opt_g.param_groups[0]["lr"] == pytest.approx(1e-4)
+    for value in (0.6, 0.6):  # third window is worse: halve both
+        family._decay_lr_if_stalled(value)
+    assert family.opt_g.param_groups[0]["lr"] == pytest.approx(5e-5)
+    assert family.opt_d.param_groups[0]["lr"] == pytest.approx(5e-5)
+
+
+@pytest.mark.parametrize("name", ["wgan-gp", "began"])
+def test_state_dict_round_trip_restores_training(name):
+    torch.manual_seed(0)
+    cls = FAMILIES.get(name)
+    first = cls(POINTS, {}, torch.device("cpu"))
+    real, _ = counting_source((2,))
+    first.train_step(real)
+    state = first.state_dict()
+    second = cls(POINTS, {}, torch.device("cpu"))
+    second.load_state_dict(state)
+    torch.manual_seed(1)
+    data = torch.rand(8, 2)
+    logs_a = first.train_step(lambda: data)
+    torch.manual_seed(1)
+    logs_b = second.train_step(lambda: data)
+    assert logs_a == pytest.approx(logs_b)
+
+
+def test_both_families_share_the_generator():
+    a = WGANGP(IMAGES, {}, torch.device("cpu")).generator
+    b = BEGAN(IMAGES, {}, torch.device("cpu")).generator
+    assert [p.shape for p in a.parameters()] == [p.shape for p in b.parameters()]
+
+
+def test_latent_prior_is_uniform_by_default():
+    family = WGANGP(POINTS, {}, torch.device("cpu"))
+    z = family.latent(10_000, torch.Generator().manual_seed(0))
+    assert z.min() >= -1 and z.max() <= 1 and math.isclose(z.mean().item(), 0, abs_tol=0.03)

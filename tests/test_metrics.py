@@ -1,0 +1,129 @@
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import linalg
+
+from benchbench import datasets
+from benchbench.errors import UserError
+from benchbench.metrics import Evaluator
+from benchbench.metrics import mnist_classifier
+from benchbench.metrics.collapse import collapse_suspected
+from benchbench.metrics.images import ImageScorer
+from benchbench.metrics.toy import mode_metrics, sliced_wasserstein
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def scorer():
+    return ImageScorer("mnist-classifier", CPU)
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return datasets.load("mnist")
+
+
+def test_shipped_classifier_is_accurate_and_checksummed(mnist):
+    info = json.loads(mnist_classifier.WEIGHTS_INFO.read_text())
+    assert info["sha256"] == mnist_classifier.weights_sha256()
+    net = mnist_classifier.load_classifier()
+    from benchbench.datasets.mnist import load_arrays
+
+    images, labels = load_arrays()["test"]
+    assert mnist_classifier.accuracy(net, images, labels) >= 0.99
+
+
+def test_tampered_weights_are_refused(tmp_path, monkeypatch):
+    copy = tmp_path / "mnist_classifier.pt"
+    copy.write_bytes(mnist_classifier.WEIGHTS.read_bytes() + b"\0")
+    monkeypatch.setattr(mnist_classifier, "WEIGHTS", copy)
+    monkeypatch.setattr(mnist_classifier, "WEIGHTS_INFO", mnist_classifier.WEIGHTS_INFO)
+    with pytest.raises(UserError, match="sha256"):
+        mnist_classifier.load_classifier()
+
+
+def test_fid_equals_an_independent_scipy_computation(scorer, mnist):
+    real = scorer.features(mnist.reference("test", 2000))
+    fake = scorer.features(mnist.reference("validation", 1000))
+    fid = scorer.score(fake, real, ("fid",))["fid"]
+    a, b = (f["penultimate"].double().numpy() for f in (fake, real))
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root = linalg.sqrtm(cov_a @ cov_b).real
+    expected = ((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * root)
+    assert fid == pytest.approx(expected, rel=1e-3)
+
+
+def test_real_data_scores_well_and_noise_badly(scorer, mnist):
+    real = scorer.features(mnist.reference("test"))
+    same = scorer.score(scorer.features(mnist.reference("validation")), real)
+    noise = torch.randint(0, 256, (2000, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    bad = scorer.score(scorer.features(noise), real)
+    assert same["fid"] < 0.02 * bad["fid"]
+    assert same["is"] > 9.0 and bad["is"] < 2.0
+    assert same["precision"] > 0.6 and same["recall"] > 0.6
+    assert bad["recall"] < 0.05
+    assert not collapse_suspected(same) and collapse_suspected(bad)
+
+
+def test_inception_score_on_hand_made_logits(scorer):
+    confident = torch.full((1000, 10), -50.0)
+    confident[torch.arange(1000), torch.arange(1000) % 10] = 50.0
+    spread = scorer.score({"logits": confident}, {}, ("isc",))
+    one_class = torch.zeros(1000, 10)
+    one_class[:, 3] = 50.0
+    collapsed = scorer.score({"logits": one_class}, {}, ("isc",))
+    assert spread["is"] == pytest.approx(10.0, rel=1e-4)
+    assert collapsed["is"] == pytest.approx(1.0, rel=1e-4)
+
+
+def test_metrics_do_not_depend_on_batch_size(mnist):
+    images = mnist.reference("test", 600)
+    small = ImageScorer("mnist-classifier", CPU, batch_size=7).features(images)
+    large = ImageScorer("mnist-classifier", CPU, batch_size=600).features(images)
+    assert torch.allclose(small["penultimate"], large["penultimate"], atol=1e-4)
+
+
+def test_sharp_edges_become_clear_errors_or_adjusted_settings(scorer, mnist):
+    with pytest.raises(UserError, match="at least 2"):
+        scorer.features(mnist.reference("test", 1))
+    with pytest.raises(UserError, match="uint8"):
+        scorer.features(torch.rand(4, 1, 28, 28))
+    few = scorer.features(mnist.reference("test", 50))
+    values = scorer.score(few, scorer.features(mnist.reference("validation", 3000)), ("kid", "isc"))
+    assert all(math.isfinite(v) for v in values.values())  # KID subset and IS splits shrink to N
+    with pytest.raises(UserError, match="unknown image metrics"):
+        scorer.score(few, few, ("ppl",))
+
+
+def test_evaluator_records_provenance(mnist):
+    evaluator = Evaluator(mnist, None, CPU)
+    values, provenance = evaluator.evaluate_samples(mnist.reference("validation", 300), "test", ("fid",))
+    assert set(values) == {"fid"}
+    assert provenance == {"extractor": "mnist-classifier", "extractor_weights": mnist_classifier.weights_sha256()[:16],
+                          "n_fake": 300, "n_real": 10_000, "split": "test"}
+
+
+def test_mode_metrics_by_hand():
+    modes = torch.tensor([[0.0, 0.0], [10.0, 0.0]])
+    on_both = torch.cat([modes[0].repeat(50, 1), modes[1].repeat(50, 1)])
+    values = mode_metrics(on_both, modes, std=0.1)
+    assert values["modes_covered"] == 2 and values["high_quality_share"] == 1.0
+    assert values["reverse_kl"] == pytest.approx(0.0)
+    on_one = torch.cat([modes[0].repeat(90, 1), torch.tensor([[5.0, 5.0]]).repeat(10, 1)])
+    values = mode_metrics(on_one, modes, std=0.1)
+    assert values["modes_covered"] == 1 and values["high_quality_share"] == pytest.approx(0.9)
+    assert values["reverse_kl"] == pytest.approx(math.log(2))  # every sample assigned to one of two modes
+    assert collapse_suspected(values)
+
+
+def test_sliced_wasserstein_by_hand():
+    points = torch.randn(4000, 2, generator=torch.Generator().manual_seed(0))
+    assert sliced_wasserstein(points, points) == pytest.approx(0.0, abs=1e-12)
+    shifted = points + torch.tensor([1.0, 0.0])
+    # a shift t moves every projection on direction u by t.u: the mean of |cos| over directions is 2/pi
+    assert sliced_wasserstein(points, shifted, projections=2000) == pytest.approx(2 / math.pi, rel=0.03)

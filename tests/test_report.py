@@ -1,0 +1,65 @@
+import math
+
+import pandas as pd
+import pytest
+
+from benchbench.report.stats import compare, hedges_g, mean_ci
+from benchbench.report.tables import leaderboard, render_markdown, verdicts
+
+
+def test_mean_ci_by_hand():
+    mean, low, high = mean_ci([1.0, 2.0, 3.0])
+    # t(0.975, df=2) = 4.3027; sem = 1 / sqrt(3)
+    assert mean == 2.0
+    assert low == pytest.approx(2 - 4.302653 / math.sqrt(3), rel=1e-5)
+    assert high == pytest.approx(2 + 4.302653 / math.sqrt(3), rel=1e-5)
+    assert math.isnan(mean_ci([5.0])[1])
+
+
+def test_welch_outcome_by_hand():
+    result = compare("a", [1.0, 2.0, 3.0], "b", [4.0, 5.0, 6.0], "FID")
+    # t = -3 / sqrt(2/3) = -3.674, df = 4: two-sided p = 0.02131
+    assert result.p_value == pytest.approx(0.02131, rel=1e-3)
+    assert result.winner == "a"
+    assert result.effect_size == pytest.approx(-3.674 * (1 - 3 / 15), rel=1e-3) or result.effect_size == pytest.approx(
+        hedges_g(pd.Series([1.0, 2, 3]).to_numpy(), pd.Series([4.0, 5, 6]).to_numpy())
+    )
+    higher_better = compare("a", [1.0, 2.0, 3.0], "b", [4.0, 5.0, 6.0], "IS", lower_is_better=False)
+    assert higher_better.winner == "b"
+
+
+def test_no_difference_and_too_few_seeds():
+    same = compare("a", [1.0, 2.0, 3.0], "b", [1.5, 2.5, 2.0], "FID")
+    assert same.winner is None and "no significant difference" in same.sentence({})
+    few = compare("a", [1.0], "b", [2.0, 3.0], "FID")
+    assert math.isnan(few.p_value) and "not enough seeds" in few.sentence({})
+
+
+def _runs(final_a, final_b, status_b=None):
+    rows = []
+    for family, finals in (("wgan-gp", final_a), ("began", final_b)):
+        for seed, value in enumerate(finals):
+            status = (status_b or {}).get(seed, "completed") if family == "began" else "completed"
+            rows.append({"family": family, "dataset": "mnist", "budget": "100s", "seed": seed, "status": status,
+                         "extractor": "mnist-classifier", "primary_metric": "fid",
+                         "final_fid": value if status == "completed" else None, "final_is": 5.0,
+                         "collapse_suspected": False, "diverged_at_step": 12 if status == "diverged" else None,
+                         "device": "cpu", "versions": "torch x", "error": None})
+    return pd.DataFrame(rows)
+
+
+def test_leaderboard_orders_by_final_metric_and_counts_outcomes():
+    table = leaderboard(_runs([10.0, 11.0, 12.0], [20.0, 21.0, 22.0], {2: "diverged"}))
+    assert list(table["family"]) == ["WGAN-GP", "BEGAN"]
+    began = table.iloc[1]
+    assert began["seeds"] == 3 and began["completed"] == 2 and began["diverged"] == 1
+    assert table.iloc[0]["final FID (95% CI)"].startswith("11 [")
+
+
+def test_markdown_report_names_extractor_and_verdict():
+    runs = _runs([10.0, 11.0, 12.0], [20.0, 21.0, 22.0], {2: "diverged"})
+    text = render_markdown(runs)
+    assert "`mnist-classifier`" in text
+    assert "**Verdict:** WGAN-GP better" in text
+    assert "BEGAN seed 2: diverged at step 12" in text
+    assert verdicts(runs)[0].n_b == 2

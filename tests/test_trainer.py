@@ -1,0 +1,137 @@
+import math
+
+import pandas as pd
+import pytest
+import torch
+
+from benchbench.families import FAMILIES
+from benchbench.families.wgan_gp import WGANGP
+from benchbench.results import load_tensors, read_json
+from benchbench.training import Budget, Settings, Trial, run_trial
+from benchbench.training.state import eval_fractions
+from benchbench.training.trainer import TrialRunner
+
+CPU = torch.device("cpu")
+
+
+def test_a_trial_writes_its_directory(toy_trial, tmp_path):
+    trial = toy_trial("wgan-gp", "40steps")
+    summary = run_trial(trial, tmp_path, CPU)
+    assert summary["status"] == "completed"
+    assert {p.name for p in tmp_path.iterdir()} >= {"config.json", "summary.json", "trajectory.csv", "samples.png",
+                                                    "checkpoint.pt"}
+    counters = summary["counters"]
+    assert counters["steps"] == 40
+    assert counters["images"] == 40 * 5 * 64  # five critic batches per generator step are paid for
+    assert counters["eval_seconds"] > 0 and counters["train_seconds"] > 0
+    trajectory = pd.read_csv(tmp_path / "trajectory.csv")
+    assert len(trajectory) == 4 and trajectory["step"].iloc[-1] == 40
+    assert {"step", "kimg", "train_seconds", "swd", "modes_covered", "d_loss"} <= set(trajectory.columns)
+    assert summary["final"]["split"] == "test" and summary["final"]["n_fake"] == 1000
+    assert summary["best"]["selected_on"] == "validation"
+    for key in ("versions", "device", "config_hash", "seed", "budget", "extractor", "nets", "images_per_second"):
+        assert key in summary
+    assert summary["nets"]["parameters"]["generator"] > 0
+
+
+def test_eval_fractions_are_log_spaced_and_end_at_the_budget():
+    fractions = eval_fractions(5)
+    assert fractions[0] == pytest.approx(0.02) and fractions[-1] == 1.0
+    ratios = [b / a for a, b in zip(fractions, fractions[1:])]
+    assert max(ratios) == pytest.approx(min(ratios))
+
+
+def test_a_seed_fixes_a_cpu_trial(toy_trial, tmp_path):
+    a = run_trial(toy_trial("began", "30steps", seed=4), tmp_path / "a", CPU)
+    b = run_trial(toy_trial("began", "30steps", seed=4), tmp_path / "b", CPU)
+    c = run_trial(toy_trial("began", "30steps", seed=5), tmp_path / "c", CPU)
+    assert a["final"]["metrics"] == b["final"]["metrics"]
+    assert a["final"]["metrics"] != c["final"]["metrics"]
+
+
+def test_a_finished_trial_is_skipped(toy_trial, tmp_path, monkeypatch):
+    trial = toy_trial("wgan-gp", "10steps")
+    first = run_trial(trial, tmp_path, CPU)
+    monkeypatch.setattr(WGANGP, "train_step", lambda *a: pytest.fail("trained again"))
+    assert run_trial(trial, tmp_path, CPU) == first
+
+
+def test_an_interrupted_trial_resumes_to_the_same_result(toy_trial, tmp_path, monkeypatch):
+    trial = toy_trial("wgan-gp", "40steps")
+    reference = run_trial(trial, tmp_path / "whole", CPU)
+
+    original = WGANGP.train_step
+    calls = {"n": 0}
+
+    def dies_at_step_20(self, real):
+        calls["n"] += 1
+        if calls["n"] == 20:
+            raise KeyboardInterrupt  # a killed process: nothing after the last checkpoint survives
+        return original(self, real)
+
+    monkeypatch.setattr(WGANGP, "train_step", dies_at_step_20)
+    with pytest.raises(KeyboardInterrupt):
+        run_trial(trial, tmp_path / "cut", CPU)
+    assert not (tmp_path / "cut" / "summary.json").exists()
+    saved = load_tensors(tmp_path / "cut" / "checkpoint.pt")
+    assert 0 < saved["state"]["counters"]["steps"] < 20
+    monkeypatch.setattr(WGANGP, "train_step", original)
+    resumed = run_trial(trial, tmp_path / "cut", CPU)
+    assert resumed["counters"]["steps"] == 40
+    assert resumed["final"]["metrics"] == reference["final"]["metrics"]
+
+
+class ExplodingGAN(WGANGP):
+    name = "exploding"
+
+    def train_step(self, real):
+        logs = super().train_step(real)
+        return logs | ({"d_loss": math.nan} if self.steps_taken() >= 7 else {})
+
+    def steps_taken(self):
+        self._steps = getattr(self, "_steps", 0) + 1
+        return self._steps
+
+
+@pytest.fixture
+def exploding_family():
+    FAMILIES.register("exploding")(ExplodingGAN)
+    yield "exploding"
+    FAMILIES._entries.pop("exploding")
+
+
+def test_a_diverging_trial_is_recorded_with_its_partial_trajectory(exploding_family, toy_trial, tmp_path):
+    summary = run_trial(toy_trial(exploding_family, "40steps"), tmp_path, CPU)
+    assert summary["status"] == "diverged" and summary["diverged_at_step"] == 7
+    assert "final" not in summary
+    trajectory = pd.read_csv(tmp_path / "trajectory.csv")
+    assert 1 <= len(trajectory) and trajectory["step"].max() < 7
+    assert read_json(tmp_path / "summary.json")["status"] == "diverged"
+
+
+def test_training_time_excludes_evaluation(toy_trial, tmp_path):
+    summary = run_trial(toy_trial("began", "2s"), tmp_path, CPU)
+    counters = summary["counters"]
+    assert counters["train_seconds"] == pytest.approx(2.0, abs=0.5)
+    assert counters["eval_seconds"] > 0
+
+
+def test_an_image_trial_names_its_extractor(tmp_path):
+    settings = Settings(width=0.0625, batch_size=16, eval_points=2, eval_samples=60, final_samples=120)
+    trial = Trial("began", "mnist", 0, Budget.parse("3steps"), settings)
+    summary = run_trial(trial, tmp_path, CPU)
+    assert summary["status"] == "completed"
+    assert summary["extractor"] == "mnist-classifier" and summary["final"]["extractor"] == "mnist-classifier"
+    assert set(summary["final"]["metrics"]) >= {"fid", "kid", "is", "precision", "recall"}
+    assert summary["counters"]["images"] == 3 * 16
+    assert (tmp_path / "samples.png").stat().st_size > 0
+
+
+def test_a_checkpoint_from_another_configuration_is_refused(toy_trial, tmp_path):
+    from benchbench.errors import UserError
+
+    run_trial(toy_trial("wgan-gp", "10steps"), tmp_path, CPU)
+    (tmp_path / "summary.json").unlink()
+    other = toy_trial("wgan-gp", "10steps", gp_lambda=1.0)
+    with pytest.raises(UserError, match="another configuration"):
+        TrialRunner(other, tmp_path, CPU).run()
