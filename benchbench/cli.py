@@ -53,6 +53,7 @@ def run(suite: str, families: str | None, datasets: str | None, seeds: str | Non
         width: float | None, jobs: int | None, out: Path | None, device: str) -> None:  # fmt: skip
     """Train and evaluate every trial of SUITE (a built-in name or a TOML file), then report."""
     from benchbench import suite as suites
+    from benchbench.datasets import load as load_dataset
     from benchbench.environment import resolve_device
     from benchbench.execution import prepare_run_dir, run_local
 
@@ -68,9 +69,11 @@ def run(suite: str, families: str | None, datasets: str | None, seeds: str | Non
         data["jobs"] = jobs
     plan = suites.from_dict(data, "command line")
     torch_device = resolve_device(device)
+    trials = plan.plan()
+    for trial in {t.dataset: t for t in trials}.values():  # missing data fails now, not mid-run
+        load_dataset(trial.dataset, **trial.dataset_options)
     out = out or Path("results") / plan.name
     prepare_run_dir(out, plan)
-    trials = plan.plan()
     click.echo(f"{len(trials)} trials ({', '.join(plan.families)} on {', '.join(plan.datasets)}, "
                f"seeds {plan.seeds}, budgets {', '.join(map(str, plan.budgets))}) -> {out}", err=True)  # fmt: skip
 

@@ -46,6 +46,7 @@ def test_tampered_weights_are_refused(tmp_path, monkeypatch):
         mnist_classifier.load_classifier()
 
 
+@pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")  # a few dead ReLU units make the covariances singular
 def test_fid_equals_an_independent_scipy_computation(scorer, mnist):
     real = scorer.features(mnist.reference("test", 2000))
     fake = scorer.features(mnist.reference("validation", 1000))
@@ -71,13 +72,15 @@ def test_real_data_scores_well_and_noise_badly(scorer, mnist):
 
 
 def test_inception_score_on_hand_made_logits(scorer):
-    confident = torch.full((1000, 10), -50.0)
-    confident[torch.arange(1000), torch.arange(1000) % 10] = 50.0
+    # Confident, balanced predictions: IS = exp(H(marginal)) = 10 (a little under, as the
+    # 10 shuffled splits of 1,000 are not exactly balanced).
+    confident = torch.full((10_000, 10), -50.0)
+    confident[torch.arange(10_000), torch.arange(10_000) % 10] = 50.0
     spread = scorer.score({"logits": confident}, {}, ("isc",))
     one_class = torch.zeros(1000, 10)
     one_class[:, 3] = 50.0
     collapsed = scorer.score({"logits": one_class}, {}, ("isc",))
-    assert spread["is"] == pytest.approx(10.0, rel=1e-4)
+    assert spread["is"] == pytest.approx(10.0, rel=0.01)
     assert collapsed["is"] == pytest.approx(1.0, rel=1e-4)
 
 

@@ -3,6 +3,7 @@ options from a suite file are passed as keyword arguments."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 from benchbench.datasets import images, mnist, toy
@@ -23,8 +24,19 @@ DATASETS.register("celeba")(images.celeba)
 _SPEC_ARGUMENT = {"folder": "path", "cifar10": "root", "celeba": "root"}
 
 
+_LOADED: dict[str, Dataset] = {}
+
+
 def load(spec: str, **options: Any) -> Dataset:
-    """Build a dataset from `name` or `name:argument` plus keyword options."""
+    """Build a dataset from `name` or `name:argument` plus keyword options. Datasets are kept per
+    process, so the trials of a suite (and the up-front check of the CLI) load each once."""
+    key = json.dumps([spec, options], sort_keys=True, default=str)
+    if key not in _LOADED:
+        _LOADED[key] = _build(spec, options)
+    return _LOADED[key]
+
+
+def _build(spec: str, options: dict[str, Any]) -> Dataset:
     name, _, argument = spec.partition(":")
     factory = DATASETS.get(name)
     if argument:

@@ -79,7 +79,8 @@ class ImageScorer:
         unknown = set(metrics) - set(IMAGE_METRICS)
         if unknown:
             raise UserError(f"unknown image metrics {sorted(unknown)} (known: {', '.join(IMAGE_METRICS)})")
-        n_fake, n_real = len(next(iter(fake.values()))), len(next(iter(real.values())))
+        n_fake = len(next(iter(fake.values())))
+        n_real = len(next(iter(real.values()))) if real else 0
         out: dict[str, float] = {}
         quiet: dict[str, Any] = {"verbose": False}
         if "fid" in metrics:
