@@ -175,5 +175,163 @@ def sample(trial_dir: Path, count: int, output: Path, best: bool, seed: int) -> 
     click.echo(json.dumps({"output": str(output), key: list(array.shape), "dtype": str(array.dtype)}))
 
 
+@main.command()
+@click.option("--families", default="wgan-gp,began", show_default=True)
+@click.option("--datasets", default="mnist", show_default=True)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--width", type=float, default=0.25, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("--repeats", type=click.IntRange(min=1), default=7, show_default=True, help="Timed blocks.")
+@click.option("--block", type=click.IntRange(min=1), default=5, show_default=True, help="Iterations per block.")
+@click.option("--warmup", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option("--gpu-options", is_flag=True, help="Also measure channels_last, bf16, torch.compile, CUDA graphs.")
+@click.option("--overhead-steps", type=click.IntRange(min=0), default=40, show_default=True,
+              help="Steps for the harness-vs-bare-loop comparison (0: skip).")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the results here.")
+@user_errors
+def bench(families: str, datasets: str, device: str, width: float, batch_size: int, repeats: int, block: int,
+          warmup: int, gpu_options: bool, overhead_steps: int, json_path: Path | None) -> None:  # fmt: skip
+    """Time one full training iteration per family (median and quartiles), images/s, FLOPs,
+    peak memory, and the harness's overhead against a bare PyTorch loop."""
+    import pandas as pd
+
+    from benchbench.bench import BenchConfig, gpu_variants, run_bench
+    from benchbench.datasets import load as load_dataset
+    from benchbench.environment import resolve_device
+    from benchbench.families import FAMILIES
+
+    family_names, dataset_names = _split(families) or [], _split(datasets) or []
+    for name in family_names:
+        FAMILIES.get(name)
+    for name in dataset_names:
+        load_dataset(name)
+    if width <= 0:
+        raise UserError("--width must be positive")
+    torch_device = resolve_device(device)
+    if gpu_options and torch_device.type != "cuda":
+        raise UserError("--gpu-options needs --device cuda")
+    config = BenchConfig(width=width, batch_size=batch_size, warmup=warmup, repeats=repeats, block=block)
+    variants = gpu_variants() if gpu_options else {"plain": {}}
+    report = run_bench(family_names, dataset_names, torch_device, config, variants, overhead_steps or None)
+    columns = ["family", "dataset", "variant", "median_ms", "p25_ms", "p75_ms", "images_per_second",
+               "flops_per_iteration", "flops_method", "achieved_tflops", "peak_memory_mb", "error"]  # fmt: skip
+    table = pd.DataFrame(report["results"])
+    click.echo(f"device: {report['device']['name']} ({report['device']['type']}, {report['device']['threads']} threads)")
+    click.echo(table[[c for c in columns if c in table]].to_markdown(index=False, floatfmt=".4g"))
+    if report["overhead"]:
+        click.echo("\nharness overhead (trainer loop / bare PyTorch loop, same steps):")
+        click.echo(pd.DataFrame(report["overhead"]).to_markdown(index=False, floatfmt=".4g"))
+    if json_path:
+        from benchbench.results import write_json
+
+        write_json(json_path, report)
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Baseline JSON to write.")
+@user_errors
+def baseline(run_dir: Path, output: Path) -> None:
+    """Write a baseline (per family and dataset: metrics with their seed spread, throughput,
+    hardware and software) from RUN_DIR, for `benchbench check`."""
+    from benchbench.gate import make_baseline
+    from benchbench.report import load_runs
+    from benchbench.results import write_json
+
+    write_json(output, make_baseline(load_runs([run_dir])))
+    click.echo(f"baseline written to {output}")
+
+
+@main.command(name="check")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), required=True)
+@user_errors
+def check_command(run_dir: Path, baseline_path: Path) -> None:
+    """Compare RUN_DIR with a baseline. Exit 0: no regression; 1: a regression; 2: bad input."""
+    from benchbench.gate import check, format_table
+    from benchbench.report import load_runs
+    from benchbench.results import read_json
+
+    try:
+        reference = read_json(baseline_path)
+    except FileNotFoundError:
+        raise UserError(f"baseline {baseline_path} does not exist") from None
+    except ValueError:
+        raise UserError(f"baseline {baseline_path} is not valid JSON") from None
+    table, passed = check(load_runs([run_dir]), reference)
+    click.echo(format_table(table))
+    click.echo("PASS: no regression against the baseline" if passed else "FAIL: regression against the baseline")
+    sys.exit(0 if passed else 1)
+
+
+@main.command(name="eval")
+@click.option("--images", "images_spec", help="Generated images: an .npz of uint8 arrays or an image folder.")
+@click.option("--trial", "trial_dir", type=click.Path(path_type=Path), help="A trial directory: sample its generator.")
+@click.option("--generator", type=click.Path(path_type=Path), help="A generator state dict (with --family, --dataset).")
+@click.option("--family", help="The family whose generator --generator holds.")
+@click.option("--dataset", help="The dataset --generator was trained on (sets the network shape).")
+@click.option("--width", type=float, default=1.0, show_default=True, help="Width the --generator was built with.")
+@click.option("--g-norm", default="none", show_default=True, help="Normalisation of the --generator.")
+@click.option("--against", help="Reference: DATASET[:SPLIT] (e.g. mnist:test), an .npz or a folder.")
+@click.option("--metrics", default="fid,kid,is,prc", show_default=True, help="Any of fid, kid, is, prc.")
+@click.option("--extractor", help="Feature extractor [default: the reference dataset's, else inception-v3-compat].")
+@click.option("--num-samples", type=click.IntRange(min=2), default=10000, show_default=True)
+@click.option("--resolution", type=int, help="Resize folder images to this size.")
+@click.option("--device", default="auto", show_default=True)
+@user_errors
+def eval_command(images_spec: str | None, trial_dir: Path | None, generator: Path | None, family: str | None,
+                 dataset: str | None, width: float, g_norm: str, against: str | None, metrics: str,
+                 extractor: str | None, num_samples: int, resolution: int | None, device: str) -> None:  # fmt: skip
+    """Metrics of generated images against a reference, printed as JSON with their provenance."""
+    from benchbench.environment import resolve_device
+    from benchbench.evaluate import evaluate, load_images
+    from benchbench.training.sampling import sample_generator, sample_trial
+
+    sources = [s for s in (images_spec, trial_dir, generator) if s is not None]
+    if len(sources) != 1:
+        raise UserError("give exactly one of --images, --trial or --generator")
+    names = {"is": "isc"}
+    wanted = tuple(names.get(m, m) for m in _split(metrics) or [])
+    if trial_dir is not None:
+        _, array = sample_trial(trial_dir, num_samples)
+        fake = torch_from_numpy(array)
+        against = against or _trial_dataset(trial_dir)
+    elif generator is not None:
+        if not family or not dataset:
+            raise UserError("--generator needs --family and --dataset")
+        fake = sample_generator(generator, family, dataset, num_samples, width, g_norm)
+        against = against or dataset
+    else:
+        fake, _ = load_images(str(images_spec), resolution)
+        fake = fake[:num_samples]
+    if not against:
+        raise UserError("--against is needed with --images (e.g. --against mnist:test)")
+    real, described = load_images(against, resolution or fake.shape[-1])
+    name = extractor or _default_extractor(against)
+    result = evaluate(fake, real, wanted, name, resolve_device(device), described)
+    click.echo(json.dumps(result, indent=2))
+
+
+def torch_from_numpy(array: Any) -> Any:
+    import torch
+
+    return torch.from_numpy(array)
+
+
+def _trial_dataset(trial_dir: Path) -> str:
+    from benchbench.results import read_json
+
+    return str(read_json(trial_dir / "config.json")["dataset"])
+
+
+def _default_extractor(against: str) -> str:
+    from benchbench.datasets import DATASETS, load as load_dataset
+
+    name = against.rpartition(":")[0] if against.rpartition(":")[2] in ("train", "validation", "test") else against
+    if name.partition(":")[0] in DATASETS and not name.endswith(".npz"):
+        return load_dataset(name).extractor or "inception-v3-compat"
+    return "inception-v3-compat"
+
+
 if __name__ == "__main__":
     main()

@@ -88,6 +88,11 @@ class Family(abc.ABC):
         self.generator.train(was_training)
         return torch.cat(out)
 
+    def analytic_flops(self, forward_per_sample: dict[str, float], batch_size: int) -> float | None:
+        """FLOPs of one train_step from per-sample forward FLOPs of each network, for families
+        whose step PyTorch's flop counter cannot follow (see training/flops.py)."""
+        return None
+
     def extra_state(self) -> dict[str, Any]:
         """Plain numbers beyond weights that a resumed run needs (BEGAN's k_t, say)."""
         return {}

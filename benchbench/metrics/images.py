@@ -76,9 +76,7 @@ class ImageScorer:
         self, fake: dict[str, torch.Tensor], real: dict[str, torch.Tensor], metrics: tuple[str, ...] = IMAGE_METRICS
     ) -> dict[str, float]:
         """Metrics of generated features `fake` against reference features `real`."""
-        unknown = set(metrics) - set(IMAGE_METRICS)
-        if unknown:
-            raise UserError(f"unknown image metrics {sorted(unknown)} (known: {', '.join(IMAGE_METRICS)})")
+        self.check_metrics(metrics)
         n_fake = len(next(iter(fake.values())))
         n_real = len(next(iter(real.values()))) if real else 0
         out: dict[str, float] = {}
@@ -91,14 +89,21 @@ class ImageScorer:
             kid = kid_featuresdict_to_metric(fake, real, self.layers["kid"], kid_subset_size=subset, **quiet)
             out["kid"], out["kid_std"] = kid["kernel_inception_distance_mean"], kid["kernel_inception_distance_std"]
         if "isc" in metrics:
-            if not self.info.has_logits:
-                raise UserError(f"extractor {self.extractor!r} has no logits: it cannot give an Inception Score")
             isc = isc_featuresdict_to_metric(fake, self.layers["isc"], isc_splits=min(10, n_fake), **quiet)
             out["is"], out["is_std"] = isc["inception_score_mean"], isc["inception_score_std"]
         if "prc" in metrics:
             prc = prc_featuresdict_to_metric(fake, real, self.layers["prc"], save_cpu_ram=True, **quiet)
             out["precision"], out["recall"] = prc["precision"], prc["recall"]
         return out
+
+    def check_metrics(self, metrics: tuple[str, ...]) -> None:
+        """Refuse what cannot be computed before any work is done."""
+        unknown = set(metrics) - set(IMAGE_METRICS)
+        if unknown:
+            raise UserError(f"unknown image metrics {sorted(unknown)} (known: {', '.join(IMAGE_METRICS)})")
+        if "isc" in metrics and not self.info.has_logits:
+            # zero-filled logits would give IS = 1.0 exactly: silently wrong, so refuse
+            raise UserError(f"extractor {self.extractor!r} has no logits: it cannot give an Inception Score")
 
     def provenance(self, n_fake: int, n_real: int, split: str) -> dict[str, Any]:
         return {

@@ -24,6 +24,7 @@ class Counters:
     images: int = 0  # real images shown to the discriminator
     train_seconds: float = 0.0
     eval_seconds: float = 0.0
+    loop_seconds: float = 0.0  # the training loop's wall time, evaluations excluded
     flops: float = 0.0
 
     @property

@@ -54,3 +54,19 @@ def sample_trial(trial_dir: Path, count: int, best: bool = False, seed: int = 0)
     samples = dataset.from_model(family.sample(count, torch.Generator().manual_seed(seed)))
     key = "images" if dataset.kind == "image" else "points"
     return key, samples.numpy()
+
+
+def sample_generator(path: Path, family: str, dataset: str, count: int, width: float = 1.0,
+                     g_norm: str = "none", seed: int = 0) -> torch.Tensor:  # fmt: skip
+    """uint8 images from a bare generator state dict of `family`, built for `dataset`."""
+    if not path.is_file():
+        raise UserError(f"generator file {path} does not exist")
+    trial = Trial(family, dataset, 0, Budget.parse("1steps"), Settings(width=width, g_norm=g_norm))
+    data, _, built = build(trial, torch.device("cpu"))
+    try:
+        state = load_tensors(path)
+        built.generator.load_state_dict(state.get("generator", state) if isinstance(state, dict) else state)
+    except Exception as error:
+        raise UserError(f"generator {path} cannot be loaded into a {family} generator for {dataset} at width "
+                        f"{width}: {type(error).__name__}: {str(error).splitlines()[0][:200]}") from None  # fmt: skip
+    return data.from_model(built.sample(count, torch.Generator().manual_seed(seed)))

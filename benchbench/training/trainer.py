@@ -118,6 +118,7 @@ class TrialRunner:
         last_checkpoint = counters.train_seconds
         bar = tqdm(total=100, desc=trial.key[:48], unit="%", disable=not self.show_progress, leave=False)
         bar.update(int(100 * budget.progress(counters)))
+        loop_started, eval_before = time.perf_counter(), counters.eval_seconds
         while not budget.spent(counters) and state.diverged_at is None:
             started = time.perf_counter()
             logs = family.train_step(real)
@@ -141,6 +142,8 @@ class TrialRunner:
                 self._save_checkpoint(family, stream, state)
                 last_checkpoint = counters.train_seconds
         bar.close()
+        # Wall time of the loop without evaluations and checkpoints: what the harness itself costs.
+        counters.loop_seconds += time.perf_counter() - loop_started - (counters.eval_seconds - eval_before)
         return self._finish(family, evaluator, state, dataset, spec, stream)
 
     def _evaluate_point(self, family: Family, evaluator: Evaluator, state: TrialState, dataset: Any) -> None:
@@ -197,6 +200,7 @@ class TrialRunner:
             "counters": counters.as_dict(),
             "images_per_second": counters.images / max(counters.train_seconds, 1e-9),
             "steps_per_second": counters.steps / max(counters.train_seconds, 1e-9),
+            "harness_overhead": counters.loop_seconds / max(counters.train_seconds, 1e-9) - 1,
             "peak_memory_mb": self._peak_memory_mb(),
             "nets": {"arch": spec.arch, "width": spec.width, "latent_dim": spec.latent_dim, "g_norm": spec.g_norm,
                      "parameters": {name: count_parameters(m) for name, m in family.modules().items()}},  # fmt: skip

@@ -1,0 +1,196 @@
+"""Throughput of one full training iteration per family, and the harness's own overhead.
+
+Warm-up iterations are excluded; timing is repeated in blocks and reported as median and
+quartiles per iteration (CUDA events on a GPU, perf_counter on a CPU). An iteration is one
+`train_step`: all discriminator and generator updates, real batches drawn and moved included.
+GPU options (channels_last, bf16 autocast, torch.compile, CUDA graphs through compile's
+"reduce-overhead" mode) are applied to the networks and measured like anything else.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from benchbench.bench.bare import BARE_LOOPS
+from benchbench.environment import device_info, versions
+from benchbench.families import Family
+from benchbench.training import Budget, Settings, Trial, build, run_trial
+from benchbench.training.flops import step_flops
+
+
+@dataclass
+class BenchConfig:
+    width: float = 0.25
+    batch_size: int = 64
+    g_norm: str = "batch"
+    warmup: int = 5
+    repeats: int = 7
+    block: int = 5
+    channels_last: bool = False
+    bf16: bool = False
+    compile: str | None = None  # None, "default" or "reduce-overhead" (CUDA graphs)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = (len(ordered) - 1) * q
+    low, high = int(index), min(int(index) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (index - low)
+
+
+def time_iterations(step: Callable[[], Any], device: torch.device, config: BenchConfig) -> list[float]:
+    """Seconds per iteration, one value per timed block of `config.block` iterations."""
+    for _ in range(config.warmup):
+        step()
+    times = []
+    for _ in range(config.repeats):
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            for _ in range(config.block):
+                step()
+            end.record()
+            end.synchronize()
+            times.append(start.elapsed_time(end) / 1000 / config.block)
+        else:
+            started = time.perf_counter()
+            for _ in range(config.block):
+                step()
+            times.append((time.perf_counter() - started) / config.block)
+    return times
+
+
+def _setup(family_name: str, dataset: str, device: torch.device, config: BenchConfig, seed: int = 0):
+    settings = Settings(width=config.width, batch_size=config.batch_size, g_norm=config.g_norm)
+    trial = Trial(family_name, dataset, seed, Budget.parse("1steps"), settings)
+    torch.manual_seed(seed)
+    data, _, family = build(trial, device)
+    stream = data.train_batches(config.batch_size, seed)
+    drawn = [0]
+
+    def real() -> torch.Tensor:
+        batch = stream.next()
+        drawn[0] += len(batch)
+        out = data.to_model(batch).to(device, non_blocking=True)
+        return out.contiguous(memory_format=torch.channels_last) if config.channels_last and out.dim() == 4 else out
+
+    return data, family, real, drawn
+
+
+def _apply_gpu_options(family: Family, config: BenchConfig, image_data: bool) -> Callable[[Callable], Any]:
+    if config.channels_last and image_data:
+        for module in family.modules().values():
+            module.to(memory_format=torch.channels_last)
+    if config.compile:
+        for attribute, value in list(vars(family).items()):
+            if isinstance(value, torch.nn.Module):
+                setattr(family, attribute, torch.compile(value, mode=config.compile))
+    if config.bf16:
+        return lambda fn: lambda *a: _autocast(family.device, fn, *a)
+    return lambda fn: fn
+
+
+def _autocast(device: torch.device, fn: Callable, *args: Any) -> Any:
+    with torch.autocast(device_type=device.type, dtype=torch.bfloat16):
+        return fn(*args)
+
+
+def bench_family(family_name: str, dataset: str, device: torch.device, config: BenchConfig) -> dict[str, Any]:
+    data, family, real, drawn = _setup(family_name, dataset, device, config)
+    result: dict[str, Any] = {"family": family_name, "dataset": dataset, "device": device_info(device),
+                              "config": asdict(config)}  # fmt: skip
+    flops, method = step_flops(family, real())  # on the plain networks, before any compilation
+    wrap = _apply_gpu_options(family, config, data.kind == "image")
+    step = wrap(family.train_step)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    try:
+        before = drawn[0]
+        step(real)
+        images_per_iteration = drawn[0] - before
+        times = time_iterations(lambda: step(real), device, config)
+    except Exception as error:  # an option this family's step cannot take (e.g. compile + double backward)
+        return result | {"error": f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"}
+    median = statistics.median(times)
+    return result | {
+        "median_ms": median * 1000,
+        "p25_ms": _percentile(times, 0.25) * 1000,
+        "p75_ms": _percentile(times, 0.75) * 1000,
+        "blocks": len(times),
+        "iterations_per_block": config.block,
+        "real_images_per_iteration": images_per_iteration,
+        "images_per_second": images_per_iteration / median,
+        "flops_per_iteration": flops,
+        "flops_method": method,
+        "achieved_tflops": flops / median / 1e12,
+        "peak_memory_mb": (torch.cuda.max_memory_allocated(device) if device.type == "cuda"
+                           else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024) / 2**20,  # fmt: skip
+    }
+
+
+def harness_overhead(family_name: str, dataset: str, device: torch.device, config: BenchConfig,
+                     steps: int = 60) -> dict[str, Any] | None:  # fmt: skip
+    """The trainer's loop against a bare PyTorch loop of the same nets and losses, same steps."""
+    if family_name not in BARE_LOOPS:
+        return None
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda *a: None)
+
+    def bare_run() -> float:
+        _, family, real, _ = _setup(family_name, dataset, device, config)
+        bare_step = BARE_LOOPS[family_name](family, real)
+        for _ in range(config.warmup):
+            bare_step()
+        sync()
+        started = time.perf_counter()
+        for _ in range(steps):
+            bare_step()
+        sync()
+        return time.perf_counter() - started
+
+    def harness_run() -> float:
+        settings = Settings(width=config.width, batch_size=config.batch_size, g_norm=config.g_norm,
+                            eval_points=1, eval_samples=16, final_samples=16, checkpoint_seconds=1e9)  # fmt: skip
+        trial = Trial(family_name, dataset, 0, Budget.parse(f"{steps}steps"), settings)
+        with tempfile.TemporaryDirectory() as folder:
+            return run_trial(trial, Path(folder), device)["counters"]["loop_seconds"]
+
+    # Alternate and keep the best of two: warm-up and other load then hit both alike.
+    bare, harness = min(bare_run(), bare_run()), min(harness_run(), harness_run())
+    return {"family": family_name, "dataset": dataset, "steps": steps, "bare_seconds": bare,
+            "harness_seconds": harness, "ratio": harness / bare}  # fmt: skip
+
+
+def gpu_variants() -> dict[str, dict[str, Any]]:
+    """The option sets `benchbench bench --gpu-options` measures, each against the plain run."""
+    return {
+        "plain": {},
+        "channels_last": {"channels_last": True},
+        "bf16": {"bf16": True},
+        "compile": {"compile": "default"},
+        "cuda_graphs": {"compile": "reduce-overhead"},
+        "all": {"channels_last": True, "bf16": True, "compile": "default"},
+    }
+
+
+def run_bench(families: list[str], datasets: list[str], device: torch.device, config: BenchConfig,
+              variants: dict[str, dict[str, Any]], overhead_steps: int | None) -> dict[str, Any]:  # fmt: skip
+    results, overheads = [], []
+    for dataset in datasets:
+        for family in families:
+            for variant, options in variants.items():
+                measured = bench_family(family, dataset, device, BenchConfig(**{**asdict(config), **options}))
+                results.append({"variant": variant, **measured})
+            if overhead_steps:
+                overhead = harness_overhead(family, dataset, device, config, overhead_steps)
+                if overhead:
+                    overheads.append(overhead)
+    return {"versions": versions(), "device": device_info(device), "results": results, "overhead": overheads}

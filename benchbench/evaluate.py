@@ -1,0 +1,82 @@
+"""`benchbench eval`: metrics of any set of generated images against a reference, with provenance.
+
+Inputs: a trial directory (its generator is sampled), a generator state dict with `--family`,
+an .npz of uint8 images (N x C x H x W, or N x H x W x C), or a folder of images. References: a
+dataset split (`mnist:test`, `folder:/data:validation`), an .npz, or a folder.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from benchbench import datasets
+from benchbench.datasets.base import SPLITS
+from benchbench.datasets.images import image_folder
+from benchbench.errors import UserError
+from benchbench.metrics.images import IMAGE_METRICS, ImageScorer
+from benchbench.metrics.toy import PointScorer
+
+
+def read_npz(path: Path) -> torch.Tensor:
+    """uint8 images from an .npz: the array named `images`, or its only array."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            names = list(archive.keys())
+            name = "images" if "images" in names else (names[0] if len(names) == 1 else None)
+            if name is None:
+                raise UserError(f"{path} holds {names}; name the image array `images`")
+            array = archive[name]
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        raise UserError(f"{path} is not a readable .npz ({error})") from None
+    return _as_images(array, str(path))
+
+
+def _as_images(array: np.ndarray, source: str) -> torch.Tensor:
+    if array.dtype != np.uint8:
+        raise UserError(f"{source}: images must be uint8, got {array.dtype}")
+    if array.ndim == 3:
+        array = array[:, None]
+    if array.ndim != 4:
+        raise UserError(f"{source}: images must be N x C x H x W, got shape {array.shape}")
+    if array.shape[1] not in (1, 3) and array.shape[3] in (1, 3):
+        array = array.transpose(0, 3, 1, 2)
+    if array.shape[1] not in (1, 3):
+        raise UserError(f"{source}: images must have 1 or 3 channels, got shape {array.shape}")
+    return torch.from_numpy(np.ascontiguousarray(array))
+
+
+def load_images(spec: str, resolution: int | None = None, split_default: str = "test") -> tuple[torch.Tensor, str]:
+    """(uint8 images, a description) from an .npz, a folder, or `dataset[:argument]:split`."""
+    path = Path(spec)
+    if spec.endswith(".npz"):
+        if not path.is_file():
+            raise UserError(f"{spec} does not exist")
+        return read_npz(path), spec
+    if path.is_dir():
+        data = image_folder(str(path), resolution=resolution or 32)
+        return torch.cat([data.splits[s] for s in SPLITS]), spec
+    name, _, split = spec.rpartition(":")
+    if split not in SPLITS:
+        name, split = spec, split_default
+    data = datasets.load(name)
+    if data.kind != "image":
+        raise UserError(f"{name} holds points, not images")
+    return data.reference(split), f"{name}:{split}"
+
+
+def evaluate(fake: torch.Tensor, real: torch.Tensor, metrics: tuple[str, ...], extractor: str,
+             device: torch.device, split: str) -> dict[str, Any]:  # fmt: skip
+    if fake.shape[1:] != real.shape[1:]:
+        raise UserError(f"generated images are {tuple(fake.shape[1:])} but the reference is {tuple(real.shape[1:])}")
+    scorer = ImageScorer(extractor, device)
+    scorer.check_metrics(metrics)
+    values = scorer.score(scorer.features(fake), scorer.features(real), metrics)
+    return {"metrics": values, **scorer.provenance(len(fake), len(real), split)}
+
+
+__all__ = ["IMAGE_METRICS", "PointScorer", "evaluate", "load_images", "read_npz"]

@@ -1,0 +1,34 @@
+import torch
+
+from benchbench.bench import BenchConfig, bench_family, harness_overhead
+from benchbench.families.wgan_gp import WGANGP
+from benchbench.nets import NetSpec
+from benchbench.training.flops import forward_flops_per_sample, step_flops
+
+CPU = torch.device("cpu")
+TINY = BenchConfig(width=0.0625, batch_size=16, warmup=1, repeats=2, block=1)
+
+
+def test_bench_reports_timing_throughput_and_flops():
+    result = bench_family("began", "mnist", CPU, TINY)
+    assert result["median_ms"] > 0 and result["p25_ms"] <= result["median_ms"] <= result["p75_ms"]
+    assert result["real_images_per_iteration"] == 16
+    assert result["flops_method"] == "counted" and result["flops_per_iteration"] > 0
+    assert result["images_per_second"] > 0 and result["peak_memory_mb"] > 0
+
+
+def test_wgan_gp_flops_are_analytic_and_scale_with_its_schedule():
+    result = bench_family("wgan-gp", "8gaussians", CPU, TINY)
+    assert result["flops_method"] == "analytic" and result["real_images_per_iteration"] == 5 * 16
+    spec = NetSpec("mlp", (2,), 2, 0.125)
+    real = torch.randn(16, 2)
+    one, five = WGANGP(spec, {"n_critic": 1}, CPU), WGANGP(spec, {"n_critic": 5}, CPU)
+    per_sample = forward_flops_per_sample(one, real)
+    assert one.analytic_flops(per_sample, 32) == 2 * one.analytic_flops(per_sample, 16)
+    assert step_flops(five, real)[0] > 4 * step_flops(one, real)[0]
+
+
+def test_harness_overhead_is_measured_against_a_bare_loop():
+    overhead = harness_overhead("began", "8gaussians", CPU, TINY, steps=5)
+    assert overhead["bare_seconds"] > 0 and overhead["harness_seconds"] > 0
+    assert overhead["ratio"] == overhead["harness_seconds"] / overhead["bare_seconds"]
