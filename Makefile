@@ -26,8 +26,11 @@ toy: install
 test: install
 	$(VENV)/bin/python -m pytest -q
 
+# Microbenchmarks against the committed baseline; fails when a median is 25% slower.
 bench: install
-	$(VENV)/bin/python -m pytest -q tests/benchmarks --benchmark-only
+	$(VENV)/bin/python -m pytest -q tests/benchmarks --benchmark-only -o addopts="" \
+		--benchmark-storage=file://baselines/pytest-benchmark --benchmark-compare=0001 \
+		--benchmark-compare-fail=median:25%
 
 clean:
 	rm -rf $(VENV) build *.egg-info

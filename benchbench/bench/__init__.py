@@ -69,7 +69,7 @@ def time_iterations(step: Callable[[], Any], device: torch.device, config: Bench
     return times
 
 
-def _setup(family_name: str, dataset: str, device: torch.device, config: BenchConfig, seed: int = 0):
+def setup_trial(family_name: str, dataset: str, device: torch.device, config: BenchConfig, seed: int = 0):
     settings = Settings(width=config.width, batch_size=config.batch_size, g_norm=config.g_norm)
     trial = Trial(family_name, dataset, seed, Budget.parse("1steps"), settings)
     torch.manual_seed(seed)
@@ -105,7 +105,7 @@ def _autocast(device: torch.device, fn: Callable, *args: Any) -> Any:
 
 
 def bench_family(family_name: str, dataset: str, device: torch.device, config: BenchConfig) -> dict[str, Any]:
-    data, family, real, drawn = _setup(family_name, dataset, device, config)
+    data, family, real, drawn = setup_trial(family_name, dataset, device, config)
     result: dict[str, Any] = {"family": family_name, "dataset": dataset, "device": device_info(device),
                               "config": asdict(config)}  # fmt: skip
     flops, method = step_flops(family, real())  # on the plain networks, before any compilation
@@ -145,7 +145,7 @@ def harness_overhead(family_name: str, dataset: str, device: torch.device, confi
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda *a: None)
 
     def bare_run() -> float:
-        _, family, real, _ = _setup(family_name, dataset, device, config)
+        _, family, real, _ = setup_trial(family_name, dataset, device, config)
         bare_step = BARE_LOOPS[family_name](family, real)
         for _ in range(config.warmup):
             bare_step()
