@@ -46,11 +46,13 @@ def main() -> None:
 @click.option("--budget", help="Comma-separated budgets: 120s, 2min, 2000steps, 50kimg.")
 @click.option("--width", type=float, help="Width multiplier of all networks.")
 @click.option("--jobs", type=int, help="Trials run at once on the CPU (the cores are split between them).")
+@click.option("--extractor", help="Feature extractor for image metrics [default: the dataset's].")
 @click.option("--out", type=click.Path(path_type=Path), help="Run directory [default: results/SUITE].")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @user_errors
 def run(suite: str, families: str | None, datasets: str | None, seeds: str | None, budget: str | None,
-        width: float | None, jobs: int | None, out: Path | None, device: str) -> None:  # fmt: skip
+        width: float | None, jobs: int | None, extractor: str | None, out: Path | None,
+        device: str) -> None:  # fmt: skip
     """Train and evaluate every trial of SUITE (a built-in name or a TOML file), then report."""
     from benchbench import suite as suites
     from benchbench.datasets import load as load_dataset
@@ -67,6 +69,8 @@ def run(suite: str, families: str | None, datasets: str | None, seeds: str | Non
         data["settings"]["width"] = width
     if jobs is not None:
         data["jobs"] = jobs
+    if extractor is not None:
+        data["settings"]["extractor"] = extractor
     plan = suites.from_dict(data, "command line")
     torch_device = resolve_device(device)
     trials = plan.plan()
@@ -290,6 +294,7 @@ def eval_command(images_spec: str | None, trial_dir: Path | None, generator: Pat
     sources = [s for s in (images_spec, trial_dir, generator) if s is not None]
     if len(sources) != 1:
         raise UserError("give exactly one of --images, --trial or --generator")
+    fake = None
     names = {"is": "isc"}
     wanted = tuple(names.get(m, m) for m in _split(metrics) or [])
     if trial_dir is not None:
@@ -301,12 +306,16 @@ def eval_command(images_spec: str | None, trial_dir: Path | None, generator: Pat
             raise UserError("--generator needs --family and --dataset")
         fake = sample_generator(generator, family, dataset, num_samples, width, g_norm)
         against = against or dataset
-    else:
-        fake, _ = load_images(str(images_spec), resolution)
-        fake = fake[:num_samples]
+    elif not Path(str(images_spec)).is_dir():
+        fake, _ = load_images(str(images_spec))
     if not against:
         raise UserError("--against is needed with --images (e.g. --against mnist:test)")
-    real, described = load_images(against, resolution or fake.shape[-1])
+    if fake is None:  # a folder: read it at the reference's size and channels
+        real, described = load_images(against, resolution=resolution)
+        fake, _ = load_images(str(images_spec), like=real, resolution=resolution)
+    else:
+        real, described = load_images(against, like=fake, resolution=resolution)
+    fake = fake[:num_samples]
     name = extractor or _default_extractor(against)
     result = evaluate(fake, real, wanted, name, resolve_device(device), described)
     click.echo(json.dumps(result, indent=2))

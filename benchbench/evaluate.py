@@ -18,6 +18,7 @@ from benchbench import datasets
 from benchbench.datasets.base import SPLITS
 from benchbench.datasets.images import image_folder
 from benchbench.errors import UserError
+from benchbench.metrics.cache import cached_features
 from benchbench.metrics.images import IMAGE_METRICS, ImageScorer
 from benchbench.metrics.toy import PointScorer
 
@@ -50,15 +51,19 @@ def _as_images(array: np.ndarray, source: str) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(array))
 
 
-def load_images(spec: str, resolution: int | None = None, split_default: str = "test") -> tuple[torch.Tensor, str]:
-    """(uint8 images, a description) from an .npz, a folder, or `dataset[:argument]:split`."""
+def load_images(spec: str, like: torch.Tensor | None = None, resolution: int | None = None,
+                split_default: str = "test") -> tuple[torch.Tensor, str]:  # fmt: skip
+    """(uint8 images, a description) from an .npz, a folder, or `dataset[:argument]:split`.
+    A folder is read at the size and channel count of `like` when given."""
     path = Path(spec)
     if spec.endswith(".npz"):
         if not path.is_file():
             raise UserError(f"{spec} does not exist")
         return read_npz(path), spec
     if path.is_dir():
-        data = image_folder(str(path), resolution=resolution or 32)
+        size = resolution or (like.shape[-1] if like is not None else 32)
+        channels = like.shape[1] if like is not None else 3
+        data = image_folder(str(path), resolution=size, channels=channels, data_seed=0)
         return torch.cat([data.splits[s] for s in SPLITS]), spec
     name, _, split = spec.rpartition(":")
     if split not in SPLITS:
@@ -75,7 +80,7 @@ def evaluate(fake: torch.Tensor, real: torch.Tensor, metrics: tuple[str, ...], e
         raise UserError(f"generated images are {tuple(fake.shape[1:])} but the reference is {tuple(real.shape[1:])}")
     scorer = ImageScorer(extractor, device)
     scorer.check_metrics(metrics)
-    values = scorer.score(scorer.features(fake), scorer.features(real), metrics)
+    values = scorer.score(scorer.features(fake), cached_features(scorer, real), metrics)
     return {"metrics": values, **scorer.provenance(len(fake), len(real), split)}
 
 

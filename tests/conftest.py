@@ -26,3 +26,12 @@ def suite_file(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True, scope="session")
+def isolated_cache(tmp_path_factory):
+    """Feature caches and converted weights go to a fresh folder, not the user's cache."""
+    import os
+
+    os.environ["BENCHBENCH_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    yield

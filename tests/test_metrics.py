@@ -130,3 +130,16 @@ def test_sliced_wasserstein_by_hand():
     shifted = points + torch.tensor([1.0, 0.0])
     # a shift t moves every projection on direction u by t.u: the mean of |cos| over directions is 2/pi
     assert sliced_wasserstein(points, shifted, projections=2000) == pytest.approx(2 / math.pi, rel=0.03)
+
+
+def test_reference_features_are_cached_by_content(scorer, mnist, monkeypatch):
+    from benchbench.metrics.cache import cached_features, content_key
+
+    images = mnist.reference("test", 300)
+    first = cached_features(scorer, images)
+    monkeypatch.setattr(scorer, "features", lambda *_: pytest.fail("recomputed a cached entry"))
+    again = cached_features(scorer, images)
+    assert torch.equal(first["penultimate"], again["penultimate"])
+    keys = {content_key(x, "mnist-classifier", "w", "r") for x in (images, images[:299], images.flip(0))}
+    assert len(keys) == 3  # a subset or another order is another entry
+    assert content_key(images, "mnist-classifier", "other-weights", "r") not in keys

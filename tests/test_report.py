@@ -63,3 +63,20 @@ def test_markdown_report_names_extractor_and_verdict():
     assert "**Verdict:** WGAN-GP better" in text
     assert "BEGAN seed 2: diverged at step 12" in text
     assert verdicts(runs)[0].n_b == 2
+
+
+def test_merging_refuses_rows_of_different_provenance(tmp_path):
+    from benchbench.errors import UserError
+    from benchbench.report.load import check_provenance
+
+    runs = _runs([10.0, 11.0, 12.0], [20.0, 21.0, 22.0])
+    runs["extractor_weights"] = "aaaa"
+    runs["final_n_fake"] = 10_000
+    check_provenance(runs)
+    runs.loc[0, "final_n_fake"] = 500
+    with pytest.raises(UserError, match="final_n_fake"):
+        check_provenance(runs)
+    runs.loc[0, "final_n_fake"] = 10_000
+    runs.loc[1, "extractor_weights"] = "bbbb"
+    with pytest.raises(UserError, match="extractor_weights"):
+        check_provenance(runs)

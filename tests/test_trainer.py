@@ -136,3 +136,23 @@ def test_a_checkpoint_from_another_configuration_is_refused(toy_trial, tmp_path)
     other = toy_trial("wgan-gp", "10steps", gp_lambda=1.0)
     with pytest.raises(UserError, match="another configuration"):
         TrialRunner(other, tmp_path, CPU).run()
+
+
+def test_every_point_records_flops_and_a_flop_budget_binds(toy_trial, tmp_path):
+    by_steps = run_trial(toy_trial("wgan-gp", "20steps"), tmp_path / "steps", CPU)
+    per_step = by_steps["flops_per_step"]
+    assert by_steps["flops_method"] == "analytic" and per_step > 0
+    assert by_steps["counters"]["flops"] == pytest.approx(20 * per_step)
+    trajectory = pd.read_csv(tmp_path / "steps" / "trajectory.csv")
+    assert "flops" not in trajectory or trajectory["flops"].is_monotonic_increasing
+    by_flops = run_trial(toy_trial("wgan-gp", f"{per_step * 12.5:g}flops"), tmp_path / "flops", CPU)
+    assert by_flops["counters"]["steps"] == 13
+
+
+def test_counting_flops_does_not_change_the_trial(toy_trial, tmp_path, monkeypatch):
+    import benchbench.training.trainer as trainer
+
+    counted = run_trial(toy_trial("began", "15steps"), tmp_path / "a", CPU)
+    monkeypatch.setattr(trainer.TrialRunner, "_count_flops", lambda self, family, dataset: (0.0, "skipped"))
+    uncounted = run_trial(toy_trial("began", "15steps"), tmp_path / "b", CPU)
+    assert counted["final"]["metrics"] == uncounted["final"]["metrics"]

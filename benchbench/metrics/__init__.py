@@ -14,6 +14,7 @@ import torch
 from benchbench.datasets import Dataset
 from benchbench.errors import UserError
 from benchbench.metrics.extractors import EXTRACTORS
+from benchbench.metrics.cache import cached_features
 from benchbench.metrics.images import IMAGE_METRICS, ImageScorer
 from benchbench.metrics.toy import PointScorer
 
@@ -43,7 +44,10 @@ class Evaluator:
         reference = self.dataset.reference(split)
         key = (self.dataset.name, split, self.scorer.extractor, len(reference))
         if key not in _REFERENCE_FEATURES:
-            _REFERENCE_FEATURES[key] = self.scorer.features(reference)
+            if isinstance(self.scorer, ImageScorer):
+                _REFERENCE_FEATURES[key] = cached_features(self.scorer, reference)
+            else:
+                _REFERENCE_FEATURES[key] = self.scorer.features(reference)
         return _REFERENCE_FEATURES[key]
 
     def evaluate_samples(

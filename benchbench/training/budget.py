@@ -45,13 +45,11 @@ class Budget:
         """'2000steps', '120s', '2min', '50kimg' or '1e12flops'."""
         match = _PATTERN.match(str(text))
         if not match or match.group(2).lower() not in UNITS:
-            raise UserError(f"budget {text!r} is not understood: use e.g. 2000steps, 120s, 2min or 50kimg")
+            raise UserError(f"budget {text!r} is not understood: use e.g. 2000steps, 120s, 2min, 50kimg or 1e12flops")
         number, unit = float(match.group(1)), match.group(2).lower()
         if unit == "min":
             number *= 60
         budget = cls(UNITS[unit], number)
-        if budget.kind == "flops":
-            raise UserError("FLOP budgets are not supported yet: use steps, seconds or kimg")
         if number <= 0:
             raise UserError(f"budget {text!r} must be positive")
         if budget.kind == "steps" and number != int(number):
@@ -74,4 +72,6 @@ class Budget:
 
     def __str__(self) -> str:
         value = int(self.value) if self.value == int(self.value) else self.value
-        return {"steps": f"{value}steps", "seconds": f"{value}s", "kimg": f"{value}kimg"}.get(self.kind, f"{value}{self.kind}")
+        if self.kind == "flops":
+            return f"{self.value:g}flops"
+        return {"steps": f"{value}steps", "seconds": f"{value}s", "kimg": f"{value}kimg"}[self.kind]

@@ -8,6 +8,7 @@ one from its last checkpoint (weights, optimiser states, RNG, data position, cou
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 import resource
@@ -30,6 +31,7 @@ from benchbench.metrics.collapse import collapse_suspected
 from benchbench.nets import DEFAULT_LATENT_DIM, NetSpec, count_parameters
 from benchbench.results import SCHEMA_VERSION, load_tensors, read_json, save_tensors, write_json
 from benchbench.results.io import atomic_write_text
+from benchbench.training.flops import step_flops
 from benchbench.training.samples import save_sample_grid
 from benchbench.training.state import TrialState, eval_fractions
 from benchbench.training.trial import Trial
@@ -102,6 +104,7 @@ class TrialRunner:
         dataset, spec, family = build(trial, self.device)
         evaluator = Evaluator(dataset, settings.extractor, self.device)
         stream = dataset.train_batches(settings.batch_size, trial.seed)
+        flops_per_step, flops_method = self._count_flops(family, dataset)
         state = TrialState()
         if self.checkpoint_path.exists():
             state = self._resume(family, stream)
@@ -126,6 +129,7 @@ class TrialRunner:
                 torch.cuda.synchronize(self.device)
             counters.train_seconds += time.perf_counter() - started
             counters.steps += 1
+            counters.flops += flops_per_step
             if not all(math.isfinite(v) for v in logs.values()):
                 state.diverged_at = counters.steps
                 break
@@ -144,13 +148,23 @@ class TrialRunner:
         bar.close()
         # Wall time of the loop without evaluations and checkpoints: what the harness itself costs.
         counters.loop_seconds += time.perf_counter() - loop_started - (counters.eval_seconds - eval_before)
-        return self._finish(family, evaluator, state, dataset, spec, stream)
+        summary = self._finish(family, evaluator, state, dataset, spec, stream)
+        return summary | {"flops_per_step": flops_per_step, "flops_method": flops_method}
+
+    def _count_flops(self, family: Family, dataset: Any) -> tuple[float, str]:
+        """FLOPs of one step, counted on a copy so that the trial's own state is untouched."""
+        batch = dataset.to_model(dataset.reference("train", self.trial.settings.batch_size)).to(self.device)
+        rng = torch.get_rng_state()
+        flops, method = step_flops(copy.deepcopy(family), batch)
+        torch.set_rng_state(rng)  # counting must not shift the trial's random stream
+        return flops, method
 
     def _evaluate_point(self, family: Family, evaluator: Evaluator, state: TrialState, dataset: Any) -> None:
         """One trajectory point: scores on the validation split; its time is not training time."""
         started = time.perf_counter()
         counters, settings = state.counters, self.trial.settings
-        row: dict[str, float] = {"step": counters.steps, "kimg": counters.kimg, "train_seconds": counters.train_seconds}
+        row: dict[str, float] = {"step": counters.steps, "kimg": counters.kimg, "train_seconds": counters.train_seconds,
+                                 "flops": counters.flops}  # fmt: skip
         if not _all_finite(family):
             state.diverged_at = counters.steps
         else:

@@ -1,0 +1,51 @@
+"""Reference features cached on disk, keyed by content rather than by name.
+
+The key digests the images themselves (so another subset, order or size is another entry), the
+extractor's name and weights hash, its input resizing and the sample count. A cached file is
+read with weights_only and checked against the key it was written under; anything else is
+recomputed. torch-fidelity's own cache is keyed by a name only (a stale 5,000-image cache was
+once reused for 500 images), so we keep it off and use this one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from benchbench.results.io import load_tensors, save_tensors
+
+CACHE_VERSION = 1
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("BENCHBENCH_CACHE", Path.home() / ".cache" / "benchbench")) / "features"
+
+
+def content_key(images: torch.Tensor, extractor: str, weights_hash: str, resize: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{CACHE_VERSION}|{extractor}|{weights_hash}|{resize}|{tuple(images.shape)}|".encode())
+    digest.update(images.contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def cached_features(scorer: Any, images: torch.Tensor) -> dict[str, torch.Tensor]:
+    """scorer.features(images), from the cache when an entry for exactly this content exists."""
+    key = content_key(images, scorer.extractor, scorer.weights_hash, scorer.resize_mode)
+    path = cache_root() / f"{scorer.extractor}-{key[:32]}.pt"
+    if path.is_file():
+        try:
+            entry = load_tensors(path)
+            if entry.get("key") == key and entry.get("n") == len(images):
+                return entry["features"]
+        except Exception:  # unreadable or foreign: recompute and overwrite
+            pass
+    features = scorer.features(images)
+    try:
+        save_tensors(path, {"key": key, "n": len(images), "features": features})
+    except OSError:
+        pass  # a read-only cache only costs time
+    return features
