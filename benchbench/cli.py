@@ -49,15 +49,17 @@ def main() -> None:
 @click.option("--extractor", help="Feature extractor for image metrics [default: the dataset's].")
 @click.option("--out", type=click.Path(path_type=Path), help="Run directory [default: results/SUITE].")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--address", help="Ray cluster address (auto, or HOST:PORT) [default: start a local Ray].")
 @user_errors
 def run(suite: str, families: str | None, datasets: str | None, seeds: str | None, budget: str | None,
         width: float | None, jobs: int | None, extractor: str | None, out: Path | None,
-        device: str) -> None:  # fmt: skip
+        device: str, executor: str, address: str | None) -> None:  # fmt: skip
     """Train and evaluate every trial of SUITE (a built-in name or a TOML file), then report."""
     from benchbench import suite as suites
     from benchbench.datasets import load as load_dataset
     from benchbench.environment import resolve_device
-    from benchbench.execution import prepare_run_dir, run_local
+    from benchbench.execution import prepare_run_dir, run_local, run_ray
 
     plan = suites.load(suite)
     data = plan.describe()
@@ -87,7 +89,10 @@ def run(suite: str, families: str | None, datasets: str | None, seeds: str | Non
         value = f"{primary} {final[primary]:.4g}" if primary in final else summary.get("error", "")
         click.echo(f"  {summary['trial']}: {summary['status']} {value}", err=True)
 
-    run_local(trials, out, torch_device, plan.jobs, progress=sys.stderr.isatty(), notify=notify)
+    if executor == "ray":
+        run_ray(trials, out, torch_device, address, notify=notify)
+    else:
+        run_local(trials, out, torch_device, plan.jobs, progress=sys.stderr.isatty(), notify=notify)
     click.echo(_write_report(out, plan.name))
 
 

@@ -150,3 +150,30 @@ def test_corrupt_and_untrusted_checkpoints_are_refused(tiny_run, tmp_path):
     result = invoke("sample", copy, "-o", tmp_path / "x.npz")
     _one_line_error(result, "cannot be loaded")
     assert "this must never run" not in result.output
+
+
+def test_an_incompatible_run_directory_is_detected(tmp_path):
+    out = tmp_path / "old"
+    out.mkdir()
+    (out / "run.json").write_text(json.dumps({"schema_version": 0}))
+    _one_line_error(invoke("run", "--out", out, "--budget", "1steps", "--seeds", "1"), "schema 0")
+    (out / "run.json").write_text("{truncated")
+    _one_line_error(invoke("run", "--out", out, "--budget", "1steps", "--seeds", "1"), "corrupt")
+
+
+def test_a_write_failing_halfway_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    import os
+
+    from benchbench.results.io import write_json
+
+    target = tmp_path / "summary.json"
+    write_json(target, {"status": "completed"})
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError):
+        write_json(target, {"status": "half"})
+    assert json.loads(target.read_text()) == {"status": "completed"}
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]  # no temporary file left behind

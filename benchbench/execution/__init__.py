@@ -1,8 +1,9 @@
 """Running a suite's trials and writing the run directory.
 
 The local executor runs trials in this process (jobs = 1) or in `jobs` worker processes, each
-with an equal share of the CPU threads, so concurrent trials see the same conditions. Finished
-trials are skipped and interrupted ones resumed, so rerunning a command continues a run.
+with an equal share of the CPU threads, so concurrent trials see the same conditions. The Ray
+executor makes each trial a Ray task. Either way finished trials are skipped and interrupted
+ones resumed (the trainer does this), so rerunning a command continues a run.
 """
 
 from __future__ import annotations
@@ -49,8 +50,42 @@ def _worker_init(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def _run_one(trial: Trial, trial_dir: str, device: str, progress: bool) -> dict[str, Any]:
+def _run_one(trial: Trial, trial_dir: str, device: str, progress: bool, threads: int | None = None) -> dict[str, Any]:
+    if threads:
+        torch.set_num_threads(threads)
     return run_trial(trial, Path(trial_dir), torch.device(device), progress)
+
+
+def run_ray(trials: list[Trial], out: Path, device: torch.device, address: str | None = None,
+            notify: Notify | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Each trial a Ray task asking for one CPU (and one GPU on CUDA); results land in `out`,
+    which must be a folder every node can write (a shared filesystem) on a multi-node cluster."""
+    try:
+        import ray
+    except ImportError:
+        raise UserError("--executor ray needs Ray: pip install 'benchbench[ray]'") from None
+    started_here = not ray.is_initialized()
+    if started_here:
+        try:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            raise UserError(f"cannot reach a Ray cluster at {address!r}: {error}") from None
+    try:
+        gpus = 1 if device.type == "cuda" else 0
+        task = ray.remote(num_cpus=1, num_gpus=gpus)(_run_one)
+        pending = {task.remote(t, str(out.resolve() / t.key), str(device), False, 1): t for t in trials}
+        summaries: dict[str, dict[str, Any]] = {}
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            for ref in done:
+                trial = pending.pop(ref)
+                summaries[trial.key] = ray.get(ref)
+                if notify:
+                    notify(summaries[trial.key])
+        return [summaries[t.key] for t in trials]
+    finally:
+        if started_here:
+            ray.shutdown()
 
 
 def run_local(
