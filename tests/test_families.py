@@ -26,7 +26,7 @@ def counting_source(shape, batch=8):
 
 
 def test_registry_and_defaults_cite_the_papers():
-    assert {"wgan-gp", "began"} <= set(FAMILIES.names())
+    assert {"wgan-gp", "began", "wgan", "dcgan"} <= set(FAMILIES.names())
     assert WGANGP.defaults["gp_lambda"] == 10.0 and WGANGP.defaults["n_critic"] == 5
     assert WGANGP.defaults["lr"] == 1e-4 and WGANGP.defaults["betas"] == (0.0, 0.9)
     assert BEGAN.defaults["gamma"] == 0.5 and BEGAN.defaults["lambda_k"] == 0.001 and BEGAN.defaults["k_0"] == 0.0
@@ -142,3 +142,42 @@ def test_latent_prior_is_uniform_by_default():
     family = WGANGP(POINTS, {}, torch.device("cpu"))
     z = family.latent(10_000, torch.Generator().manual_seed(0))
     assert z.min() >= -1 and z.max() <= 1 and math.isclose(z.mean().item(), 0, abs_tol=0.03)
+
+
+def test_wgan_clips_every_critic_weight_after_each_update():
+    from benchbench.families.wgan import WGAN
+
+    torch.manual_seed(0)
+    family = WGAN(IMAGES, {"n_critic": 2, "clip": 0.01}, torch.device("cpu"))
+    real, calls = counting_source((1, 28, 28))
+    logs = family.train_step(real)
+    assert len(calls) == 2
+    assert all(p.abs().max() <= 0.01 for p in family.critic.parameters())
+    assert isinstance(family.opt_d, torch.optim.RMSprop) and family.opt_d.param_groups[0]["lr"] == 5e-5
+    assert logs["d_loss"] == pytest.approx(-logs["wasserstein_estimate"])
+
+
+def test_dcgan_losses_are_cross_entropy_and_non_saturating():
+    from benchbench.families.dcgan import DCGAN
+
+    torch.manual_seed(0)
+    family = DCGAN(POINTS, {}, torch.device("cpu"))
+    real, calls = counting_source((2,))
+    logs = family.train_step(real)
+    assert len(calls) == 1
+    # at d_real = d_fake = 1/2 the discriminator loss is 2 log 2 and the generator's log 2
+    assert 0 < logs["d_real"] < 1 and 0 < logs["d_fake"] < 1
+    assert logs["d_loss"] == pytest.approx(2 * math.log(2), rel=0.2)
+    assert logs["g_loss"] == pytest.approx(math.log(2), rel=0.2)
+    assert family.config["betas"] == (0.5, 0.999) and family.config["lr"] == 2e-4
+
+
+@pytest.mark.parametrize("name", ["wgan", "dcgan"])
+def test_baseline_families_train_on_images(name):
+    torch.manual_seed(0)
+    family = FAMILIES.get(name)(IMAGES, {}, torch.device("cpu"))
+    real, _ = counting_source((1, 28, 28))
+    before = [p.clone() for p in family.generator.parameters()]
+    logs = family.train_step(real)
+    assert all(math.isfinite(v) for v in logs.values())
+    assert any(not torch.equal(a, b) for a, b in zip(before, family.generator.parameters()))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from benchbench.report.stats import Comparison, compare, mean_ci
 
-LABELS = {"wgan-gp": "WGAN-GP", "began": "BEGAN"}
+LABELS = {"wgan-gp": "WGAN-GP", "began": "BEGAN", "wgan": "WGAN", "dcgan": "DCGAN"}
 
 # (column, heading, scale): metrics shown per family when the runs have them.
 COLUMNS = [

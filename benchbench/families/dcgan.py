@@ -1,0 +1,69 @@
+"""DCGAN with the non-saturating GAN loss: Goodfellow et al. 2014 (Sec. 3, the -log D(G(z))
+generator objective) trained as in Radford, Metz and Chintala 2016 ("DCGAN").
+
+Discriminator loss  -log D(x) - log(1 - D(G(z)))     (binary cross-entropy on logits)
+Generator loss      -log D(G(z))                       (non-saturating)
+Schedule: one discriminator update, then one generator update.
+
+Defaults (Radford et al. 2016, Sec. 4): Adam lr 2e-4, beta1 0.5 (beta2 0.999, PyTorch's
+default), batch norm in the discriminator except on its input layer (the shared nets already
+leave the first layer unnormalised).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from benchbench.families.base import Family, RealBatches, frozen
+from benchbench.nets import NetSpec
+
+
+class DCGAN(Family):
+    name = "dcgan"
+    defaults: dict[str, Any] = {
+        "lr": 2e-4,
+        "betas": (0.5, 0.999),
+        "d_norm": "batch",
+        "z_prior": "uniform",
+    }
+
+    def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
+        super().__init__(nets, config, device)
+        c = self.config
+        self.discriminator = nets.discriminator(norm=c["d_norm"]).to(device)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=c["lr"], betas=c["betas"])
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=c["lr"], betas=c["betas"])
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
+    def optimisers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.opt_g, "discriminator": self.opt_d}
+
+    def train_step(self, real: RealBatches) -> dict[str, float]:
+        x = real()
+        with torch.no_grad():
+            fake = self.generator(self.latent(x.shape[0]))
+        logits_real, logits_fake = self.discriminator(x), self.discriminator(fake)
+        d_loss = F.binary_cross_entropy_with_logits(logits_real, torch.ones_like(logits_real)) + \
+            F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))  # fmt: skip
+        self.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.opt_d.step()
+
+        with frozen(self.discriminator):
+            logits = self.discriminator(self.generator(self.latent(x.shape[0])))
+            g_loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+        return {
+            "d_loss": d_loss.item(),
+            "g_loss": g_loss.item(),
+            "d_real": torch.sigmoid(logits_real).mean().item(),
+            "d_fake": torch.sigmoid(logits_fake).mean().item(),
+        }
