@@ -53,16 +53,19 @@ def test_leaderboard_orders_by_final_metric_and_counts_outcomes():
     assert list(table["family"]) == ["WGAN-GP", "BEGAN"]
     began = table.iloc[1]
     assert began["seeds"] == 3 and began["completed"] == 2 and began["diverged"] == 1
-    assert table.iloc[0]["final FID (95% CI)"].startswith("11 [")
+    assert table.iloc[0]["final FID (bootstrap 95% CI)"].startswith("11 [")
 
 
 def test_markdown_report_names_extractor_and_verdict():
     runs = _runs([10.0, 11.0, 12.0], [20.0, 21.0, 22.0], {2: "diverged"})
     text = render_markdown(runs)
     assert "`mnist-classifier`" in text
-    assert "**Verdict:** WGAN-GP better" in text
+    # with a diverged seed the test is on ranks, which 3 vs 3 seeds cannot make significant
+    assert "**Verdict:** no significant difference" in text and "P(WGAN-GP better) = 1.00" in text
     assert "BEGAN seed 2: diverged at step 12" in text
     assert verdicts(runs)[0].n_b == 2
+    five = _runs([10.0, 11.0, 12.0, 10.5, 11.5], [20.0, 21.0, 22.0, 20.5, 21.5], {4: "diverged"})
+    assert "**Verdict:** WGAN-GP better" in render_markdown(five)  # 5 vs 5: two-sided p = 0.0079
 
 
 def test_merging_refuses_rows_of_different_provenance(tmp_path):
@@ -80,3 +83,28 @@ def test_merging_refuses_rows_of_different_provenance(tmp_path):
     runs.loc[1, "extractor_weights"] = "bbbb"
     with pytest.raises(UserError, match="extractor_weights"):
         check_provenance(runs)
+
+
+def test_holm_by_hand():
+    from benchbench.report.stats import holm
+
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert math.isnan(holm([0.2, math.nan])[1])
+
+
+def test_bootstrap_interval_contains_the_mean():
+    from benchbench.report.stats import bootstrap_ci
+
+    mean, low, high = bootstrap_ci([3.0, 5.0, 4.0, 10.0, 7.0])
+    assert mean == pytest.approx(5.8) and low < mean < high
+    assert low >= 3.0 and high <= 10.0  # a bootstrap of the mean stays inside the data's range
+
+
+def test_probability_of_improvement_and_diverged_seeds_rank_worst():
+    clean = compare("a", [1.0, 2.0, 3.0], "b", [4.0, 5.0, 6.0], "FID")
+    assert clean.p_improvement == 1.0 and clean.test == "Welch t-test"
+    # b lost two of four seeds to divergence: they count as worst, and the test works on ranks
+    lost = compare("a", [1.0, 2.0, 3.0, 2.5], "b", [1.5, 2.2], "FID", lost_b=2)
+    assert lost.test == "Mann-Whitney U" and lost.n_lost_b == 2
+    assert lost.p_improvement == pytest.approx((4 + 3 + 2 + 2) / 16)  # pairs with a below b
+    assert "ranked worst" in lost.sentence({})

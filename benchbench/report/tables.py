@@ -14,13 +14,13 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from benchbench.report.stats import Comparison, compare, mean_ci
+from benchbench.report.stats import Comparison, adjust, bootstrap_ci, compare
 
 LABELS = {"wgan-gp": "WGAN-GP", "began": "BEGAN", "wgan": "WGAN", "dcgan": "DCGAN"}
 
 # (column, heading, scale): metrics shown per family when the runs have them.
 COLUMNS = [
-    ("final_{p}", "final {P} (95% CI)", 1.0),
+    ("final_{p}", "final {P} (bootstrap 95% CI)", 1.0),
     ("best_{p}", "best-on-val {P}", 1.0),
     ("final_is", "IS", 1.0),
     ("final_kid", "KID", 1.0),
@@ -73,11 +73,11 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
             column, heading = column.format(p=primary), heading.format(P=primary.upper())
             if column not in completed or completed[column].isna().all():
                 continue
-            mean, low, high = mean_ci([v * scale for v in completed[column].dropna()])
+            mean, low, high = bootstrap_ci([v * scale for v in completed[column].dropna()])
             row[heading] = _fmt(mean, low, high, with_ci=heading.startswith("final"))
         rows.append(row)
     table = pd.DataFrame(rows)
-    key = f"final {primary.upper()} (95% CI)"
+    key = f"final {primary.upper()} (bootstrap 95% CI)"
     if key in table:
         order = [float(v.split(" ")[0]) if v != "-" else math.inf for v in table[key]]
         table = table.assign(_order=order).sort_values("_order").drop(columns="_order")
@@ -90,10 +90,12 @@ def verdicts(frame: pd.DataFrame) -> list[Comparison]:
     if column not in frame:
         return []
     completed = frame[frame["status"] == "completed"]
+    lost = frame[frame["status"].isin(["diverged", "failed"])]
     families = list(dict.fromkeys(frame["family"]))
     return [
         compare(a, completed.loc[completed["family"] == a, column].tolist(),
-                b, completed.loc[completed["family"] == b, column].tolist(), primary.upper())  # fmt: skip
+                b, completed.loc[completed["family"] == b, column].tolist(), primary.upper(),
+                lost_a=int((lost["family"] == a).sum()), lost_b=int((lost["family"] == b).sum()))  # fmt: skip
         for a, b in itertools.combinations(families, 2)
     ]
 
@@ -121,7 +123,10 @@ def _distinct(frame: pd.DataFrame, column: str) -> str:
 
 def render_markdown(runs: pd.DataFrame, title: str = "benchbench report") -> str:
     lines = [f"# {title}", ""]
-    for (dataset, budget, extractor), frame in groups(runs):
+    grouped = list(groups(runs))
+    comparisons = [verdicts(frame) for _, frame in grouped]
+    adjust([c for group in comparisons for c in group])  # Holm over every comparison in this report
+    for ((dataset, budget, extractor), frame), group_comparisons in zip(grouped, comparisons):
         completed = frame[frame["status"] == "completed"]
         n_fake = _distinct(completed, "final_n_fake")
         n_real = _distinct(completed, "final_n_real")
@@ -134,7 +139,7 @@ def render_markdown(runs: pd.DataFrame, title: str = "benchbench report") -> str
         if threshold:
             lines += [f"Threshold for time-to-threshold (validation trajectory): {threshold[0]:g}.", ""]
         lines += [leaderboard(frame).to_markdown(index=False), ""]
-        for comparison in verdicts(frame):
+        for comparison in group_comparisons:
             lines.append(f"**Verdict:** {comparison.sentence(LABELS)}.")
         notes = warnings(frame)
         if notes:
