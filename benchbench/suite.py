@@ -128,10 +128,11 @@ def parse_settings(values: dict[str, Any], source: str) -> Settings:
     settings = Settings(**values)
     problems = [f"{name} must be positive" for name in ("batch_size", "width", "eval_points", "eval_samples",
                 "final_samples", "checkpoint_seconds") if not _positive(getattr(settings, name))]  # fmt: skip
-    if settings.extractor is not None:
-        from benchbench.metrics import EXTRACTORS
+    from benchbench.metrics import EXTRACTORS
 
-        EXTRACTORS.get(settings.extractor)
+    for name in [settings.extractor, *(settings.final_extractors or [])]:
+        if name is not None:
+            EXTRACTORS.get(name)
     if settings.g_norm not in ("none", "batch", "layer"):
         problems.append("g_norm must be none, batch or layer")
     if settings.eval_samples < 2 or settings.final_samples < 2:

@@ -156,3 +156,49 @@ def test_counting_flops_does_not_change_the_trial(toy_trial, tmp_path, monkeypat
     monkeypatch.setattr(trainer.TrialRunner, "_count_flops", lambda self, family, dataset: (0.0, "skipped"))
     uncounted = run_trial(toy_trial("began", "15steps"), tmp_path / "b", CPU)
     assert counted["final"]["metrics"] == uncounted["final"]["metrics"]
+
+
+@pytest.fixture
+def pixel_extractor():
+    """A cheap stand-in for a second feature network (Inception on a CPU is too slow for a test)."""
+    import torch_fidelity
+    from torch_fidelity.feature_extractor_base import FeatureExtractorBase
+    from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
+
+    from benchbench.metrics.extractors import EXTRACTORS, ExtractorInfo
+
+    class Pixels(FeatureExtractorBase):
+        def __init__(self, name, features_list, **kwargs):
+            super().__init__(name, features_list)
+
+        @staticmethod
+        def get_provided_features_list():
+            return ("pixels",)
+
+        @staticmethod
+        def get_default_feature_layer_for_metric(metric):
+            return "pixels"
+
+        def forward(self, x):
+            return (torch.nn.functional.avg_pool2d(x.float(), 4).flatten(1),)
+
+    torch_fidelity.register_feature_extractor("test-pixels", Pixels)
+    EXTRACTORS.register("test-pixels")(ExtractorInfo(1, lambda: "pixels-v1", False, dict, "test only"))
+    yield "test-pixels"
+    EXTRACTORS._entries.pop("test-pixels")
+    FEATURE_EXTRACTORS_REGISTRY.pop("test-pixels")
+
+
+def test_final_numbers_with_an_additional_extractor_stay_apart(tmp_path, pixel_extractor):
+    from benchbench.report import load_runs, render_markdown
+
+    settings = Settings(width=0.0625, batch_size=16, eval_points=1, eval_samples=40, final_samples=80,
+                        final_extractors=[pixel_extractor, "mnist-classifier"])
+    summary = run_trial(Trial("began", "mnist", 0, Budget.parse("2steps"), settings), tmp_path / "t", CPU)
+    extra = summary["final_by_extractor"]
+    assert list(extra) == [pixel_extractor]  # the primary extractor is not scored twice
+    assert extra[pixel_extractor]["extractor_weights"] == "pixels-v1" and extra[pixel_extractor]["n_fake"] == 80
+    assert "fid" in extra[pixel_extractor]["metrics"] and "is" not in extra[pixel_extractor]["metrics"]
+    assert extra[pixel_extractor]["metrics"]["fid"] != summary["final"]["metrics"]["fid"]
+    text = render_markdown(load_runs([tmp_path]))
+    assert f"Also scored with `{pixel_extractor}` (weights pixels-v1)" in text

@@ -29,6 +29,10 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
         if block:
             row[f"{which}_n_fake"], row[f"{which}_n_real"] = block.get("n_fake"), block.get("n_real")
             row["extractor_weights"] = block.get("extractor_weights")
+    for extractor, block in (summary.get("final_by_extractor") or {}).items():
+        for name, value in block.get("metrics", {}).items():
+            row[f"final_{name}@{extractor}"] = value
+        row[f"extractor_weights@{extractor}"] = block.get("extractor_weights")
     convergence = summary.get("convergence") or {}
     for key in ("threshold", "seconds_to_threshold", "kimg_to_threshold", "steps_to_threshold", "auc_log"):
         row[key] = convergence.get(key)

@@ -116,6 +116,31 @@ def warnings(frame: pd.DataFrame) -> list[str]:
     return notes
 
 
+def extra_extractor_tables(frame: pd.DataFrame) -> list[str]:
+    """Final numbers from additional extractors, one table each: never in the primary columns."""
+    lines = []
+    extractors = sorted({c.split("@", 1)[1] for c in frame.columns if c.startswith("final_fid@")})
+    for extractor in extractors:
+        completed = frame[frame["status"] == "completed"]
+        rows = []
+        for family, trials in completed.groupby("family", sort=False):
+            row: dict[str, Any] = {"family": label(family), "seeds": len(trials)}
+            for metric, heading in (("fid", "final FID (bootstrap 95% CI)"), ("kid", "KID"), ("is", "IS"),
+                                    ("precision", "precision"), ("recall", "recall")):  # fmt: skip
+                column = f"final_{metric}@{extractor}"
+                if column in trials and trials[column].notna().any():
+                    row[heading] = _fmt(*bootstrap_ci(trials[column].dropna().tolist()), heading.startswith("final"))
+            rows.append(row)
+        weights = _distinct_text(frame, f"extractor_weights@{extractor}")
+        lines += [f"Also scored with `{extractor}` (weights {weights}), same samples and split:", "",
+                  pd.DataFrame(rows).to_markdown(index=False), ""]  # fmt: skip
+    return lines
+
+
+def _distinct_text(frame: pd.DataFrame, column: str) -> str:
+    return ", ".join(map(str, frame[column].dropna().unique())) if column in frame else "-"
+
+
 def _distinct(frame: pd.DataFrame, column: str) -> str:
     values = frame[column].dropna().astype(int).unique().tolist() if column in frame else []
     return "/".join(str(v) for v in values) or "-"
@@ -139,6 +164,7 @@ def render_markdown(runs: pd.DataFrame, title: str = "benchbench report") -> str
         if threshold:
             lines += [f"Threshold for time-to-threshold (validation trajectory): {threshold[0]:g}.", ""]
         lines += [leaderboard(frame).to_markdown(index=False), ""]
+        lines += extra_extractor_tables(frame)
         for comparison in group_comparisons:
             lines.append(f"**Verdict:** {comparison.sentence(LABELS)}.")
         notes = warnings(frame)

@@ -18,7 +18,7 @@ class Settings:
     g_norm: the shared generator's normalisation ("none": BEGAN's and gan_mnist.py's choice).
     eval_points: log-spaced evaluations over the budget, each with `eval_samples` generated
     samples against the validation split; the final and best-on-validation generators are then
-    scored with `final_samples` against the test split.
+    scored with `final_samples` against the test split, also with each of `final_extractors`.
     """
 
     batch_size: int = 64
@@ -30,6 +30,7 @@ class Settings:
     eval_samples: int = 2000
     final_samples: int = 10000
     extractor: str | None = None
+    final_extractors: list[str] | None = None  # None: inception-v3-offline on CUDA when installed
     fid_threshold: float | None = None
     checkpoint_seconds: float = 60.0
 
