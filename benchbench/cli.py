@@ -113,12 +113,15 @@ def _write_report(run_dir: Path, title: str) -> str:
     atomic_write_text(run_dir / "summary.csv", buffer.getvalue())
     text = render_markdown(runs, title=f"benchbench: {title}")
     atomic_write_text(run_dir / "report.md", text)
+    from benchbench.report.html import render_html
+
+    atomic_write_text(run_dir / "report.html", render_html(runs, title=f"benchbench: {title}"))
     return text
 
 
 @main.command()
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "json"]), default="md", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of to the screen.")
 @user_errors
 def report(run_dirs: tuple[Path, ...], fmt: str, output: Path | None) -> None:
@@ -128,6 +131,10 @@ def report(run_dirs: tuple[Path, ...], fmt: str, output: Path | None) -> None:
     runs = load_runs(list(run_dirs))
     if fmt == "md":
         text = render_markdown(runs)
+    elif fmt == "html":
+        from benchbench.report.html import render_html
+
+        text = render_html(runs)
     elif fmt == "csv":
         text = runs.to_csv(index=False)
     else:

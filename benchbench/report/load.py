@@ -17,7 +17,7 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
         key: summary.get(key)
         for key in ("trial", "family", "dataset", "seed", "budget", "budget_kind", "budget_value", "status",
                     "config_hash", "primary_metric", "extractor", "images_per_second", "steps_per_second",
-                    "peak_memory_mb", "diverged_at_step", "collapse_suspected", "error")
+                    "peak_memory_mb", "diverged_at_step", "collapse_suspected", "error", "trial_dir")
     }  # fmt: skip
     counters = summary.get("counters", {})
     for key in ("steps", "kimg", "train_seconds", "eval_seconds"):
@@ -60,7 +60,7 @@ def trial_summaries(run_dir: Path) -> list[dict[str, Any]]:
     for path in paths:
         if path.exists():
             try:
-                summaries.append(read_json(path))
+                summaries.append(read_json(path) | {"trial_dir": str(path.parent)})
             except ValueError:
                 raise UserError(f"{path} is not valid JSON") from None
     if not summaries:

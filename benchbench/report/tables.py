@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 import pandas as pd
@@ -116,9 +117,9 @@ def warnings(frame: pd.DataFrame) -> list[str]:
     return notes
 
 
-def extra_extractor_tables(frame: pd.DataFrame) -> list[str]:
+def extra_extractor_tables(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     """Final numbers from additional extractors, one table each: never in the primary columns."""
-    lines = []
+    tables = []
     extractors = sorted({c.split("@", 1)[1] for c in frame.columns if c.startswith("final_fid@")})
     for extractor in extractors:
         completed = frame[frame["status"] == "completed"]
@@ -132,9 +133,9 @@ def extra_extractor_tables(frame: pd.DataFrame) -> list[str]:
                     row[heading] = _fmt(*bootstrap_ci(trials[column].dropna().tolist()), heading.startswith("final"))
             rows.append(row)
         weights = _distinct_text(frame, f"extractor_weights@{extractor}")
-        lines += [f"Also scored with `{extractor}` (weights {weights}), same samples and split:", "",
-                  pd.DataFrame(rows).to_markdown(index=False), ""]  # fmt: skip
-    return lines
+        tables.append((f"Also scored with `{extractor}` (weights {weights}), same samples and split:",
+                       pd.DataFrame(rows)))  # fmt: skip
+    return tables
 
 
 def _distinct_text(frame: pd.DataFrame, column: str) -> str:
@@ -146,31 +147,55 @@ def _distinct(frame: pd.DataFrame, column: str) -> str:
     return "/".join(str(v) for v in values) or "-"
 
 
-def render_markdown(runs: pd.DataFrame, title: str = "benchbench report") -> str:
-    lines = [f"# {title}", ""]
+@dataclass
+class Section:
+    """One dataset under one budget: everything a rendered report shows for it."""
+
+    heading: str
+    provenance: str
+    leaderboard: pd.DataFrame
+    extra: list[tuple[str, pd.DataFrame]]
+    verdicts: list[str]
+    notes: list[str]
+    fingerprint: str
+    frame: pd.DataFrame
+
+
+def sections(runs: pd.DataFrame) -> list[Section]:
     grouped = list(groups(runs))
     comparisons = [verdicts(frame) for _, frame in grouped]
     adjust([c for group in comparisons for c in group])  # Holm over every comparison in this report
+    out = []
     for ((dataset, budget, extractor), frame), group_comparisons in zip(grouped, comparisons):
         completed = frame[frame["status"] == "completed"]
-        n_fake = _distinct(completed, "final_n_fake")
-        n_real = _distinct(completed, "final_n_real")
-        weights = frame["extractor_weights"].dropna().unique().tolist() if "extractor_weights" in frame else []
-        lines += [f"## {dataset}, budget {budget}", ""]
-        lines += [f"Feature extractor: `{extractor}`" + (f" (weights {', '.join(weights)})" if weights else "")
-                  + f"; final metrics on the test split, {n_fake} generated vs {n_real} real. "
-                  "Best-on-val: the checkpoint with the best validation score, scored on test.", ""]  # fmt: skip
+        weights = _distinct_text(frame, "extractor_weights")
+        provenance = (f"Feature extractor: `{extractor}` (weights {weights}); final metrics on the test split, "
+                      f"{_distinct(completed, 'final_n_fake')} generated vs {_distinct(completed, 'final_n_real')} "
+                      "real. Best-on-val: the checkpoint with the best validation score, scored on test.")  # fmt: skip
         threshold = frame["threshold"].dropna().unique().tolist() if "threshold" in frame else []
         if threshold:
-            lines += [f"Threshold for time-to-threshold (validation trajectory): {threshold[0]:g}.", ""]
-        lines += [leaderboard(frame).to_markdown(index=False), ""]
-        lines += extra_extractor_tables(frame)
-        for comparison in group_comparisons:
-            lines.append(f"**Verdict:** {comparison.sentence(LABELS)}.")
-        notes = warnings(frame)
-        if notes:
-            lines += [""] + [f"- {note}" for note in notes]
-        devices = frame["device"].dropna().unique().tolist()
-        versions = frame["versions"].dropna().unique().tolist()
-        lines += ["", f"Device: {'; '.join(devices)}. Versions: {'; '.join(versions)}.", ""]
+            provenance += f" Time to threshold: first validation point at or below {threshold[0]:g}."
+        out.append(Section(
+            heading=f"{dataset}, budget {budget}",
+            provenance=provenance,
+            leaderboard=leaderboard(frame),
+            extra=extra_extractor_tables(frame),
+            verdicts=[comparison.sentence(LABELS) for comparison in group_comparisons],
+            notes=warnings(frame),
+            fingerprint=f"Device: {_distinct_text(frame, 'device')}. Versions: {_distinct_text(frame, 'versions')}.",
+            frame=frame,
+        ))  # fmt: skip
+    return out
+
+
+def render_markdown(runs: pd.DataFrame, title: str = "benchbench report") -> str:
+    lines = [f"# {title}", ""]
+    for section in sections(runs):
+        lines += [f"## {section.heading}", "", section.provenance, "", section.leaderboard.to_markdown(index=False), ""]
+        for caption, table in section.extra:
+            lines += [caption, "", table.to_markdown(index=False), ""]
+        lines += [f"**Verdict:** {verdict}." for verdict in section.verdicts]
+        if section.notes:
+            lines += [""] + [f"- {note}" for note in section.notes]
+        lines += ["", section.fingerprint, ""]
     return "\n".join(lines)

@@ -1,0 +1,56 @@
+"""A self-contained HTML report: tables, verdicts, plots and sample grids, images embedded."""
+
+from __future__ import annotations
+
+import base64
+import html
+
+import pandas as pd
+
+from benchbench.report.plots import m_global_against_fid, metric_curves, sample_grids
+from benchbench.report.tables import sections
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
+th { background: #f2f2f2; } td:first-child, th:first-child { text-align: left; }
+.verdict { font-weight: 600; } .note { color: #8a4b00; } .plots img { max-width: 48%; margin: 0.5%; }
+figure { display: inline-block; margin: 0.5em; } figcaption { font-size: 0.85em; text-align: center; }
+footer { margin-top: 2em; font-size: 0.85em; color: #555; }
+"""
+
+
+def _image(png: bytes, alt: str) -> str:
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+
+
+def _code(text: str) -> str:
+    """Escape, then turn the Markdown `code` spans our sentences use into <code>."""
+    parts = html.escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def render_html(runs: pd.DataFrame, title: str = "benchbench report") -> str:
+    body = [f"<h1>{html.escape(title)}</h1>"]
+    for section in sections(runs):
+        body += [f"<h2>{html.escape(section.heading)}</h2>", f"<p>{_code(section.provenance)}</p>",
+                 section.leaderboard.to_html(index=False, classes="leaderboard", border=0, na_rep="-")]  # fmt: skip
+        for caption, table in section.extra:
+            body += [f"<p>{_code(caption)}</p>", table.to_html(index=False, border=0, na_rep="-")]
+        body += [f'<p class="verdict">Verdict: {_code(verdict)}.</p>' for verdict in section.verdicts]
+        body += [f'<p class="note">{_code(note)}</p>' for note in section.notes]
+        primary = str(section.frame["primary_metric"].dropna().iloc[0]) if section.frame["primary_metric"].notna().any() else "fid"
+        plots = [(metric_curves(section.frame, primary, "train_seconds"), f"{primary} against training seconds"),
+                 (metric_curves(section.frame, primary, "kimg"), f"{primary} against kimg"),
+                 (m_global_against_fid(section.frame), "BEGAN M_global against FID")]  # fmt: skip
+        images = [_image(png, alt) for png, alt in plots if png]
+        if images:
+            body += ['<div class="plots">', *images, "</div>"]
+        grids = sample_grids(section.frame)
+        if grids:
+            body += ["<h3>Samples</h3>"] + [f"<figure>{_image(png, name)}<figcaption>{html.escape(name)}</figcaption>"
+                                            "</figure>" for name, png in grids.items()]  # fmt: skip
+        body.append(f"<footer>{html.escape(section.fingerprint)}</footer>")
+    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")  # fmt: skip

@@ -1,0 +1,89 @@
+"""Plots for reports (matplotlib, PNG bytes): metric against training seconds and kimg per family
+with seed bands, BEGAN's M_global against FID, and sample grids."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from scipy import stats  # noqa: E402
+
+from benchbench.report.tables import label  # noqa: E402
+
+
+def trajectories(frame: pd.DataFrame) -> dict[str, list[pd.DataFrame]]:
+    """Each family's trajectory.csv per trial (trials that wrote one)."""
+    out: dict[str, list[pd.DataFrame]] = {}
+    for _, trial in frame.iterrows():
+        path = Path(str(trial.get("trial_dir", ""))) / "trajectory.csv"
+        if path.is_file() and path.stat().st_size:
+            out.setdefault(trial["family"], []).append(pd.read_csv(path))
+    return out
+
+
+def _png(figure: plt.Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def metric_curves(frame: pd.DataFrame, metric: str, x: str) -> bytes | None:
+    """`metric` (validation trajectory) against `x` per family: mean over seeds on a common grid,
+    with a band from the seeds' minimum to maximum, on log axes."""
+    curves = trajectories(frame)
+    if not any(metric in t for runs in curves.values() for t in runs):
+        return None
+    figure, axes = plt.subplots(figsize=(6, 3.6))
+    for family, runs in curves.items():
+        runs = [t for t in runs if metric in t and x in t and len(t) > 1]
+        if not runs:
+            continue
+        low = max(t[x].iloc[0] for t in runs)
+        high = min(t[x].iloc[-1] for t in runs)
+        if high <= low:
+            continue
+        grid = np.geomspace(max(low, 1e-9), high, 50)
+        values = np.array([np.interp(grid, t[x], t[metric]) for t in runs])
+        line = axes.plot(grid, values.mean(0), label=f"{label(family)} ({len(runs)} seeds)")[0]
+        axes.fill_between(grid, values.min(0), values.max(0), color=line.get_color(), alpha=0.2)
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel({"train_seconds": "training seconds", "kimg": "kimg (real images shown to D)"}.get(x, x))
+    axes.set_ylabel(f"{metric.upper()} (validation)")
+    axes.legend(fontsize=8)
+    axes.grid(alpha=0.3, which="both")
+    return _png(figure)
+
+
+def m_global_against_fid(frame: pd.DataFrame) -> bytes | None:
+    """BEGAN's convergence measure against FID along training, with Spearman's rank correlation."""
+    runs = [t for t in trajectories(frame).get("began", []) if {"m_global", "fid"} <= set(t.columns)]
+    points = pd.concat(runs) if runs else pd.DataFrame()
+    if len(points) < 3:
+        return None
+    rho, p_value = stats.spearmanr(points["m_global"], points["fid"])
+    figure, axes = plt.subplots(figsize=(4.5, 3.6))
+    axes.scatter(points["m_global"], points["fid"], s=12)
+    axes.set_xlabel("M_global (mean since the last evaluation)")
+    axes.set_ylabel("FID (validation)")
+    axes.set_title(f"BEGAN: Spearman rho = {rho:.2f} (p = {p_value:.2g}, n = {len(points)})", fontsize=9)
+    axes.grid(alpha=0.3)
+    return _png(figure)
+
+
+def sample_grids(frame: pd.DataFrame) -> dict[str, bytes]:
+    """Each family's sample grid from its lowest completed seed."""
+    grids = {}
+    completed = frame[frame["status"] == "completed"].sort_values("seed")
+    for family, trials in completed.groupby("family", sort=False):
+        path = Path(str(trials.iloc[0].get("trial_dir", ""))) / "samples.png"
+        if path.is_file():
+            grids[f"{label(family)}, seed {trials.iloc[0]['seed']}"] = path.read_bytes()
+    return grids
