@@ -133,6 +133,10 @@ def parse_settings(values: dict[str, Any], source: str) -> Settings:
     for name in [settings.extractor, *(settings.final_extractors or [])]:
         if name is not None:
             EXTRACTORS.get(name)
+    rule = settings.fid_threshold
+    if isinstance(rule, str) and not _is_multiple(rule) or isinstance(rule, bool) or (
+            isinstance(rule, (int, float)) and rule <= 0):  # fmt: skip
+        problems.append(f"fid_threshold must be a positive number or a multiple like '50x', got {rule!r}")
     if settings.g_norm not in ("none", "batch", "layer"):
         problems.append("g_norm must be none, batch or layer")
     if settings.eval_samples < 2 or settings.final_samples < 2:
@@ -140,6 +144,13 @@ def parse_settings(values: dict[str, Any], source: str) -> Settings:
     if problems:
         raise UserError(f"{source}: " + "; ".join(problems))
     return settings
+
+
+def _is_multiple(text: str) -> bool:
+    try:
+        return text.endswith("x") and float(text[:-1]) > 0
+    except ValueError:
+        return False
 
 
 def _positive(value: Any) -> bool:

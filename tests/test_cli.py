@@ -120,6 +120,7 @@ def test_bad_input_is_one_line_and_exit_2(args, fragment, tmp_path, monkeypatch)
         ("[family.began]\ngamma = 'high'", "gamma must be float"),
         ("[settings]\nwidht = 1.0", "unknown settings ['widht']"),
         ("jobs = 0", "jobs must be a positive integer"),
+        ("[settings]\nfid_threshold = 'low'", "fid_threshold must be"),
     ],
 )
 def test_malformed_suites(text, fragment, suite_file, tmp_path, monkeypatch):

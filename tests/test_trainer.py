@@ -202,3 +202,19 @@ def test_final_numbers_with_an_additional_extractor_stay_apart(tmp_path, pixel_e
     assert extra[pixel_extractor]["metrics"]["fid"] != summary["final"]["metrics"]["fid"]
     text = render_markdown(load_runs([tmp_path]))
     assert f"Also scored with `{pixel_extractor}` (weights pixels-v1)" in text
+
+
+def test_threshold_as_a_multiple_of_real_against_real(toy_trial, tmp_path):
+    from benchbench.training.trainer import convergence
+
+    rows = [{"step": 1, "kimg": 0.1, "train_seconds": 1.0, "flops": 10.0, "swd": 5.0},
+            {"step": 2, "kimg": 0.2, "train_seconds": 2.0, "flops": 20.0, "swd": 1.0},
+            {"step": 4, "kimg": 0.4, "train_seconds": 4.0, "flops": 40.0, "swd": 0.5}]  # fmt: skip
+    reached = convergence(rows, "swd", 1.5)
+    assert (reached["seconds_to_threshold"], reached["kimg_to_threshold"], reached["flops_to_threshold"]) == (2.0, 0.2, 20.0)
+    assert convergence(rows, "swd", 0.1)["seconds_to_threshold"] is None
+    trial = toy_trial("wgan-gp", "10steps")
+    trial.settings.fid_threshold = "1000x"  # far above real-vs-real: reached at the first point
+    summary = run_trial(trial, tmp_path, CPU)
+    assert summary["convergence"]["threshold_rule"] == "1000x" and summary["convergence"]["threshold"] > 0
+    assert summary["convergence"]["steps_to_threshold"] is not None

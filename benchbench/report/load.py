@@ -34,7 +34,8 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
             row[f"final_{name}@{extractor}"] = value
         row[f"extractor_weights@{extractor}"] = block.get("extractor_weights")
     convergence = summary.get("convergence") or {}
-    for key in ("threshold", "seconds_to_threshold", "kimg_to_threshold", "steps_to_threshold", "auc_log"):
+    for key in ("threshold", "seconds_to_threshold", "kimg_to_threshold", "steps_to_threshold", "flops_to_threshold",
+                "auc_log"):  # fmt: skip
         row[key] = convergence.get(key)
     device = summary.get("device") or {}
     row["device"] = f"{device.get('type', '?')}: {device.get('name', '?')} ({device.get('threads', '?')} threads)"

@@ -31,6 +31,7 @@ COLUMNS = [
     ("final_high_quality_share", "high-quality", 1.0),
     ("final_reverse_kl", "reverse KL", 1.0),
     ("seconds_to_threshold", "s to threshold", 1.0),
+    ("kimg_to_threshold", "kimg to threshold", 1.0),
     ("auc_log", "AUC log-{P}", 1.0),
     ("images_per_second", "images/s", 1.0),
     ("steps", "G steps", 1.0),
@@ -76,6 +77,8 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
                 continue
             mean, low, high = bootstrap_ci([v * scale for v in completed[column].dropna()])
             row[heading] = _fmt(mean, low, high, with_ci=heading.startswith("final"))
+            if column.endswith("_to_threshold"):  # seeds that never reached it are shown, not averaged away
+                row[heading] += f" ({completed[column].notna().sum()}/{len(trials)} reached)"
         rows.append(row)
     table = pd.DataFrame(rows)
     key = f"final {primary.upper()} (bootstrap 95% CI)"

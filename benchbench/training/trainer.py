@@ -246,7 +246,9 @@ class TrialRunner:
             save_sample_grid(self.dir / "samples.png", family, dataset)
             counters.eval_seconds += time.perf_counter() - started
             summary["counters"] = counters.as_dict()
-        summary["convergence"] = convergence(state.trajectory, evaluator.primary, settings.fid_threshold)
+        threshold = resolve_threshold(settings.fid_threshold, evaluator, dataset, settings.eval_samples)
+        summary["convergence"] = convergence(state.trajectory, evaluator.primary, threshold)
+        summary["convergence"]["threshold_rule"] = settings.fid_threshold
         self._save_checkpoint(family, stream, state)
         return summary
 
@@ -271,17 +273,28 @@ class TrialRunner:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # process peak RSS, in MiB
 
 
+def resolve_threshold(rule: float | str | None, evaluator: Evaluator, dataset: Any, n: int) -> float | None:
+    """A number as it is; "Nx": N times the primary metric of n real training samples against
+    the validation split, which is the floor a generator can reach at that sample count."""
+    if rule is None or isinstance(rule, (int, float)):
+        return rule
+    real = dataset.reference("train", n)
+    values, _ = evaluator.evaluate_samples(real, "validation", TRAJECTORY_METRICS)
+    return float(rule[:-1]) * values[evaluator.primary]
+
+
 def convergence(trajectory: list[dict[str, float]], metric: str, threshold: float | None) -> dict[str, Any]:
     """Time, kimg and steps to reach `threshold` on the validation trajectory (None: not reached),
     and the area under log(metric) over normalised training time (lower: faster and better)."""
     points = [row for row in trajectory if math.isfinite(row.get(metric, math.nan))]
     out: dict[str, Any] = {"metric": metric, "threshold": threshold, "seconds_to_threshold": None,
-                           "kimg_to_threshold": None, "steps_to_threshold": None, "auc_log": None}  # fmt: skip
+                           "kimg_to_threshold": None, "steps_to_threshold": None, "flops_to_threshold": None,
+                           "auc_log": None}  # fmt: skip
     if threshold is not None:
         for row in points:
             if row[metric] <= threshold:
                 out.update(seconds_to_threshold=row["train_seconds"], kimg_to_threshold=row["kimg"],
-                           steps_to_threshold=row["step"])  # fmt: skip
+                           steps_to_threshold=row["step"], flops_to_threshold=row.get("flops"))  # fmt: skip
                 break
     if len(points) >= 2 and all(row[metric] > 0 for row in points):
         seconds = np.array([row["train_seconds"] for row in points])

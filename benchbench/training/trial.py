@@ -31,7 +31,9 @@ class Settings:
     final_samples: int = 10000
     extractor: str | None = None
     final_extractors: list[str] | None = None  # None: inception-v3-offline on CUDA when installed
-    fid_threshold: float | None = None
+    # Time to threshold: a value of the primary metric, or "Nx" for N times the real-vs-real value
+    # (eval_samples training images against the validation split, the trajectory's own setting).
+    fid_threshold: float | str | None = None
     checkpoint_seconds: float = 60.0
 
 
