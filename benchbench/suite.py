@@ -16,6 +16,9 @@
     [dataset.folder]         # options passed to a dataset's loader
     resolution = 32
 
+With `hyperparameter_samples = K` (a top-level key), each family also runs K - 1 settings drawn
+from its published ranges, for budget curves (expected best FID against settings tried).
+
 Unknown keys are refused, never ignored: a typo must not silently run the wrong experiment.
 """
 
@@ -28,13 +31,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from benchbench.datasets import DATASETS
 from benchbench.errors import UserError
 from benchbench.families import FAMILIES, resolve_config
 from benchbench.training import Budget, Settings, Trial
 
 TOP_LEVEL_KEYS = {"name", "description", "families", "datasets", "seeds", "budgets", "jobs", "settings", "family",
-                  "dataset"}  # fmt: skip
+                  "dataset", "hyperparameter_samples", "hyperparameter_seed"}  # fmt: skip
 
 
 @dataclass
@@ -49,17 +53,30 @@ class Suite:
     settings: Settings = field(default_factory=Settings)
     family_config: dict[str, dict[str, Any]] = field(default_factory=dict)
     dataset_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hyperparameter_samples: int = 1
+    hyperparameter_seed: int = 0
+
+    def family_settings(self, family: str) -> list[dict[str, Any]]:
+        """Setting 0 is the suite's own (published defaults plus its overrides); settings 1..K-1
+        draw every searched hyperparameter from the family's published ranges (Lucic et al. 2018)."""
+        own = self.family_config.get(family, {})
+        rng = np.random.default_rng([self.hyperparameter_seed, sum(map(ord, family))])
+        cls = FAMILIES.get(family)
+        return [own] + [{**own, **cls.sample_config(rng)} for _ in range(self.hyperparameter_samples - 1)]
 
     def plan(self) -> list[Trial]:
         """Every trial, seeds outermost and families interleaved, so that an interrupted or
         parallel run has compared the families on the same seeds first."""
+        settings = {family: self.family_settings(family) for family in self.families}
         return [
-            Trial(family, dataset, seed, budget, self.settings, self.family_config.get(family, {}),
-                  self.dataset_options.get(dataset.partition(":")[0], {}))  # fmt: skip
+            Trial(family, dataset, seed, budget, self.settings, config,
+                  self.dataset_options.get(dataset.partition(":")[0], {}), setting=index)  # fmt: skip
             for budget in self.budgets
             for dataset in self.datasets
+            for index in range(self.hyperparameter_samples)
             for seed in self.seeds
             for family in self.families
+            for config in [settings[family][index]]
         ]
 
     def describe(self) -> dict[str, Any]:
@@ -74,6 +91,8 @@ class Suite:
             "settings": dataclasses.asdict(self.settings),
             "family": self.family_config,
             "dataset": self.dataset_options,
+            "hyperparameter_samples": self.hyperparameter_samples,
+            "hyperparameter_seed": self.hyperparameter_seed,
         }
 
 
@@ -177,7 +196,13 @@ def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") ->
     dataset_options = data.get("dataset", {})
     for dataset in dataset_options:
         DATASETS.get(dataset)
+    samples, hp_seed = data.get("hyperparameter_samples", 1), data.get("hyperparameter_seed", 0)
+    if not _positive(samples) or not isinstance(samples, int) or not isinstance(hp_seed, int):
+        raise UserError(f"{source}: hyperparameter_samples must be a positive integer and hyperparameter_seed "
+                        f"an integer, got {samples!r} and {hp_seed!r}")  # fmt: skip
     return Suite(
+        hyperparameter_samples=samples,
+        hyperparameter_seed=hp_seed,
         name=str(data.get("name", default_name)),
         description=str(data.get("description", "")),
         families=families,

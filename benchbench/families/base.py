@@ -11,6 +11,7 @@ import abc
 import contextlib
 from typing import Any, Callable, ClassVar, Iterator
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -53,6 +54,14 @@ def frozen(module: nn.Module) -> Iterator[None]:
 class Family(abc.ABC):
     name: ClassVar[str]
     defaults: ClassVar[dict[str, Any]]
+
+    # Hyperparameter ranges for budget curves (Lucic et al. 2018, compare_gan v1 params.py):
+    # setting name -> function of a numpy Generator drawing one value.
+    search_space: ClassVar[dict[str, Callable[[np.random.Generator], Any]]] = {}
+
+    @classmethod
+    def sample_config(cls, rng: np.random.Generator) -> dict[str, Any]:
+        return {name: draw(rng) for name, draw in cls.search_space.items()}
 
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
         self.config = resolve_config(self.name, self.defaults, config)
@@ -113,3 +122,20 @@ class Family(abc.ABC):
         for name, optimiser in self.optimisers().items():
             optimiser.load_state_dict(state["optimisers"][name])
         self.load_extra_state(state.get("extra", {}))
+
+
+def log_uniform(low: float, high: float) -> Callable[[np.random.Generator], float]:
+    """10 ** U[low, high], as compare_gan draws learning rates and penalty weights."""
+    return lambda rng: float(10 ** rng.uniform(low, high))
+
+
+def uniform(low: float, high: float) -> Callable[[np.random.Generator], float]:
+    return lambda rng: float(rng.uniform(low, high))
+
+
+def integers(low: int, high: int) -> Callable[[np.random.Generator], int]:
+    return lambda rng: int(rng.integers(low, high + 1))
+
+
+def beta1_with(beta2: float) -> Callable[[np.random.Generator], tuple[float, float]]:
+    return lambda rng: (float(rng.uniform(0.0, 1.0)), beta2)

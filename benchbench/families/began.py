@@ -22,7 +22,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from benchbench.families.base import Family, RealBatches, frozen
+from benchbench.families.base import Family, RealBatches, beta1_with, frozen, log_uniform, uniform
 from benchbench.nets import NetSpec
 
 
@@ -44,6 +44,8 @@ class BEGAN(Family):
         "lr_floor": 1e-6,
         "z_prior": "uniform",
     }
+    search_space = {"lr": log_uniform(-5, -2), "betas": beta1_with(0.999), "lambda_k": log_uniform(-4, -2),
+                    "gamma": uniform(0.0, 1.0)}  # fmt: skip
 
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
         super().__init__(nets, config, device)

@@ -18,7 +18,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from benchbench.families.base import Family, RealBatches, frozen
+from benchbench.families.base import Family, RealBatches, beta1_with, frozen, log_uniform
 from benchbench.nets import NetSpec
 
 
@@ -30,6 +30,7 @@ class DCGAN(Family):
         "d_norm": "batch",
         "z_prior": "uniform",
     }
+    search_space = {"lr": log_uniform(-5, -2), "betas": beta1_with(0.999)}
 
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
         super().__init__(nets, config, device)

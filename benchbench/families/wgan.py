@@ -16,7 +16,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from benchbench.families.base import Family, RealBatches, frozen
+from benchbench.families.base import Family, RealBatches, frozen, integers, log_uniform
 from benchbench.nets import NetSpec
 
 
@@ -29,6 +29,7 @@ class WGAN(Family):
         "critic_norm": "batch",
         "z_prior": "uniform",
     }
+    search_space = {"lr": log_uniform(-5, -2), "n_critic": integers(1, 5)}
 
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
         super().__init__(nets, config, device)

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from benchbench.families.base import Family, RealBatches, frozen
+from benchbench.families.base import Family, RealBatches, beta1_with, frozen, integers, log_uniform
 from benchbench.nets import NetSpec
 
 
@@ -32,6 +32,8 @@ class WGANGP(Family):
         "critic_norm": "none",
         "z_prior": "uniform",
     }
+    search_space = {"lr": log_uniform(-5, -2), "betas": beta1_with(0.9), "n_critic": integers(1, 5),
+                    "gp_lambda": log_uniform(-1, 2)}  # fmt: skip
 
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
         super().__init__(nets, config, device)

@@ -39,6 +39,14 @@ def render_html(runs: pd.DataFrame, title: str = "benchbench report") -> str:
         for caption, table in section.extra:
             body += [f"<p>{_code(caption)}</p>", table.to_html(index=False, border=0, na_rep="-")]
         body += [f'<p class="verdict">Verdict: {_code(verdict)}.</p>' for verdict in section.verdicts]
+        if section.hyperparameters is not None:
+            from benchbench.report.hyper import budget_plot
+
+            study = runs[(runs["dataset"] == section.frame["dataset"].iloc[0])
+                         & (runs["budget"] == section.frame["budget"].iloc[0])]  # fmt: skip
+            primary = str(section.frame["primary_metric"].dropna().iloc[0])
+            body += ["<h3>Hyperparameter budget</h3>", section.hyperparameters.to_html(index=False, border=0),
+                     _image(budget_plot(study, primary), "expected best against settings tried")]  # fmt: skip
         body += [f'<p class="note">{_code(note)}</p>' for note in section.notes]
         primary = str(section.frame["primary_metric"].dropna().iloc[0]) if section.frame["primary_metric"].notna().any() else "fid"
         plots = [(metric_curves(section.frame, primary, "train_seconds"), f"{primary} against training seconds"),

@@ -15,7 +15,7 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     """A trial summary as one flat row: final_fid, best_fid, ... beside the identifying fields."""
     row: dict[str, Any] = {
         key: summary.get(key)
-        for key in ("trial", "family", "dataset", "seed", "budget", "budget_kind", "budget_value", "status",
+        for key in ("trial", "family", "dataset", "seed", "setting", "budget", "budget_kind", "budget_value", "status",
                     "config_hash", "primary_metric", "extractor", "images_per_second", "steps_per_second",
                     "peak_memory_mb", "diverged_at_step", "collapse_suspected", "error", "trial_dir")
     }  # fmt: skip

@@ -141,6 +141,10 @@ def extra_extractor_tables(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]
     return tables
 
 
+def _primary(frame: pd.DataFrame) -> str:
+    return str(frame["primary_metric"].dropna().iloc[0]) if frame["primary_metric"].notna().any() else "fid"
+
+
 def _distinct_text(frame: pd.DataFrame, column: str) -> str:
     return ", ".join(map(str, frame[column].dropna().unique())) if column in frame else "-"
 
@@ -157,6 +161,7 @@ class Section:
     heading: str
     provenance: str
     leaderboard: pd.DataFrame
+    hyperparameters: pd.DataFrame | None
     extra: list[tuple[str, pd.DataFrame]]
     verdicts: list[str]
     notes: list[str]
@@ -165,6 +170,13 @@ class Section:
 
 
 def sections(runs: pd.DataFrame) -> list[Section]:
+    """Leaderboards and verdicts compare each family's own setting (setting 0); the settings of a
+    hyperparameter study feed its budget-curve table instead."""
+    from benchbench.report.hyper import budget_table, has_study
+
+    studies = {key: frame for key, frame in groups(runs) if has_study(frame)}
+    if "setting" in runs:
+        runs = runs[runs["setting"].fillna(0) == 0]
     grouped = list(groups(runs))
     comparisons = [verdicts(frame) for _, frame in grouped]
     adjust([c for group in comparisons for c in group])  # Holm over every comparison in this report
@@ -182,6 +194,8 @@ def sections(runs: pd.DataFrame) -> list[Section]:
             heading=f"{dataset}, budget {budget}",
             provenance=provenance,
             leaderboard=leaderboard(frame),
+            hyperparameters=(budget_table(studies[(dataset, budget, extractor)], _primary(frame))
+                             if (dataset, budget, extractor) in studies else None),  # fmt: skip
             extra=extra_extractor_tables(frame),
             verdicts=[comparison.sentence(LABELS) for comparison in group_comparisons],
             notes=warnings(frame),
@@ -198,6 +212,10 @@ def render_markdown(runs: pd.DataFrame, title: str = "benchbench report") -> str
         for caption, table in section.extra:
             lines += [caption, "", table.to_markdown(index=False), ""]
         lines += [f"**Verdict:** {verdict}." for verdict in section.verdicts]
+        if section.hyperparameters is not None:
+            lines += ["", "Hyperparameter budget (final metric per setting, mean over seeds; expected best of k "
+                      "settings by bootstrap; the leaderboard above is setting 0):", "",
+                      section.hyperparameters.to_markdown(index=False)]  # fmt: skip
         if section.notes:
             lines += [""] + [f"- {note}" for note in section.notes]
         lines += ["", section.fingerprint, ""]

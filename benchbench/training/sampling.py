@@ -24,6 +24,7 @@ def trial_from_config(config: dict) -> Trial:
             settings=Settings(**config["settings"]),
             family_config=config["family_config"],
             dataset_options=config["dataset_options"],
+            setting=int(config.get("setting", 0)),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise UserError(f"trial config is malformed: {error}") from None

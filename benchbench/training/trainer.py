@@ -91,6 +91,7 @@ class TrialRunner:
             "family": t.family,
             "dataset": t.dataset,
             "seed": t.seed,
+            "setting": t.setting,
             "budget_kind": t.budget.kind,
             "budget_value": t.budget.value,
             "budget": str(t.budget),

@@ -46,10 +46,12 @@ class Trial:
     settings: Settings = field(default_factory=Settings)
     family_config: dict[str, Any] = field(default_factory=dict)
     dataset_options: dict[str, Any] = field(default_factory=dict)
+    setting: int = 0  # which hyperparameter setting of a budget-curve study (0: the suite's own)
 
     def config(self) -> dict[str, Any]:
         return {
             "family": self.family,
+            "setting": self.setting,
             "dataset": self.dataset,
             "seed": self.seed,
             "budget": {"kind": self.budget.kind, "value": self.budget.value, "text": str(self.budget)},
