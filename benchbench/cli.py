@@ -178,15 +178,14 @@ def list_command() -> None:
 def sample(trial_dir: Path, count: int, output: Path, best: bool, seed: int) -> None:
     """Write COUNT samples of a trial's generator to an .npz (`images`: uint8 N x C x H x W,
     or `points`: float32 N x 2)."""
+    import numpy as np
+
+    from benchbench.results.io import atomic_write_bytes
     from benchbench.training.sampling import sample_trial
 
     key, array = sample_trial(trial_dir, count, best, seed)
-    import numpy as np
-
     buffer = io.BytesIO()
     np.savez(buffer, **{key: array})
-    from benchbench.results.io import atomic_write_bytes
-
     atomic_write_bytes(output, buffer.getvalue())
     click.echo(json.dumps({"output": str(output), key: list(array.shape), "dtype": str(array.dtype)}))
 
@@ -299,6 +298,8 @@ def eval_command(images_spec: str | None, trial_dir: Path | None, generator: Pat
                  dataset: str | None, width: float, g_norm: str, against: str | None, metrics: str,
                  extractor: str | None, num_samples: int, resolution: int | None, device: str) -> None:  # fmt: skip
     """Metrics of generated images against a reference, printed as JSON with their provenance."""
+    import torch
+
     from benchbench.environment import resolve_device
     from benchbench.evaluate import evaluate, load_images
     from benchbench.training.sampling import sample_generator, sample_trial
@@ -311,7 +312,7 @@ def eval_command(images_spec: str | None, trial_dir: Path | None, generator: Pat
     wanted = tuple(names.get(m, m) for m in _split(metrics) or [])
     if trial_dir is not None:
         _, array = sample_trial(trial_dir, num_samples)
-        fake = torch_from_numpy(array)
+        fake = torch.from_numpy(array)
         against = against or _trial_dataset(trial_dir)
     elif generator is not None:
         if not family or not dataset:
@@ -331,12 +332,6 @@ def eval_command(images_spec: str | None, trial_dir: Path | None, generator: Pat
     name = extractor or _default_extractor(against)
     result = evaluate(fake, real, wanted, name, resolve_device(device), described)
     click.echo(json.dumps(result, indent=2))
-
-
-def torch_from_numpy(array: Any) -> Any:
-    import torch
-
-    return torch.from_numpy(array)
 
 
 def _trial_dataset(trial_dir: Path) -> str:
