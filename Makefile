@@ -9,7 +9,7 @@ STAMP := $(VENV)/.benchbench-deps
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test,inception,ray]'
+	$(VENV)/bin/pip install --quiet -e '.[test,inception,ray,onnx]'
 	touch $(STAMP)
 
 # The package itself is reinstalled (editable, no dependencies) each time: cheap, and it keeps a

@@ -282,7 +282,10 @@ def check_command(run_dir: Path, baseline_path: Path) -> None:
 @main.command(name="eval")
 @click.option("--images", "images_spec", help="Generated images: an .npz of uint8 arrays or an image folder.")
 @click.option("--trial", "trial_dir", type=click.Path(path_type=Path), help="A trial directory: sample its generator.")
-@click.option("--generator", type=click.Path(path_type=Path), help="A generator state dict (with --family, --dataset).")
+@click.option("--generator", type=click.Path(path_type=Path),
+              help="A generator state dict (with --family, --dataset), or an ONNX generator (.onnx, with --z-size).")
+@click.option("--z-size", type=click.IntRange(min=1), help="Noise size of an ONNX generator.")
+@click.option("--z-type", default="uniform_0_1", show_default=True, help="Noise of an ONNX generator: normal, unit, uniform_0_1.")
 @click.option("--family", help="The family whose generator --generator holds.")
 @click.option("--dataset", help="The dataset --generator was trained on (sets the network shape).")
 @click.option("--width", type=float, default=1.0, show_default=True, help="Width the --generator was built with.")
@@ -294,15 +297,15 @@ def check_command(run_dir: Path, baseline_path: Path) -> None:
 @click.option("--resolution", type=int, help="Resize folder images to this size.")
 @click.option("--device", default="auto", show_default=True)
 @user_errors
-def eval_command(images_spec: str | None, trial_dir: Path | None, generator: Path | None, family: str | None,
-                 dataset: str | None, width: float, g_norm: str, against: str | None, metrics: str,
+def eval_command(images_spec: str | None, trial_dir: Path | None, generator: Path | None, z_size: int | None,
+                 z_type: str, family: str | None, dataset: str | None, width: float, g_norm: str, against: str | None, metrics: str,
                  extractor: str | None, num_samples: int, resolution: int | None, device: str) -> None:  # fmt: skip
     """Metrics of generated images against a reference, printed as JSON with their provenance."""
     import torch
 
     from benchbench.environment import resolve_device
     from benchbench.evaluate import evaluate, load_images
-    from benchbench.training.sampling import sample_generator, sample_trial
+    from benchbench.training.sampling import sample_generator, sample_onnx, sample_trial
 
     sources = [s for s in (images_spec, trial_dir, generator) if s is not None]
     if len(sources) != 1:
@@ -314,6 +317,10 @@ def eval_command(images_spec: str | None, trial_dir: Path | None, generator: Pat
         _, array = sample_trial(trial_dir, num_samples)
         fake = torch.from_numpy(array)
         against = against or _trial_dataset(trial_dir)
+    elif generator is not None and generator.suffix == ".onnx":
+        if not z_size:
+            raise UserError("an ONNX --generator needs --z-size")
+        fake = sample_onnx(generator, num_samples, z_size, z_type)
     elif generator is not None:
         if not family or not dataset:
             raise UserError("--generator needs --family and --dataset")

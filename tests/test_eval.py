@@ -122,3 +122,35 @@ def test_offline_inception_separates_digits_from_noise(tmp_path):
     assert real["metrics"]["fid"] < 0.3 * fake["metrics"]["fid"]
     refused = invoke("eval", "--images", tmp_path / "train.npz", *args[:-1], "is")
     assert refused.exit_code == 2 and "no logits" in refused.output
+
+
+HAS_ONNX = importlib.util.find_spec("onnxruntime") is not None and importlib.util.find_spec("onnx") is not None
+
+
+@pytest.mark.skipif(not HAS_ONNX, reason="needs the [onnx] extra")
+def test_eval_an_onnx_generator(tmp_path):
+    from benchbench.training import Budget, Settings, Trial, build
+
+    trial = Trial("began", "mnist", 0, Budget.parse("1steps"), Settings(width=0.0625))
+    _, spec, family = build(trial, torch.device("cpu"))
+    generator = family.generator.eval()
+
+    class Exported(torch.nn.Module):  # torch-fidelity's convention: uniform_0_1 noise in, uint8 images out
+        def __init__(self, as_uint8):
+            super().__init__()
+            self.generator, self.as_uint8 = generator, as_uint8
+
+        def forward(self, z):
+            x = self.generator(z * 2 - 1)
+            return ((x + 1) * 127.5).round().clamp(0, 255).to(torch.uint8) if self.as_uint8 else x
+
+    for name, as_uint8 in (("g.onnx", True), ("float.onnx", False)):
+        torch.onnx.export(Exported(as_uint8), (torch.rand(2, spec.latent_dim),), str(tmp_path / name),
+                          input_names=["z"], dynamic_axes={"z": {0: "n"}}, dynamo=False)  # fmt: skip
+    args = ["eval", "--against", "mnist:test", "--metrics", "fid", "--num-samples", 120]
+    result = invoke(*args, "--generator", tmp_path / "g.onnx", "--z-size", spec.latent_dim)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["n_fake"] == 120
+    refused = invoke(*args, "--generator", tmp_path / "float.onnx", "--z-size", spec.latent_dim)
+    assert refused.exit_code == 2 and "must output uint8" in refused.output
+    assert "needs --z-size" in invoke(*args, "--generator", tmp_path / "g.onnx").output

@@ -71,3 +71,30 @@ def sample_generator(path: Path, family: str, dataset: str, count: int, width: f
         raise UserError(f"generator {path} cannot be loaded into a {family} generator for {dataset} at width "
                         f"{width}: {type(error).__name__}: {str(error).splitlines()[0][:200]}") from None  # fmt: skip
     return data.from_model(built.sample(count, torch.Generator().manual_seed(seed)))
+
+
+def sample_onnx(path: Path, count: int, z_size: int, z_type: str = "uniform_0_1", seed: int = 0,
+                batch_size: int = 500) -> torch.Tensor:  # fmt: skip
+    """uint8 images from an ONNX generator, run by torch-fidelity's wrapper (onnxruntime). It
+    must map a batch of z_size noise vectors of torch-fidelity's `z_type` to uint8 N x C x H x W."""
+    if not path.is_file():
+        raise UserError(f"generator file {path} does not exist")
+    if z_type not in ("normal", "unit", "uniform_0_1"):
+        raise UserError(f"--z-type must be normal, unit or uniform_0_1 (torch-fidelity's noise types), got {z_type!r}")
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        raise UserError("ONNX generators need onnxruntime: pip install 'benchbench[onnx]'") from None
+    from torch_fidelity import GenerativeModelONNX
+    from torch_fidelity.utils import sample_random
+
+    try:
+        model = GenerativeModelONNX(str(path), z_size, z_type, 0)
+        rng = np.random.RandomState(seed)
+        batches = [model(sample_random(rng, (min(batch_size, count - i), z_size), z_type)) for i in range(0, count, batch_size)]
+    except Exception as error:
+        raise UserError(f"ONNX generator {path} failed: {type(error).__name__}: {str(error).splitlines()[0][:200]}") from None
+    images = torch.cat([torch.as_tensor(b) for b in batches])
+    if images.dtype != torch.uint8 or images.dim() != 4:
+        raise UserError(f"ONNX generator {path} must output uint8 N x C x H x W, got {images.dtype} {tuple(images.shape)}")
+    return images
