@@ -98,6 +98,7 @@ def _one_line_error(result, *fragments):
         (["run", "--seeds", "a,b"], "not an integer"),
         (["run", "--width", "-1"], "width must be positive"),
         (["run", "--device", "tpu"], "unknown device"),
+        (["run", "--extractor", "inception-v9"], "unknown feature extractor 'inception-v9'"),
         (["run", "no-such-suite"], "no suite"),
         (["run", "missing.toml"], "does not exist"),
         (["run", "--datasets", "folder:/no/such/folder", "--budget", "1steps", "--seeds", "1"], "does not exist"),
