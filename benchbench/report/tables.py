@@ -73,7 +73,8 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
         }
         for column, heading, scale in COLUMNS:
             column, heading = column.format(p=primary), heading.format(P=primary.upper())
-            if column not in completed or completed[column].isna().all():
+            threshold_column = column.endswith("_to_threshold") and column in frame and frame[column].notna().any()
+            if not threshold_column and (column not in completed or completed[column].isna().all()):
                 continue
             mean, low, high = bootstrap_ci([v * scale for v in completed[column].dropna()])
             row[heading] = _fmt(mean, low, high, with_ci=heading.startswith("final"))
