@@ -19,8 +19,7 @@ from benchbench.datasets.base import SPLITS
 from benchbench.datasets.images import image_folder
 from benchbench.errors import UserError
 from benchbench.metrics.cache import cached_features
-from benchbench.metrics.images import IMAGE_METRICS, ImageScorer
-from benchbench.metrics.toy import PointScorer
+from benchbench.metrics.images import ImageScorer
 
 
 def read_npz(path: Path) -> torch.Tensor:
@@ -84,4 +83,4 @@ def evaluate(fake: torch.Tensor, real: torch.Tensor, metrics: tuple[str, ...], e
     return {"metrics": values, **scorer.provenance(len(fake), len(real), split)}
 
 
-__all__ = ["IMAGE_METRICS", "PointScorer", "evaluate", "load_images", "read_npz"]
+__all__ = ["evaluate", "load_images", "read_npz"]

@@ -21,8 +21,13 @@ from benchbench.results.io import load_tensors, save_tensors
 CACHE_VERSION = 1
 
 
+def cache_home() -> Path:
+    """Where benchbench keeps what it can recompute (BENCHBENCH_CACHE moves it)."""
+    return Path(os.environ.get("BENCHBENCH_CACHE", Path.home() / ".cache" / "benchbench"))
+
+
 def cache_root() -> Path:
-    return Path(os.environ.get("BENCHBENCH_CACHE", Path.home() / ".cache" / "benchbench")) / "features"
+    return cache_home() / "features"
 
 
 def content_key(images: torch.Tensor, extractor: str, weights_hash: str, resize: str) -> str:

