@@ -16,6 +16,11 @@
     [dataset.folder]         # options passed to a dataset's loader
     resolution = 32
 
+    [sweep.began]            # variants of a family, compared as entries of their own
+    gamma = [0.3, 0.5, 0.7]  # (here three: "began gamma=0.3", ...); several keys: every combination
+
+    claim = "began"          # a published claim the report checks on this run (report/claims.py)
+
 With `hyperparameter_samples = K` (a top-level key), each family also runs K - 1 settings drawn
 from its published ranges, for budget curves (expected best FID against settings tried).
 
@@ -25,6 +30,7 @@ Unknown keys are refused, never ignored: a typo must not silently run the wrong 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -38,7 +44,7 @@ from benchbench.families import FAMILIES, resolve_config
 from benchbench.training import Budget, Settings, Trial
 
 TOP_LEVEL_KEYS = {"name", "description", "families", "datasets", "seeds", "budgets", "jobs", "settings", "family",
-                  "dataset", "hyperparameter_samples", "hyperparameter_seed"}  # fmt: skip
+                  "dataset", "hyperparameter_samples", "hyperparameter_seed", "sweep", "claim"}  # fmt: skip
 
 
 @dataclass
@@ -55,6 +61,17 @@ class Suite:
     dataset_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     hyperparameter_samples: int = 1
     hyperparameter_seed: int = 0
+    sweep: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    claim: str | None = None
+
+    def variants(self, family: str) -> list[tuple[str, dict[str, Any]]]:
+        """(label, overrides) per variant of a family: one unnamed variant unless it is swept."""
+        swept = self.sweep.get(family, {})
+        if not swept:
+            return [("", {})]
+        keys = list(swept)
+        return [(" ".join(f"{k}={_text(v)}" for k, v in zip(keys, values)), dict(zip(keys, values)))
+                for values in itertools.product(*(swept[k] for k in keys))]  # fmt: skip
 
     def family_settings(self, family: str) -> list[dict[str, Any]]:
         """Setting 0 is the suite's own (published defaults plus its overrides); settings 1..K-1
@@ -69,13 +86,14 @@ class Suite:
         parallel run has compared the families on the same seeds first."""
         settings = {family: self.family_settings(family) for family in self.families}
         return [
-            Trial(family, dataset, seed, budget, self.settings, config,
-                  self.dataset_options.get(dataset.partition(":")[0], {}), setting=index)  # fmt: skip
+            Trial(family, dataset, seed, budget, self.settings, {**config, **overrides},
+                  self.dataset_options.get(dataset.partition(":")[0], {}), setting=index, variant=variant)  # fmt: skip
             for budget in self.budgets
             for dataset in self.datasets
             for index in range(self.hyperparameter_samples)
             for seed in self.seeds
             for family in self.families
+            for variant, overrides in self.variants(family)
             for config in [settings[family][index]]
         ]
 
@@ -93,6 +111,8 @@ class Suite:
             "dataset": self.dataset_options,
             "hyperparameter_samples": self.hyperparameter_samples,
             "hyperparameter_seed": self.hyperparameter_seed,
+            "sweep": self.sweep,
+            "claim": self.claim,
         }
 
 
@@ -165,6 +185,27 @@ def parse_settings(values: dict[str, Any], source: str) -> Settings:
     return settings
 
 
+def _text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def parse_sweep(data: Any, families: list[str], source: str) -> dict[str, dict[str, list[Any]]]:
+    """[sweep.FAMILY] KEY = [values]: each value must be one the family accepts."""
+    if not isinstance(data, dict):
+        raise UserError(f"{source}: sweep must be a table of [sweep.FAMILY] tables")
+    for family, keys in data.items():
+        if family not in families:
+            raise UserError(f"{source}: sweep names {family!r}, which is not among the families {families}")
+        if not isinstance(keys, dict) or not keys:
+            raise UserError(f"{source}: [sweep.{family}] must set at least one key to a list of values")
+        for key, values in keys.items():
+            if not isinstance(values, list) or not values:
+                raise UserError(f"{source}: sweep.{family}.{key} must be a non-empty list, got {values!r}")
+            for value in values:
+                resolve_config(family, FAMILIES.get(family).defaults, {key: value})
+    return data
+
+
 def _is_multiple(text: str) -> bool:
     try:
         return text.endswith("x") and float(text[:-1]) > 0
@@ -200,7 +241,15 @@ def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") ->
     if not _positive(samples) or not isinstance(samples, int) or not isinstance(hp_seed, int):
         raise UserError(f"{source}: hyperparameter_samples must be a positive integer and hyperparameter_seed "
                         f"an integer, got {samples!r} and {hp_seed!r}")  # fmt: skip
+    sweep = parse_sweep(data.get("sweep", {}), families, source)
+    claim = data.get("claim")
+    if claim is not None:
+        from benchbench.report.claims import CLAIMS
+
+        CLAIMS.get(claim)
     return Suite(
+        sweep=sweep,
+        claim=claim,
         hyperparameter_samples=samples,
         hyperparameter_seed=hp_seed,
         name=str(data.get("name", default_name)),

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from benchbench.datasets import images, mnist, toy
+from benchbench.datasets import images, mnist, pairs, toy
 from benchbench.datasets.base import SPLITS, BatchStream, Dataset
+from benchbench.datasets.pairs import DomainPair
 from benchbench.errors import UserError
 from benchbench.registry import Registry
 
@@ -19,9 +20,11 @@ DATASETS.register("swissroll")(toy.swiss_roll)
 DATASETS.register("folder")(images.image_folder)
 DATASETS.register("cifar10")(images.cifar10)
 DATASETS.register("celeba")(images.celeba)
+DATASETS.register("digits-to-mnist")(pairs.digits_to_mnist)
+DATASETS.register("pair")(pairs.folder_pair)
 
 # The positional argument a `name:argument` spec fills, per dataset that takes one.
-_SPEC_ARGUMENT = {"folder": "path", "cifar10": "root", "celeba": "root"}
+_SPEC_ARGUMENT = {"folder": "path", "pair": "path", "cifar10": "root", "celeba": "root"}
 
 
 _LOADED: dict[str, Dataset] = {}
@@ -49,4 +52,4 @@ def _build(spec: str, options: dict[str, Any]) -> Dataset:
         raise UserError(f"dataset {spec!r}: bad options {sorted(options)}: {error}") from None
 
 
-__all__ = ["DATASETS", "SPLITS", "BatchStream", "Dataset", "load"]
+__all__ = ["DATASETS", "SPLITS", "BatchStream", "Dataset", "DomainPair", "load"]

@@ -66,7 +66,11 @@ class Family(abc.ABC):
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
         self.config = resolve_config(self.name, self.defaults, config)
         self.nets, self.device = nets, device
-        self.generator = nets.generator().to(device)
+        self.generator = self.make_generator(nets).to(device)
+
+    def make_generator(self, nets: NetSpec) -> nn.Module:
+        """The shared generator for the data; a family with its own architecture (ProGAN) overrides."""
+        return nets.generator()
 
     @abc.abstractmethod
     def modules(self) -> dict[str, nn.Module]:
@@ -88,9 +92,18 @@ class Family(abc.ABC):
             return torch.randn(shape, generator=generator).to(self.device)
         return (torch.rand(shape, generator=generator) * 2 - 1).to(self.device)
 
+    def use_dataset(self, dataset: Any) -> None:
+        """The trial's dataset, for families whose generator takes data rather than noise (CycleGAN)."""
+
+    def budget_progress(self, fraction: float) -> None:
+        """How much of the trial's budget is spent (0 to 1), before every step, for schedules over
+        the whole run (CycleGAN's learning-rate decay over the second half)."""
+
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, batch_size: int = 500) -> torch.Tensor:
-        """n samples in model space (images in [-1, 1]) on the CPU, with the generator in eval mode."""
+    def sample(self, n: int, generator: torch.Generator | None = None, batch_size: int = 500,
+               split: str = "validation") -> torch.Tensor:  # fmt: skip
+        """n samples in model space (images in [-1, 1]) on the CPU, with the generator in eval mode.
+        `split` matters only to families that translate that split's inputs."""
         was_training = self.generator.training
         self.generator.eval()
         out = [self.generator(self.latent(min(batch_size, n - i), generator)).cpu() for i in range(0, n, batch_size)]
@@ -101,6 +114,11 @@ class Family(abc.ABC):
         """FLOPs of one train_step from per-sample forward FLOPs of each network, for families
         whose step PyTorch's flop counter cannot follow (see training/flops.py)."""
         return None
+
+    def phase(self) -> str:
+        """Where a multi-phase schedule stands (ProGAN: "16px fade-in"); the trainer recounts the
+        FLOPs of a step whenever it changes."""
+        return ""
 
     def extra_state(self) -> dict[str, Any]:
         """Plain numbers beyond weights that a resumed run needs (BEGAN's k_t, say)."""

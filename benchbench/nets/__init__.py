@@ -34,6 +34,7 @@ class NetSpec:
     latent_dim: int
     width: float
     g_norm: str = "none"
+    source_shape: tuple[int, ...] | None = None  # a translation family's input images (CycleGAN)
 
     def generator(self) -> nn.Module:
         return ARCHITECTURES.get(self.arch).generator(self.shape, self.latent_dim, self.width, self.g_norm)

@@ -32,7 +32,15 @@ def _code(text: str) -> str:
 
 
 def render_html(runs: pd.DataFrame, title: str = "benchbench report") -> str:
+    from benchbench.report.claims import check_claims
+
     body = [f"<h1>{html.escape(title)}</h1>"]
+    for check in check_claims(runs):
+        body += [f"<h2>Claim: {html.escape(check.title)}</h2>", f"<p>{_code(check.statement)}</p>",
+                 f'<p class="verdict">Outcome: {html.escape(check.outcome)}.</p>', "<ul>",
+                 *[f"<li>{_code(finding)}</li>" for finding in check.findings], "</ul>"]  # fmt: skip
+        if check.table is not None and len(check.table):
+            body.append(check.table.to_html(index=False, border=0, na_rep="-"))
     for section in sections(runs):
         body += [f"<h2>{html.escape(section.heading)}</h2>", f"<p>{_code(section.provenance)}</p>",
                  section.leaderboard.to_html(index=False, classes="leaderboard", border=0, na_rep="-")]  # fmt: skip

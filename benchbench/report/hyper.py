@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from benchbench.report.tables import label  # noqa: E402
+from benchbench.report.tables import by_entry, label  # noqa: E402
 
 
 def setting_values(trials: pd.DataFrame, column: str) -> np.ndarray:
@@ -38,7 +38,7 @@ def expected_best(values: np.ndarray, draws: int = 2000, seed: int = 0) -> pd.Da
 
 def budget_table(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     column, rows = f"final_{metric}", []
-    for family, trials in frame.groupby("family", sort=False):
+    for family, trials in by_entry(frame):
         values = setting_values(trials, column)
         curve = expected_best(values)
         best = int(np.argmin(values))
@@ -52,7 +52,7 @@ def budget_table(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 def budget_plot(frame: pd.DataFrame, metric: str) -> bytes:
     figure, axes = plt.subplots(figsize=(5.5, 3.6))
-    for family, trials in frame.groupby("family", sort=False):
+    for family, trials in by_entry(frame):
         curve = expected_best(setting_values(trials, f"final_{metric}"))
         line = axes.plot(curve["k"], curve["mean"], marker="o", label=label(family))[0]
         axes.fill_between(curve["k"], curve["low"], curve["high"], color=line.get_color(), alpha=0.2)

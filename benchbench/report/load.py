@@ -17,8 +17,9 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
         key: summary.get(key)
         for key in ("trial", "family", "dataset", "seed", "setting", "budget", "budget_kind", "budget_value", "status",
                     "config_hash", "primary_metric", "extractor", "images_per_second", "steps_per_second",
-                    "peak_memory_mb", "diverged_at_step", "collapse_suspected", "error", "trial_dir")
+                    "peak_memory_mb", "diverged_at_step", "collapse_suspected", "error", "trial_dir", "claim")
     }  # fmt: skip
+    row["variant"] = summary.get("variant") or ""
     counters = summary.get("counters", {})
     for key in ("steps", "kimg", "train_seconds", "eval_seconds"):
         row[key] = counters.get(key)
@@ -50,8 +51,10 @@ def trial_summaries(run_dir: Path) -> list[dict[str, Any]]:
     if not run_dir.is_dir():
         raise UserError(f"run directory {run_dir} does not exist")
     run_file = run_dir / "run.json"
+    claim = None
     if run_file.exists():
         run = read_json(run_file)
+        claim = (run.get("suite") or {}).get("claim")
         if run.get("schema_version") != SCHEMA_VERSION:
             raise UserError(f"{run_dir} has schema {run.get('schema_version')}; this benchbench reads {SCHEMA_VERSION}")
         paths = [run_dir / key / "summary.json" for key in run.get("trials", [])]
@@ -61,7 +64,7 @@ def trial_summaries(run_dir: Path) -> list[dict[str, Any]]:
     for path in paths:
         if path.exists():
             try:
-                summaries.append(read_json(path) | {"trial_dir": str(path.parent)})
+                summaries.append(read_json(path) | {"trial_dir": str(path.parent), "claim": claim})
             except ValueError:
                 raise UserError(f"{path} is not valid JSON") from None
     if not summaries:

@@ -14,16 +14,17 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from benchbench.report.tables import label  # noqa: E402
+from benchbench.report.tables import by_entry, entry_names, label  # noqa: E402
 
 
 def trajectories(frame: pd.DataFrame) -> dict[str, list[pd.DataFrame]]:
     """Each family's trajectory.csv per trial (trials that wrote one)."""
     out: dict[str, list[pd.DataFrame]] = {}
-    for _, trial in frame.iterrows():
+    entry = entry_names(frame)
+    for index, trial in frame.iterrows():
         path = Path(str(trial.get("trial_dir", ""))) / "trajectory.csv"
         if path.is_file() and path.stat().st_size:
-            out.setdefault(trial["family"], []).append(pd.read_csv(path))
+            out.setdefault(entry[index], []).append(pd.read_csv(path))
     return out
 
 
@@ -64,7 +65,8 @@ def metric_curves(frame: pd.DataFrame, metric: str, x: str) -> bytes | None:
 
 def m_global_against_fid(frame: pd.DataFrame) -> bytes | None:
     """BEGAN's convergence measure against FID along training, with Spearman's rank correlation."""
-    runs = [t for t in trajectories(frame).get("began", []) if {"m_global", "fid"} <= set(t.columns)]
+    runs = [t for entry, trials in trajectories(frame).items() if entry.split(" ")[0] == "began"
+            for t in trials if {"m_global", "fid"} <= set(t.columns)]  # fmt: skip
     points = pd.concat(runs) if runs else pd.DataFrame()
     if len(points) < 3:
         return None
@@ -82,7 +84,7 @@ def sample_grids(frame: pd.DataFrame) -> dict[str, bytes]:
     """Each family's sample grid from its lowest completed seed."""
     grids = {}
     completed = frame[frame["status"] == "completed"].sort_values("seed")
-    for family, trials in completed.groupby("family", sort=False):
+    for family, trials in by_entry(completed):
         path = Path(str(trials.iloc[0].get("trial_dir", ""))) / "samples.png"
         if path.is_file():
             grids[f"{label(family)}, seed {trials.iloc[0]['seed']}"] = path.read_bytes()

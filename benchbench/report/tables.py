@@ -17,7 +17,8 @@ import pandas as pd
 
 from benchbench.report.stats import Comparison, adjust, bootstrap_ci, compare
 
-LABELS = {"wgan-gp": "WGAN-GP", "began": "BEGAN", "wgan": "WGAN", "dcgan": "DCGAN"}
+LABELS = {"wgan-gp": "WGAN-GP", "began": "BEGAN", "wgan": "WGAN", "dcgan": "DCGAN", "progan": "ProGAN",
+          "cyclegan": "CycleGAN"}  # fmt: skip
 
 # (column, heading, scale): metrics shown per family when the runs have them.
 COLUMNS = [
@@ -38,8 +39,22 @@ COLUMNS = [
 ]
 
 
-def label(family: str) -> str:
-    return LABELS.get(family, family)
+def label(entry: str) -> str:
+    """'began gamma=0.3' -> 'BEGAN gamma=0.3': the family's name, then its variant if swept."""
+    family, _, variant = entry.partition(" ")
+    return f"{LABELS.get(family, family)} {variant}".strip()
+
+
+def entry_names(frame: pd.DataFrame) -> pd.Series:
+    """What a report compares: a family, or each swept variant of it as an entry of its own."""
+    if "variant" not in frame:
+        return frame["family"]
+    variant = frame["variant"].fillna("").astype(str)
+    return (frame["family"] + " " + variant).str.strip()
+
+
+def by_entry(frame: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
+    yield from frame.groupby(entry_names(frame), sort=False)
 
 
 def _fmt(mean: float, low: float, high: float, with_ci: bool) -> str:
@@ -62,7 +77,7 @@ def groups(runs: pd.DataFrame) -> Iterator[tuple[tuple[str, str, str], pd.DataFr
 def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
     primary = str(frame["primary_metric"].dropna().iloc[0]) if frame["primary_metric"].notna().any() else "fid"
     rows = []
-    for family, trials in frame.groupby("family", sort=False):
+    for family, trials in by_entry(frame):
         completed = trials[trials["status"] == "completed"]
         row: dict[str, Any] = {
             "family": label(family),
@@ -94,20 +109,21 @@ def verdicts(frame: pd.DataFrame) -> list[Comparison]:
     column = f"final_{primary}"
     if column not in frame:
         return []
+    entry = entry_names(frame)
     completed = frame[frame["status"] == "completed"]
-    lost = frame[frame["status"].isin(["diverged", "failed"])]
-    families = list(dict.fromkeys(frame["family"]))
+    lost = entry[frame["status"].isin(["diverged", "failed"])]
+    families = list(dict.fromkeys(entry))
     return [
-        compare(a, completed.loc[completed["family"] == a, column].tolist(),
-                b, completed.loc[completed["family"] == b, column].tolist(), primary.upper(),
-                lost_a=int((lost["family"] == a).sum()), lost_b=int((lost["family"] == b).sum()))  # fmt: skip
+        compare(a, completed.loc[entry[completed.index] == a, column].tolist(),
+                b, completed.loc[entry[completed.index] == b, column].tolist(), primary.upper(),
+                lost_a=int((lost == a).sum()), lost_b=int((lost == b).sum()))  # fmt: skip
         for a, b in itertools.combinations(families, 2)
     ]
 
 
 def warnings(frame: pd.DataFrame) -> list[str]:
     notes = []
-    for family, trials in frame.groupby("family", sort=False):
+    for family, trials in by_entry(frame):
         if len(trials) < 3:
             notes.append(f"{label(family)}: only {len(trials)} seed(s); intervals and tests need at least 3.")
         collapsed = int(trials["collapse_suspected"].fillna(False).astype(bool).sum())
@@ -128,7 +144,7 @@ def extra_extractor_tables(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]
     for extractor in extractors:
         completed = frame[frame["status"] == "completed"]
         rows = []
-        for family, trials in completed.groupby("family", sort=False):
+        for family, trials in by_entry(completed):
             row: dict[str, Any] = {"family": label(family), "seeds": len(trials)}
             for metric, heading in (("fid", "final FID (bootstrap 95% CI)"), ("kid", "KID"), ("is", "IS"),
                                     ("precision", "precision"), ("recall", "recall")):  # fmt: skip
@@ -198,7 +214,7 @@ def sections(runs: pd.DataFrame) -> list[Section]:
             hyperparameters=(budget_table(studies[(dataset, budget, extractor)], _primary(frame))
                              if (dataset, budget, extractor) in studies else None),  # fmt: skip
             extra=extra_extractor_tables(frame),
-            verdicts=[comparison.sentence(LABELS) for comparison in group_comparisons],
+            verdicts=[comparison.sentence({e: label(e) for e in entry_names(frame)}) for comparison in group_comparisons],
             notes=warnings(frame),
             fingerprint=f"Device: {_distinct_text(frame, 'device')}. Versions: {_distinct_text(frame, 'versions')}.",
             frame=frame,
@@ -207,7 +223,9 @@ def sections(runs: pd.DataFrame) -> list[Section]:
 
 
 def render_markdown(runs: pd.DataFrame, title: str = "benchbench report") -> str:
-    lines = [f"# {title}", ""]
+    from benchbench.report.claims import check_claims, render_claims
+
+    lines = [f"# {title}", ""] + render_claims(check_claims(runs))
     for section in sections(runs):
         lines += [f"## {section.heading}", "", section.provenance, "", section.leaderboard.to_markdown(index=False), ""]
         for caption, table in section.extra:

@@ -20,7 +20,7 @@ def forward_flops_per_sample(family: Family, real: torch.Tensor) -> dict[str, fl
     batch = real.shape[0]
     with torch.no_grad():
         for name, module in family.modules().items():
-            example = family.latent(batch) if name == "generator" else real
+            example = family.latent(batch) if name.startswith("generator") else real
             with FlopCounterMode(display=False) as counter:
                 module(example)
             out[name] = counter.get_total_flops() / batch

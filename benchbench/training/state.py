@@ -32,6 +32,7 @@ class TrialState:
     log_sums: dict[str, float] = field(default_factory=dict)
     log_count: int = 0
     diverged_at: int | None = None
+    flops_by_phase: dict[str, float] = field(default_factory=dict)
 
     def add_logs(self, logs: dict[str, float]) -> None:
         for key, value in logs.items():
@@ -59,6 +60,7 @@ class TrialState:
             "best_generator": self.best_generator,
             "log_sums": self.log_sums,
             "log_count": self.log_count,
+            "flops_by_phase": self.flops_by_phase,
         }
 
     @classmethod
@@ -72,4 +74,5 @@ class TrialState:
             best_generator=state["best_generator"],
             log_sums=dict(state["log_sums"]),
             log_count=int(state["log_count"]),
+            flops_by_phase=dict(state.get("flops_by_phase", {})),
         )

@@ -29,6 +29,7 @@ from benchbench.errors import UserError
 from benchbench.families import FAMILIES, Family
 from benchbench.metrics import EXTRACTORS, IMAGE_METRICS, Evaluator
 from benchbench.metrics.collapse import collapse_suspected
+from benchbench.metrics.translation import translation_metrics
 from benchbench.nets import DEFAULT_LATENT_DIM, NetSpec, count_parameters
 from benchbench.results import SCHEMA_VERSION, load_tensors, read_json, save_tensors, write_json
 from benchbench.results.io import atomic_write_text
@@ -52,8 +53,10 @@ def build(trial: Trial, device: torch.device) -> tuple[datasets.Dataset, NetSpec
     dataset = datasets.load(trial.dataset, **trial.dataset_options)
     s = trial.settings
     arch = s.arch or dataset.arch
-    spec = NetSpec(arch, dataset.shape, s.latent_dim or DEFAULT_LATENT_DIM.get(arch, 64), s.width, s.g_norm)
+    spec = NetSpec(arch, dataset.shape, s.latent_dim or DEFAULT_LATENT_DIM.get(arch, 64), s.width, s.g_norm,
+                   source_shape=getattr(dataset, "source_shape", None))  # fmt: skip
     family = FAMILIES.get(trial.family)(spec, trial.family_config, device)
+    family.use_dataset(dataset)
     return dataset, spec, family
 
 
@@ -92,6 +95,7 @@ class TrialRunner:
             "dataset": t.dataset,
             "seed": t.seed,
             "setting": t.setting,
+            "variant": t.variant,
             "budget_kind": t.budget.kind,
             "budget_value": t.budget.value,
             "budget": str(t.budget),
@@ -106,10 +110,13 @@ class TrialRunner:
         dataset, spec, family = build(trial, self.device)
         evaluator = Evaluator(dataset, settings.extractor, self.device)
         stream = dataset.train_batches(settings.batch_size, trial.seed)
-        flops_per_step, flops_method = self._count_flops(family, dataset)
         state = TrialState()
         if self.checkpoint_path.exists():
             state = self._resume(family, stream)
+        flops_per_step, flops_method = self._count_flops(family, dataset)  # for the (resumed) phase
+        phase = family.phase()
+        if phase:
+            state.flops_by_phase[phase] = flops_per_step
         if self.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
 
@@ -125,6 +132,7 @@ class TrialRunner:
         bar.update(int(100 * budget.progress(counters)))
         loop_started, eval_before = time.perf_counter(), counters.eval_seconds
         while not budget.spent(counters) and state.diverged_at is None:
+            family.budget_progress(budget.progress(counters))
             started = time.perf_counter()
             logs = family.train_step(real)
             if self.device.type == "cuda":
@@ -132,6 +140,10 @@ class TrialRunner:
             counters.train_seconds += time.perf_counter() - started
             counters.steps += 1
             counters.flops += flops_per_step
+            if family.phase() != phase:  # a new phase (a ProGAN resolution) costs a different amount
+                phase = family.phase()
+                flops_per_step, flops_method = self._count_flops(family, dataset)
+                state.flops_by_phase[phase] = flops_per_step
             if not all(math.isfinite(v) for v in logs.values()):
                 state.diverged_at = counters.steps
                 break
@@ -151,7 +163,8 @@ class TrialRunner:
         # Wall time of the loop without evaluations and checkpoints: what the harness itself costs.
         counters.loop_seconds += time.perf_counter() - loop_started - (counters.eval_seconds - eval_before)
         summary = self._finish(family, evaluator, state, dataset, spec, stream)
-        return summary | {"flops_per_step": flops_per_step, "flops_method": flops_method}
+        return summary | {"flops_per_step": flops_per_step, "flops_method": flops_method,
+                          **({"flops_per_step_by_phase": state.flops_by_phase} if state.flops_by_phase else {})}
 
     def _count_flops(self, family: Family, dataset: Any) -> tuple[float, str]:
         """FLOPs of one step, counted on a copy so that the trial's own state is untouched."""
@@ -170,8 +183,10 @@ class TrialRunner:
         if not _all_finite(family):
             state.diverged_at = counters.steps
         else:
-            samples = dataset.from_model(family.sample(settings.eval_samples, torch.Generator().manual_seed(1)))
+            samples = dataset.from_model(family.sample(settings.eval_samples, torch.Generator().manual_seed(1),
+                                                       split="validation"))  # fmt: skip
             values, _ = evaluator.evaluate_samples(samples, "validation", TRAJECTORY_METRICS)
+            values.update(translation_metrics(family, dataset, "validation", settings.eval_samples, self.device))
             row.update(values)
             state.keep_if_best(values[evaluator.primary], counters.steps, family.generator)
         row.update(state.pop_log_means())
@@ -227,8 +242,9 @@ class TrialRunner:
         if state.diverged_at is None:
             started = time.perf_counter()
             sampler = torch.Generator().manual_seed(2)
-            final = dataset.from_model(family.sample(settings.final_samples, sampler))
+            final = dataset.from_model(family.sample(settings.final_samples, sampler, split="test"))
             values, provenance = evaluator.evaluate_samples(final, "test")
+            values.update(translation_metrics(family, dataset, "test", settings.final_samples, self.device))
             summary["final"] = {"metrics": values, **provenance, "step": counters.steps}
             summary["collapse_suspected"] = collapse_suspected(values)
             extra = {name: self._score_with(name, dataset, final) for name in self._final_extractors(dataset, evaluator)}
@@ -239,9 +255,11 @@ class TrialRunner:
             elif state.best_generator is not None:
                 current = {k: v.clone() for k, v in family.generator.state_dict().items()}
                 family.generator.load_state_dict(state.best_generator)
-                best = dataset.from_model(family.sample(settings.final_samples, torch.Generator().manual_seed(2)))
-                family.generator.load_state_dict(current)
+                best = dataset.from_model(family.sample(settings.final_samples, torch.Generator().manual_seed(2),
+                                                        split="test"))  # fmt: skip
                 values, provenance = evaluator.evaluate_samples(best, "test")
+                values.update(translation_metrics(family, dataset, "test", settings.final_samples, self.device))
+                family.generator.load_state_dict(current)
                 summary["best"] = {"metrics": values, **provenance, "step": state.best_step,
                                    "selected_on": "validation"}  # fmt: skip
             save_sample_grid(self.dir / "samples.png", family, dataset)

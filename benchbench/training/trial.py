@@ -47,6 +47,7 @@ class Trial:
     family_config: dict[str, Any] = field(default_factory=dict)
     dataset_options: dict[str, Any] = field(default_factory=dict)
     setting: int = 0  # which hyperparameter setting of a budget-curve study (0: the suite's own)
+    variant: str = ""  # a swept variant's label, e.g. "gamma=0.3" ("": the family as configured)
 
     def config(self) -> dict[str, Any]:
         return {
@@ -58,7 +59,7 @@ class Trial:
             "settings": asdict(self.settings),
             "family_config": self.family_config,
             "dataset_options": self.dataset_options,
-        }
+        } | ({"variant": self.variant} if self.variant else {})  # unswept trials keep their hashes
 
     def config_hash(self) -> str:
         """Hash of everything but the seed: the seeds of one configuration share it."""

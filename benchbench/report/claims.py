@@ -1,0 +1,258 @@
+"""The papers' own claims, checked on a run: each bundled claim suite names one of these.
+
+A check reads the runs table (and trajectories where it needs them) and says whether the claim
+held in this run, with the numbers it rests on. Outcomes: "held" (the effect the paper reports,
+significant at alpha = 0.05), "did not hold" (the opposite effect, significant), and
+"inconclusive" (no significant effect either way, or too few trials). A short CPU run that
+cannot confirm a claim says so; it does not refute the paper at the paper's scale.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from benchbench.registry import Registry
+from benchbench.report.stats import ALPHA, Comparison, bootstrap_ci, compare
+from benchbench.report.tables import entry_names, label
+
+
+@dataclass
+class ClaimCheck:
+    title: str
+    statement: str  # the claim as published, with its source
+    outcome: str  # held | did not hold | inconclusive
+    findings: list[str]
+    table: pd.DataFrame | None = field(default=None)
+
+
+Check = Callable[[pd.DataFrame], list[ClaimCheck]]
+CLAIMS: Registry[Check] = Registry("claim")
+
+
+def _outcome(expected_direction: bool, significant: bool, enough: bool = True) -> str:
+    if not enough or not significant:
+        return "inconclusive"
+    return "held" if expected_direction else "did not hold"
+
+
+def _completed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["status"] == "completed"]
+
+
+def _variant_value(variant: str, key: str) -> str | None:
+    for part in str(variant).split():
+        name, _, value = part.partition("=")
+        if name == key:
+            return value
+    return None
+
+
+def _mean_ci_text(values: list[float]) -> str:
+    mean, low, high = bootstrap_ci(values)
+    if math.isnan(mean):
+        return "-"
+    return f"{mean:.4g}" + ("" if math.isnan(low) else f" [{low:.4g}, {high:.4g}]")
+
+
+def _pair(frame: pd.DataFrame, a: str, b: str, column: str, name: str, lower_is_better: bool) -> Comparison:
+    """compare() of entries a and b on `column`, diverged or failed seeds ranked worst."""
+    entry = entry_names(frame)
+    done = frame["status"] == "completed"
+    lost = frame["status"].isin(["diverged", "failed"])
+    values = {e: frame.loc[(entry == e) & done, column].dropna().tolist() if column in frame else [] for e in (a, b)}
+    return compare(a, values[a], b, values[b], name, lower_is_better,
+                   lost_a=int(((entry == a) & lost).sum()), lost_b=int(((entry == b) & lost).sum()))  # fmt: skip
+
+
+@CLAIMS.register("wgan-gp-toy")
+def wgan_gp_toy(runs: pd.DataFrame) -> list[ClaimCheck]:
+    """Gulrajani et al. 2017, Figure 1 and Section 5.1."""
+    rows, findings, outcomes = [], [], []
+    for dataset, frame in runs.groupby("dataset", sort=True):
+        entry = entry_names(frame)
+        for name in dict.fromkeys(entry):
+            trials = _completed(frame[entry == name])
+            row = {"dataset": dataset, "family": label(name), "seeds": int((entry == name).sum()),
+                   "completed": len(trials), "final SWD": _mean_ci_text(trials["final_swd"].tolist())}  # fmt: skip
+            for column, heading in (("final_modes_covered", "modes covered"),
+                                    ("final_high_quality_share", "high-quality share")):  # fmt: skip
+                if column in trials and trials[column].notna().any():
+                    row[heading] = f"{trials[column].mean():.3g}"
+            rows.append(row)
+        if not {"wgan-gp", "wgan"} <= set(entry):
+            continue
+        swd = _pair(frame, "wgan-gp", "wgan", "final_swd", "SWD", lower_is_better=True)
+        sentence = (f"{dataset}: SWD WGAN-GP {swd.mean_a:.3g} vs WGAN {swd.mean_b:.3g} "
+                    f"({swd.test} p = {swd.p_value:.3g})")  # fmt: skip
+        significant = not math.isnan(swd.p_value) and swd.p_value < ALPHA
+        better = swd.winner == "wgan-gp" if significant else False
+        if "final_modes_covered" in frame and frame["final_modes_covered"].notna().any():
+            done = _completed(frame)
+            modes = {e: done.loc[entry[done.index] == e, "final_modes_covered"].mean() for e in ("wgan-gp", "wgan")}
+            sentence += f"; modes covered {modes['wgan-gp']:.3g} vs {modes['wgan']:.3g}"
+            better = better and modes["wgan-gp"] >= modes["wgan"]
+        findings.append(sentence)
+        outcomes.append(_outcome(better, significant))
+    outcome = "inconclusive" if not outcomes or "inconclusive" in outcomes else (
+        "held" if all(o == "held" for o in outcomes) else "did not hold")  # fmt: skip
+    return [ClaimCheck(
+        "WGAN-GP, Figure 1: the gradient penalty learns the toy distributions that weight clipping does not",
+        "Gulrajani et al. 2017 (Fig. 1, Sec. 5.1): a critic with weight clipping fails to capture the 8 gaussians, "
+        "25 gaussians and swiss roll, one with the gradient penalty succeeds. Held here when WGAN-GP's final sliced "
+        "Wasserstein distance is significantly below WGAN's on every dataset, covering at least as many modes.",
+        outcome, findings, pd.DataFrame(rows))]  # fmt: skip
+
+
+def _trajectory(trial_dir: object) -> pd.DataFrame | None:
+    from pathlib import Path
+
+    path = Path(str(trial_dir)) / "trajectory.csv"
+    return pd.read_csv(path) if path.is_file() and path.stat().st_size else None
+
+
+@CLAIMS.register("began")
+def began(runs: pd.DataFrame) -> list[ClaimCheck]:
+    """Berthelot et al. 2017: M_global as a convergence measure (Sec. 3.4.1) and gamma (Sec. 3.3)."""
+    trials = _completed(runs[runs["family"] == "began"])
+    points, per_trial = [], []
+    for _, trial in trials.iterrows():
+        trajectory = _trajectory(trial.get("trial_dir"))
+        if trajectory is None or not {"m_global", "fid"} <= set(trajectory):
+            continue
+        trajectory = trajectory[["m_global", "fid"]].dropna()
+        points.append(trajectory)
+        if len(trajectory) >= 3:
+            per_trial.append(stats.spearmanr(trajectory["m_global"], trajectory["fid"]).statistic)
+    checks = []
+    if points:
+        pooled = pd.concat(points)
+        rho, p_value = stats.spearmanr(pooled["m_global"], pooled["fid"])
+        positive = sum(r > 0 for r in per_trial if not math.isnan(r))
+        enough = len(pooled) >= 6 and len(per_trial) >= 3
+        held = rho > 0 and positive * 2 > len(per_trial)
+        findings = [f"Spearman rho between M_global and validation FID over {len(pooled)} evaluation points of "
+                    f"{len(points)} trials: {rho:.2f} (p = {p_value:.2g}); within a trial rho > 0 in {positive} of "
+                    f"{len(per_trial)} (median {np.nanmedian(per_trial) if per_trial else math.nan:.2f})."]  # fmt: skip
+        significant = p_value < ALPHA and (held or rho < 0)
+        checks.append(ClaimCheck(
+            "BEGAN: M_global tracks image quality",
+            "Berthelot et al. 2017 (Sec. 3.4.1, Fig. 2): the convergence measure M_global falls as the images "
+            "improve. Held here when M_global and FID are positively rank-correlated along training (pooled "
+            "p < 0.05, and positive within most trials).",
+            _outcome(held, significant, enough), findings))  # fmt: skip
+    gammas = trials.assign(gamma=[_variant_value(v, "gamma") for v in trials.get("variant", [""] * len(trials))])
+    gammas = gammas[gammas["gamma"].notna()]
+    if len(gammas) and {"final_recall", "final_precision"} <= set(gammas):
+        gamma = gammas["gamma"].astype(float)
+        recall = stats.spearmanr(gamma, gammas["final_recall"])
+        precision = stats.spearmanr(gamma, gammas["final_precision"])
+        table = gammas.groupby("gamma").agg(seeds=("seed", "count"), precision=("final_precision", "mean"),
+                                            recall=("final_recall", "mean"), fid=("final_fid", "mean")).reset_index()
+        enough = gamma.nunique() >= 3 and len(gammas) >= 6
+        significant = recall.pvalue < ALPHA and precision.pvalue < ALPHA
+        expected = recall.statistic > 0 and precision.statistic < 0
+        opposite = (recall.pvalue < ALPHA and recall.statistic < 0) or (precision.pvalue < ALPHA and precision.statistic > 0)
+        outcome = "did not hold" if enough and opposite else _outcome(expected, significant, enough)
+        checks.append(ClaimCheck(
+            "BEGAN: gamma trades diversity for quality",
+            "Berthelot et al. 2017 (Sec. 3.3, Fig. 2): lower gamma gives less diverse, higher-quality images. "
+            "Measured by recall (diversity) and precision (quality); held here when, over trials, recall rises and "
+            "precision falls with gamma (Spearman, both p < 0.05).",
+            outcome,
+            [f"Spearman rho(gamma, recall) = {recall.statistic:.2f} (p = {recall.pvalue:.2g}); rho(gamma, precision)"
+             f" = {precision.statistic:.2f} (p = {precision.pvalue:.2g}); {len(gammas)} completed trials."],
+            table.round(4)))  # fmt: skip
+    if not checks:
+        checks.append(ClaimCheck("BEGAN", "BEGAN's claims need BEGAN trials with trajectories.", "inconclusive",
+                                 ["no completed BEGAN trials in this run"]))  # fmt: skip
+    return checks
+
+
+def _ablation(runs: pd.DataFrame, family: str, key: str, with_value: str, without_value: str, column: str,
+              name: str, lower_is_better: bool) -> tuple[str, list[str], pd.DataFrame]:  # fmt: skip
+    """Outcome of `family key=with_value` against `key=without_value` on `column`, with the numbers."""
+    frame = runs[runs["family"] == family]
+    a, b = f"{family} {key}={with_value}", f"{family} {key}={without_value}"
+    entries = set(entry_names(frame))
+    if not {a, b} <= entries:
+        return "inconclusive", [f"the run needs both {label(a)} and {label(b)} (has: {sorted(entries)})"], pd.DataFrame()
+    result = _pair(frame, a, b, column, name, lower_is_better)
+    significant = not math.isnan(result.p_value) and result.p_value < ALPHA
+    finding = (f"{name}: {label(a)} {result.mean_a:.4g} vs {label(b)} {result.mean_b:.4g} ({result.test} "
+               f"p = {result.p_value:.3g}, Hedges' g = {result.effect_size:.2f}, {result.n_a + result.n_lost_a} vs "
+               f"{result.n_b + result.n_lost_b} seeds)")  # fmt: skip
+    rows = []
+    entry = entry_names(frame)
+    for e in (a, b):
+        done = _completed(frame[entry == e])
+        rows.append({"variant": label(e), "seeds": int((entry == e).sum()), "completed": len(done)} | {
+            heading: _mean_ci_text(done[c].tolist()) for c, heading in TABLE_COLUMNS if c in done and done[c].notna().any()
+        })  # fmt: skip
+    return _outcome(result.winner == a, significant), [finding], pd.DataFrame(rows)
+
+
+TABLE_COLUMNS = [("final_fid", "final FID"), ("final_swd", "final SWD x1e3"), ("final_label_accuracy", "label accuracy"),
+                 ("final_cycle_l1", "cycle L1"), ("steps", "G steps"), ("kimg", "kimg")]  # fmt: skip
+
+
+@CLAIMS.register("progan")
+def progan(runs: pd.DataFrame) -> list[ClaimCheck]:
+    """Karras et al. 2018, Sec. 2 and Fig. 4."""
+    outcome, findings, table = _ablation(runs, "progan", "progressive", "true", "false", "final_fid", "final FID",
+                                         lower_is_better=True)  # fmt: skip
+    if "final_swd" in runs:
+        _, swd, _ = _ablation(runs, "progan", "progressive", "true", "false", "final_swd", "final SWD x1e3", True)
+        findings += swd
+    budgets = ", ".join(sorted(runs.loc[runs["family"] == "progan", "budget"].astype(str).unique()))
+    findings.append(f"Both trained under the same budget ({budgets}); progressive growing spends it on smaller "
+                    "networks first, so it takes more steps in that time.")  # fmt: skip
+    return [ClaimCheck(
+        "ProGAN: progressive growing reaches better quality in the same wall-clock time",
+        "Karras et al. 2018 (Sec. 2, Fig. 4): growing G and D progressively trains faster and reaches better "
+        "quality than training the full network from the start. Held here when the progressive network's final "
+        "FID is significantly lower under the same wall-clock budget (SWD reported beside it).",
+        outcome, findings, table)]  # fmt: skip
+
+
+@CLAIMS.register("cyclegan")
+def cyclegan(runs: pd.DataFrame) -> list[ClaimCheck]:
+    """Zhu et al. 2017, Sec. 5.1.4 (ablation), with CyCADA's label-preservation measure."""
+    frame = runs[runs["family"] == "cyclegan"]
+    values = sorted({_variant_value(v, "cycle_lambda") for v in frame.get("variant", [])} - {None}, key=float)
+    if len(values) < 2:
+        return [ClaimCheck("CycleGAN: the cycle loss preserves content", "needs cycle_lambda swept", "inconclusive",
+                           [f"cycle_lambda values in the run: {values}"])]  # fmt: skip
+    without, with_cycle = values[0], values[-1]
+    outcome, findings, table = _ablation(runs, "cyclegan", "cycle_lambda", with_cycle, without,
+                                         "final_label_accuracy", "label accuracy", lower_is_better=False)  # fmt: skip
+    return [ClaimCheck(
+        "CycleGAN: the cycle-consistency loss preserves content across domains",
+        "Zhu et al. 2017 (Sec. 5.1.4, Table 4): without the cycle loss the mapping is under-constrained and the "
+        "translated image need not keep the input's content. Measured as label preservation (a digit classifier's "
+        "accuracy on translated images, as in CyCADA, Hoffman et al. 2018). Held here when accuracy is "
+        f"significantly higher with cycle_lambda = {with_cycle} than with {without}.",
+        outcome, findings, table)]  # fmt: skip
+
+
+def check_claims(runs: pd.DataFrame) -> list[ClaimCheck]:
+    """The checks of every claim the runs' suites name."""
+    if "claim" not in runs:
+        return []
+    return [check for name in runs["claim"].dropna().unique() for check in CLAIMS.get(str(name))(runs)]
+
+
+def render_claims(checks: list[ClaimCheck]) -> list[str]:
+    lines = []
+    for check in checks:
+        lines += [f"## Claim: {check.title}", "", check.statement, "", f"**Outcome: {check.outcome}.**", ""]
+        lines += [f"- {finding}" for finding in check.findings]
+        if check.table is not None and len(check.table):
+            lines += ["", check.table.to_markdown(index=False)]
+        lines.append("")
+    return lines
