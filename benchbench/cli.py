@@ -291,7 +291,7 @@ def check_command(run_dir: Path, baseline_path: Path) -> None:
 @click.option("--width", type=float, default=1.0, show_default=True, help="Width the --generator was built with.")
 @click.option("--g-norm", default="none", show_default=True, help="Normalisation of the --generator.")
 @click.option("--against", help="Reference: DATASET[:SPLIT] (e.g. mnist:test), an .npz or a folder.")
-@click.option("--metrics", default="fid,kid,is,prc", show_default=True, help="Any of fid, kid, is, prc.")
+@click.option("--metrics", default="fid,kid,is,prc", show_default=True, help="Any of fid, kid, is, prc, swd (ProGAN's multi-scale SWD, on pixels).")
 @click.option("--extractor", help="Feature extractor [default: the reference dataset's, else inception-v3-compat].")
 @click.option("--num-samples", type=click.IntRange(min=2), default=10000, show_default=True)
 @click.option("--resolution", type=int, help="Resize folder images to this size.")

@@ -20,6 +20,7 @@ from benchbench.datasets.images import image_folder
 from benchbench.errors import UserError
 from benchbench.metrics.cache import cached_features
 from benchbench.metrics.images import ImageScorer
+from benchbench.metrics.swd import sliced_wasserstein_images
 
 
 def read_npz(path: Path) -> torch.Tensor:
@@ -78,8 +79,11 @@ def evaluate(fake: torch.Tensor, real: torch.Tensor, metrics: tuple[str, ...], e
     if fake.shape[1:] != real.shape[1:]:
         raise UserError(f"generated images are {tuple(fake.shape[1:])} but the reference is {tuple(real.shape[1:])}")
     scorer = ImageScorer(extractor, device)
-    scorer.check_metrics(metrics)
-    values = scorer.score(scorer.features(fake), cached_features(scorer, real), metrics)
+    feature_metrics = tuple(m for m in metrics if m != "swd")
+    scorer.check_metrics(feature_metrics)
+    values = scorer.score(scorer.features(fake), cached_features(scorer, real), feature_metrics) if feature_metrics else {}
+    if "swd" in metrics:  # ProGAN's multi-scale SWD works on pixels: no feature extractor involved
+        values.update(sliced_wasserstein_images(fake, real))
     return {"metrics": values, **scorer.provenance(len(fake), len(real), split)}
 
 

@@ -178,6 +178,8 @@ def parse_settings(values: dict[str, Any], source: str) -> Settings:
         problems.append(f"fid_threshold must be a positive number or a multiple like '50x', got {rule!r}")
     if settings.g_norm not in ("none", "batch", "layer"):
         problems.append("g_norm must be none, batch or layer")
+    if not isinstance(settings.swd_samples, int) or isinstance(settings.swd_samples, bool) or settings.swd_samples < 0:
+        problems.append("swd_samples must be a whole number >= 0")
     if settings.eval_samples < 2 or settings.final_samples < 2:
         problems.append("eval_samples and final_samples must be at least 2")
     if problems:

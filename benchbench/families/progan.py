@@ -79,13 +79,13 @@ class ProGAN(Family):
         c, top = self.config, self.critic.max_level
         if not c["progressive"]:
             return top, 1.0
-        kimg = images / 1000.0 - c["stable_kimg"]
-        level = 0
-        while kimg >= 0 and level < top:
+        stable, transition = round(c["stable_kimg"] * 1000), round(c["transition_kimg"] * 1000)  # in images
+        left, level = images - stable, 0
+        while left >= 0 and level < top:
             level += 1
-            if kimg < c["transition_kimg"]:
-                return level, kimg / c["transition_kimg"]
-            kimg -= c["transition_kimg"] + c["stable_kimg"]
+            if left < transition:
+                return level, left / transition
+            left -= transition + stable
         return level, 1.0
 
     def _set_phase(self) -> None:

@@ -197,7 +197,7 @@ def _ablation(runs: pd.DataFrame, family: str, key: str, with_value: str, withou
     return _outcome(result.winner == a, significant), [finding], pd.DataFrame(rows)
 
 
-TABLE_COLUMNS = [("final_fid", "final FID"), ("final_swd", "final SWD x1e3"), ("final_label_accuracy", "label accuracy"),
+TABLE_COLUMNS = [("final_fid", "final FID"), ("final_pyramid_swd", "final SWD x1e3"), ("final_label_accuracy", "label accuracy"),
                  ("final_cycle_l1", "cycle L1"), ("steps", "G steps"), ("kimg", "kimg")]  # fmt: skip
 
 
@@ -206,8 +206,9 @@ def progan(runs: pd.DataFrame) -> list[ClaimCheck]:
     """Karras et al. 2018, Sec. 2 and Fig. 4."""
     outcome, findings, table = _ablation(runs, "progan", "progressive", "true", "false", "final_fid", "final FID",
                                          lower_is_better=True)  # fmt: skip
-    if "final_swd" in runs:
-        _, swd, _ = _ablation(runs, "progan", "progressive", "true", "false", "final_swd", "final SWD x1e3", True)
+    if "final_pyramid_swd" in runs:
+        _, swd, _ = _ablation(runs, "progan", "progressive", "true", "false", "final_pyramid_swd", "final SWD x1e3",
+                              lower_is_better=True)  # fmt: skip
         findings += swd
     budgets = ", ".join(sorted(runs.loc[runs["family"] == "progan", "budget"].astype(str).unique()))
     findings.append(f"Both trained under the same budget ({budgets}); progressive growing spends it on smaller "

@@ -29,6 +29,7 @@ from benchbench.errors import UserError
 from benchbench.families import FAMILIES, Family
 from benchbench.metrics import EXTRACTORS, IMAGE_METRICS, Evaluator
 from benchbench.metrics.collapse import collapse_suspected
+from benchbench.metrics.swd import sliced_wasserstein_images
 from benchbench.metrics.translation import translation_metrics
 from benchbench.nets import DEFAULT_LATENT_DIM, NetSpec, count_parameters
 from benchbench.results import SCHEMA_VERSION, load_tensors, read_json, save_tensors, write_json
@@ -168,7 +169,8 @@ class TrialRunner:
 
     def _count_flops(self, family: Family, dataset: Any) -> tuple[float, str]:
         """FLOPs of one step, counted on a copy so that the trial's own state is untouched."""
-        batch = dataset.to_model(dataset.reference("train", self.trial.settings.batch_size)).to(self.device)
+        # A batch as training draws them (a domain pair's holds both domains), from a separate stream.
+        batch = dataset.to_model(dataset.train_batches(self.trial.settings.batch_size, 0).next()).to(self.device)
         rng = torch.get_rng_state()
         flops, method = step_flops(copy.deepcopy(family), batch)
         torch.set_rng_state(rng)  # counting must not shift the trial's random stream
@@ -245,6 +247,8 @@ class TrialRunner:
             final = dataset.from_model(family.sample(settings.final_samples, sampler, split="test"))
             values, provenance = evaluator.evaluate_samples(final, "test")
             values.update(translation_metrics(family, dataset, "test", settings.final_samples, self.device))
+            if settings.swd_samples and dataset.kind == "image":
+                values.update(sliced_wasserstein_images(final, dataset.reference("test"), settings.swd_samples))
             summary["final"] = {"metrics": values, **provenance, "step": counters.steps}
             summary["collapse_suspected"] = collapse_suspected(values)
             extra = {name: self._score_with(name, dataset, final) for name in self._final_extractors(dataset, evaluator)}

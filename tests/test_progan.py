@@ -1,0 +1,117 @@
+import copy
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from benchbench.errors import UserError
+from benchbench.families import FAMILIES
+from benchbench.families.progan import ProGAN
+from benchbench.nets import NetSpec
+from benchbench.nets.progan import (EqualizedConv2d, GrowingCritic, GrowingGenerator, from_shape, minibatch_stddev,
+                                    pixel_norm)  # fmt: skip
+from benchbench.training import Budget, Settings, Trial, run_trial
+
+CPU = torch.device("cpu")
+MNIST = NetSpec("infogan28", (1, 28, 28), latent_dim=8, width=0.02)
+
+
+def progan(**config) -> ProGAN:
+    return FAMILIES.get("progan")(MNIST, {"stable_kimg": 0.1, "transition_kimg": 0.1, **config}, CPU)
+
+
+def test_defaults_follow_the_paper():
+    d = ProGAN.defaults
+    assert (d["lr"], d["betas"], d["gp_lambda"], d["drift"], d["ema_decay"]) == (1e-3, (0.0, 0.99), 10.0, 0.001, 0.999)
+    assert d["stable_kimg"] == d["transition_kimg"] == 800.0 and d["minibatch_group"] == 4
+    import benchbench.families.progan as module
+
+    assert "Karras et al. 2018" in module.__doc__
+
+
+def test_schedule_grows_from_4_to_32_with_linear_fade_ins():
+    family = progan()
+    assert family.critic.max_level == 3  # 28 x 28 trains as 32 x 32
+    expected = {0: (0, 1.0), 99: (0, 1.0), 100: (1, 0.0), 150: (1, 0.5), 200: (1, 1.0), 299: (1, 1.0),
+                300: (2, 0.0), 500: (3, 0.0), 550: (3, 0.5), 600: (3, 1.0), 10**6: (3, 1.0)}  # fmt: skip
+    for images, (level, alpha) in expected.items():
+        got = family.schedule(images)
+        assert got[0] == level and got[1] == pytest.approx(alpha), images
+    assert progan(progressive=False).schedule(0) == (3, 1.0)
+
+
+def test_fade_in_starts_where_the_previous_resolution_ended():
+    """At alpha = 0 the new block contributes nothing: G's 8 x 8 output is its 4 x 4 output
+    upsampled, and D scores an 8 x 8 image as it scores its 4 x 4 average."""
+    torch.manual_seed(0)
+    g, d = GrowingGenerator((1, 28, 28), 8, 0.02), GrowingCritic((1, 28, 28), 0.02)
+    z, x = torch.randn(6, 8), torch.randn(6, 1, 8, 8)
+    low_g, low_d = g.synthesize(z), d(F.avg_pool2d(x, 2))
+    for net in (g, d):
+        net.level.fill_(1)
+        net.alpha.fill_(0.0)
+    assert torch.allclose(g.synthesize(z), F.interpolate(low_g, scale_factor=2, mode="nearest"), atol=1e-6)
+    assert torch.allclose(d(x), low_d, atol=1e-5)
+    for net in (g, d):
+        net.alpha.fill_(0.5)
+    assert not torch.allclose(g.synthesize(z), F.interpolate(low_g, scale_factor=2, mode="nearest"), atol=1e-4)
+
+
+def test_building_blocks():
+    x = torch.randn(8, 5, 4, 4) * 3
+    assert torch.allclose(pixel_norm(x).pow(2).mean(dim=1), torch.ones(8, 4, 4), atol=1e-4)
+    y = minibatch_stddev(x, group_size=4)
+    assert y.shape == (8, 6, 4, 4)
+    groups = x.reshape(4, 2, 5, 4, 4)  # sample i belongs to group i % 2, as in the authors' reshape
+    expected = groups.std(dim=0, unbiased=False).mean(dim=(1, 2, 3))
+    assert torch.allclose(y[:, 5, 0, 0], expected.repeat(4), atol=1e-4)
+    assert minibatch_stddev(torch.randn(6, 2, 4, 4), 4).shape == (6, 3, 4, 4)  # 6 is split in groups of 3
+    conv = EqualizedConv2d(16, 4, 3)
+    assert conv.weight.std().item() == pytest.approx(1.0, abs=0.15)  # N(0, 1) stored, scaled at run time
+    assert conv.scale == pytest.approx(math.sqrt(2) / math.sqrt(16 * 9))
+    padded = from_shape(-torch.ones(2, 1, 28, 28), (1, 28, 28), 32)
+    assert padded.shape == (2, 1, 32, 32) and torch.all(padded == -1)
+
+
+def test_train_step_draws_one_batch_and_resumes_mid_phase_exactly():
+    torch.manual_seed(0)
+    family = progan()
+    calls = []
+
+    def real():
+        calls.append(1)
+        return torch.rand(16, 1, 28, 28) * 2 - 1
+
+    for _ in range(8):  # 128 images: into the first fade-in
+        logs = family.train_step(real)
+    assert len(calls) == 8 and family.images_seen == 128 and family.phase() == "8px fade-in"
+    assert {"d_loss", "g_loss", "gradient_penalty", "wasserstein_estimate", "resolution", "alpha"} <= set(logs)
+    assert family.sample(5).shape == (5, 1, 28, 28)
+
+    resumed = progan()
+    resumed.load_state_dict(copy.deepcopy(family.state_dict()))  # a copy, as a checkpoint file gives
+    assert resumed.images_seen == 128 and resumed.phase() == family.phase()
+    batch = torch.rand(16, 1, 28, 28) * 2 - 1
+    for twin in (family, resumed):
+        torch.manual_seed(1)
+        twin.train_step(lambda: batch)
+    for a, b in zip(family.generator.parameters(), resumed.generator.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_progan_refuses_points():
+    with pytest.raises(UserError, match="not an image"):
+        FAMILIES.get("progan")(NetSpec("mlp", (2,), 2, 0.1), {}, CPU)
+
+
+def test_trial_grows_and_counts_flops_per_phase(tmp_path):
+    settings = Settings(width=0.02, batch_size=16, eval_points=2, eval_samples=50, final_samples=100, swd_samples=64)
+    config = {"stable_kimg": 0.032, "transition_kimg": 0.032}
+    summary = run_trial(Trial("progan", "mnist", 0, Budget.parse("12steps"), settings, config), tmp_path, CPU)
+    assert summary["status"] == "completed", summary.get("error")
+    phases = summary["flops_per_step_by_phase"]
+    assert list(phases)[:3] == ["4px", "8px fade-in", "8px"] and phases["8px"] > phases["4px"]
+    assert summary["flops_method"] == "analytic" and math.isfinite(summary["counters"]["flops"])
+    metrics = summary["final"]["metrics"]
+    assert {"fid", "pyramid_swd", "pyramid_swd_32", "pyramid_swd_16"} <= set(metrics)
