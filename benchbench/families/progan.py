@@ -30,6 +30,7 @@ import torch.nn.functional as F
 
 from benchbench.errors import UserError
 from benchbench.families.base import Family, RealBatches, frozen, log_uniform
+from benchbench.families.wgan_gp import gradient_penalty
 from benchbench.nets import NetSpec
 from benchbench.nets.progan import GrowingCritic, GrowingGenerator, from_shape
 
@@ -109,12 +110,6 @@ class ProGAN(Family):
             x = torch.lerp(F.interpolate(F.avg_pool2d(x, 2), scale_factor=2, mode="nearest"), x, alpha)
         return x
 
-    def gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        mix = torch.rand(real.shape[0], 1, 1, 1, device=real.device)
-        interpolates = (mix * real + (1 - mix) * fake).requires_grad_(True)
-        (grad,) = torch.autograd.grad(self.critic(interpolates).sum(), interpolates, create_graph=True)
-        return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
-
     def train_step(self, real: RealBatches) -> dict[str, float]:
         c = self.config
         batch = real()
@@ -124,7 +119,7 @@ class ProGAN(Family):
             fake = g.synthesize(self.latent(x.shape[0]))
         score_real = self.critic(x)
         wasserstein = score_real.mean() - self.critic(fake).mean()
-        penalty = self.gradient_penalty(x, fake)
+        penalty = gradient_penalty(self.critic, x, fake)
         d_loss = -wasserstein + c["gp_lambda"] * penalty + c["drift"] * score_real.pow(2).mean()
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()

@@ -22,6 +22,14 @@ from benchbench.families.base import Family, RealBatches, beta1_with, frozen, in
 from benchbench.nets import NetSpec
 
 
+def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """E[(||grad D(x_hat)||_2 - 1)^2] at random interpolates of real and fake (also ProGAN's)."""
+    mix = torch.rand([real.shape[0]] + [1] * (real.dim() - 1), device=real.device)
+    interpolates = (mix * real + (1 - mix) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(interpolates).sum(), interpolates, create_graph=True)
+    return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+
+
 class WGANGP(Family):
     name = "wgan-gp"
     defaults: dict[str, Any] = {
@@ -49,10 +57,7 @@ class WGANGP(Family):
         return {"generator": self.opt_g, "critic": self.opt_d}
 
     def gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        mix = torch.rand([real.shape[0]] + [1] * (real.dim() - 1), device=real.device)
-        interpolates = (mix * real + (1 - mix) * fake).requires_grad_(True)
-        (grad,) = torch.autograd.grad(self.critic(interpolates).sum(), interpolates, create_graph=True)
-        return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+        return gradient_penalty(self.critic, real, fake)
 
     def train_step(self, real: RealBatches) -> dict[str, float]:
         c = self.config

@@ -25,6 +25,7 @@ def trial_from_config(config: dict) -> Trial:
             family_config=config["family_config"],
             dataset_options=config["dataset_options"],
             setting=int(config.get("setting", 0)),
+            variant=str(config.get("variant", "")),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise UserError(f"trial config is malformed: {error}") from None
