@@ -81,6 +81,9 @@ def test_cyclegan_claim_uses_label_accuracy_higher_is_better():
     assert check.outcome == "held" and "label accuracy" in check.findings[0]
     text = render_markdown(frame)
     assert "## Claim: CycleGAN" in text and "**Outcome: held.**" in text
+    from benchbench.report.html import render_html
+
+    assert "<h2>Claim: CycleGAN" in render_html(frame) and "Outcome: held." in render_html(frame)
 
 
 def test_began_gamma_claim_and_m_global_from_trajectories(tmp_path):
@@ -124,3 +127,11 @@ def test_a_claim_suite_runs_from_the_cli_and_states_its_outcome(tmp_path):
     text = (out / "report.md").read_text()
     assert "## Claim: CycleGAN" in text and "**Outcome: inconclusive.**" in text and "label accuracy: CycleGAN cycle_lambda=10.0" in text
     assert "CycleGAN cycle_lambda=0.0" in text  # both variants in the leaderboard, by name
+
+
+def test_began_gamma_claim_ignores_collapsed_generators():
+    frame = runs("began", "began", {"0.3": [1.0] * 3, "0.5": [1.0] * 3, "0.7": [1.0] * 3}, "final_precision", "gamma")
+    frame["final_recall"] = 0.0
+    frame["collapse_suspected"] = [True] * 8 + [False]
+    (gamma,) = check_claims(frame)
+    assert gamma.outcome == "inconclusive" and "8 of 9 trials collapsed" in gamma.findings[0]

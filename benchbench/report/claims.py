@@ -120,6 +120,8 @@ def _trajectory(trial_dir: object) -> pd.DataFrame | None:
 def began(runs: pd.DataFrame) -> list[ClaimCheck]:
     """Berthelot et al. 2017: M_global as a convergence measure (Sec. 3.4.1) and gamma (Sec. 3.3)."""
     trials = _completed(runs[runs["family"] == "began"])
+    collapsed = trials["collapse_suspected"].fillna(False).astype(bool) if "collapse_suspected" in trials else \
+        pd.Series(False, index=trials.index)  # fmt: skip
     points, per_trial = [], []
     for _, trial in trials.iterrows():
         trajectory = _trajectory(trial.get("trial_dir"))
@@ -139,6 +141,9 @@ def began(runs: pd.DataFrame) -> list[ClaimCheck]:
         findings = [f"Spearman rho between M_global and validation FID over {len(pooled)} evaluation points of "
                     f"{len(points)} trials: {rho:.2f} (p = {p_value:.2g}); within a trial rho > 0 in {positive} of "
                     f"{len(per_trial)} (median {np.nanmedian(per_trial) if per_trial else math.nan:.2f})."]  # fmt: skip
+        if collapsed.any():
+            findings.append(f"{int(collapsed.sum())} of {len(trials)} trials collapsed (final IS < 1.5); the paper "
+                            "says M_global also reveals collapse, so they are kept in the correlation.")  # fmt: skip
         significant = p_value < ALPHA and (held or rho < 0)
         checks.append(ClaimCheck(
             "BEGAN: M_global tracks image quality",
@@ -148,6 +153,19 @@ def began(runs: pd.DataFrame) -> list[ClaimCheck]:
             _outcome(held, significant, enough), findings))  # fmt: skip
     gammas = trials.assign(gamma=[_variant_value(v, "gamma") for v in trials.get("variant", [""] * len(trials))])
     gammas = gammas[gammas["gamma"].notna()]
+    if len(gammas) and collapsed[gammas.index].any():
+        healthy = gammas[~collapsed[gammas.index]]
+        if healthy["gamma"].nunique() < 3 or len(healthy) < 6:
+            checks.append(ClaimCheck(
+                "BEGAN: gamma trades diversity for quality", "Berthelot et al. 2017 (Sec. 3.3, Fig. 2): lower gamma "
+                "gives less diverse, higher-quality images.", "inconclusive",
+                [f"{int(collapsed[gammas.index].sum())} of {len(gammas)} trials collapsed (final IS < 1.5), leaving "
+                 f"{len(healthy)}; the precision and recall of a collapsed generator say nothing about the trade-off."],
+                gammas.groupby("gamma").agg(seeds=("seed", "count"), collapsed=("collapse_suspected", "sum"),
+                                            fid=("final_fid", "mean")).reset_index()))  # fmt: skip
+            gammas = gammas.iloc[0:0]
+        else:
+            gammas = healthy
     if len(gammas) and {"final_recall", "final_precision"} <= set(gammas):
         gamma = gammas["gamma"].astype(float)
         recall = stats.spearmanr(gamma, gammas["final_recall"])
