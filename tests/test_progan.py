@@ -115,3 +115,12 @@ def test_trial_grows_and_counts_flops_per_phase(tmp_path):
     assert summary["flops_method"] == "analytic" and math.isfinite(summary["counters"]["flops"])
     metrics = summary["final"]["metrics"]
     assert {"fid", "pyramid_swd", "pyramid_swd_32", "pyramid_swd_16"} <= set(metrics)
+
+
+def test_larger_data_grows_further():
+    g, d = GrowingGenerator((3, 64, 64), 8, 0.01), GrowingCritic((3, 64, 64), 0.01)
+    assert g.max_level == d.max_level == 4  # 4 -> 8 -> 16 -> 32 -> 64
+    for net in (g, d):
+        net.level.fill_(4)
+    images = g(torch.randn(4, 8))
+    assert images.shape == (4, 3, 64, 64) and d(images).shape == (4,)
