@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from benchbench.errors import UserError
+from benchbench.report.tables import entry_names
 
 GATE_VERSION = 1
 SIGMAS = 3.0
@@ -26,6 +27,7 @@ METRICS = {
     "final_fid": (False, 0.02), "final_kid": (False, 0.02), "final_is": (True, 0.02),
     "final_precision": (True, 0.02), "final_recall": (True, 0.02), "final_swd": (False, 0.02),
     "final_modes_covered": (True, 0.02), "final_high_quality_share": (True, 0.02),
+    "final_pyramid_swd": (False, 0.02), "final_label_accuracy": (True, 0.02), "final_cycle_l1": (False, 0.02),
     "images_per_second": (True, 0.20),
 }  # fmt: skip
 SPEED = {"images_per_second"}
@@ -33,7 +35,8 @@ SPEED = {"images_per_second"}
 
 def make_baseline(runs: pd.DataFrame) -> dict[str, Any]:
     entries = []
-    for (family, dataset), trials in runs.groupby(["family", "dataset"], sort=True):
+    # An entry is a family, or one swept variant of it ("began gamma=0.3"), as in the reports.
+    for (family, dataset), trials in runs.groupby([entry_names(runs), runs["dataset"]], sort=True):
         completed = trials[trials["status"] == "completed"]
         metrics = {}
         for column in METRICS:
@@ -73,7 +76,7 @@ def check(runs: pd.DataFrame, baseline: dict[str, Any]) -> tuple[pd.DataFrame, b
         raise UserError("the baseline file is not a benchbench baseline (gate_version 1)")
     rows: list[Row] = []
     for entry in baseline["entries"]:
-        trials = runs[(runs["family"] == entry["family"]) & (runs["dataset"] == entry["dataset"])]
+        trials = runs[(entry_names(runs) == entry["family"]) & (runs["dataset"] == entry["dataset"])]
         if trials.empty:
             rows.append(Row(entry["family"], entry["dataset"], "trials", f"{entry['seeds']}", 0, 0, -1, "missing"))
             continue

@@ -1,5 +1,7 @@
 """Swept variants in suites, and the claim checks reports make from a run."""
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -29,6 +31,15 @@ def test_a_sweep_makes_each_value_an_entry_of_its_own(suite_file):
     assert len({t.config_hash() for t in began}) == 2 and len({t.key for t in plan}) == len(plan)
     wgan = [t for t in plan if t.family == "wgan-gp"]
     assert [t.variant for t in wgan] == ["", ""] and "variant" not in wgan[0].config()  # hashes of unswept trials unchanged
+
+
+def test_settings_added_later_keep_earlier_hashes():
+    """A trial that does not use swd_samples or a sweep hashes as in benchbench 0.1, so its
+    run directory (named by the hash) is found and resumed, not trained again."""
+    trial = suite.load("default").plan()[0]
+    assert "swd_samples" not in trial.config()["settings"] and trial.config_hash() == "008d9cd9a299"
+    trial.settings = dataclasses.replace(trial.settings, swd_samples=512)
+    assert trial.config()["settings"]["swd_samples"] == 512 and trial.config_hash() != "008d9cd9a299"
 
 
 @pytest.mark.parametrize("text, message", [

@@ -107,6 +107,24 @@ def test_speed_and_quality_directions():
     assert passed
 
 
+def test_swept_variants_are_gated_apart():
+    import pandas as pd
+
+    from benchbench.gate import check, make_baseline
+
+    def runs(label_accuracy):
+        return pd.DataFrame([{"family": "cyclegan", "variant": variant, "dataset": "d", "budget": "1s", "seed": i,
+                              "status": "completed", "extractor": "x", "device": "cpu", "final_label_accuracy": value + i / 100}
+                             for variant, value in (("cycle_lambda=10.0", label_accuracy), ("cycle_lambda=0.0", 0.1))
+                             for i in range(3)])  # fmt: skip
+
+    baseline = make_baseline(runs(0.7))
+    assert sorted(e["family"] for e in baseline["entries"]) == ["cyclegan cycle_lambda=0.0", "cyclegan cycle_lambda=10.0"]
+    table, passed = check(runs(0.3), baseline)  # the cycle variant lost content; the other did not change
+    verdicts = {row.family: row.verdict for row in table.itertuples()}
+    assert not passed and verdicts == {"cyclegan cycle_lambda=10.0": "regressed", "cyclegan cycle_lambda=0.0": "ok"}
+
+
 def test_bad_baselines_exit_2(gate, tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     (tmp_path / "other.json").write_text(json.dumps({"something": 1}))

@@ -40,6 +40,12 @@ class Settings:
     swd_samples: int = 0
 
 
+# Settings added after benchbench 0.1 are left out of a trial's config (and so of its hash and
+# directory name) while they hold these defaults, as is an empty variant: trials that do not use
+# them keep their 0.1 hashes, and their run directories still resume.
+LATER_DEFAULTS: dict[str, Any] = {"swd_samples": 0}
+
+
 @dataclass
 class Trial:
     family: str
@@ -53,16 +59,17 @@ class Trial:
     variant: str = ""  # a swept variant's label, e.g. "gamma=0.3" ("": the family as configured)
 
     def config(self) -> dict[str, Any]:
+        settings = {k: v for k, v in asdict(self.settings).items() if LATER_DEFAULTS.get(k, object()) != v}
         return {
             "family": self.family,
             "setting": self.setting,
             "dataset": self.dataset,
             "seed": self.seed,
             "budget": {"kind": self.budget.kind, "value": self.budget.value, "text": str(self.budget)},
-            "settings": asdict(self.settings),
+            "settings": settings,
             "family_config": self.family_config,
             "dataset_options": self.dataset_options,
-        } | ({"variant": self.variant} if self.variant else {})  # unswept trials keep their hashes
+        } | ({"variant": self.variant} if self.variant else {})
 
     def config_hash(self) -> str:
         """Hash of everything but the seed: the seeds of one configuration share it."""
