@@ -78,13 +78,18 @@ def evaluate(fake: torch.Tensor, real: torch.Tensor, metrics: tuple[str, ...], e
              device: torch.device, split: str) -> dict[str, Any]:  # fmt: skip
     if fake.shape[1:] != real.shape[1:]:
         raise UserError(f"generated images are {tuple(fake.shape[1:])} but the reference is {tuple(real.shape[1:])}")
-    scorer = ImageScorer(extractor, device)
     feature_metrics = tuple(m for m in metrics if m != "swd")
-    scorer.check_metrics(feature_metrics)
-    values = scorer.score(scorer.features(fake), cached_features(scorer, real), feature_metrics) if feature_metrics else {}
-    if "swd" in metrics:  # ProGAN's multi-scale SWD works on pixels: no feature extractor involved
+    values: dict[str, float] = {}
+    provenance = {"extractor": "none", "extractor_weights": "none", "n_fake": len(fake), "n_real": len(real),
+                  "split": split}  # fmt: skip
+    if feature_metrics:
+        scorer = ImageScorer(extractor, device)
+        scorer.check_metrics(feature_metrics)
+        values = scorer.score(scorer.features(fake), cached_features(scorer, real), feature_metrics)
+        provenance = scorer.provenance(len(fake), len(real), split)
+    if "swd" in metrics:  # ProGAN's multi-scale SWD works on pixels: no feature network is loaded for it
         values.update(sliced_wasserstein_images(fake, real))
-    return {"metrics": values, **scorer.provenance(len(fake), len(real), split)}
+    return {"metrics": values, **provenance}
 
 
 __all__ = ["evaluate", "load_images", "read_npz"]

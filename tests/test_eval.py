@@ -33,6 +33,15 @@ def test_eval_images_against_a_split_with_provenance(digits):
     assert report["metrics"]["fid"] < 20 and report["metrics"]["is"] > 8
 
 
+def test_eval_swd_alone_needs_no_feature_network(digits, monkeypatch):
+    monkeypatch.setenv("BENCHBENCH_INCEPTION_WEIGHTS", "/nonexistent")  # an extractor that cannot load
+    result = invoke("eval", "--images", digits, "--against", "mnist:test", "--metrics", "swd",
+                    "--extractor", "inception-v3-compat")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert set(report["metrics"]) == {"pyramid_swd", "pyramid_swd_32", "pyramid_swd_16"} and report["extractor"] == "none"
+
+
 def test_eval_accepts_channels_last_arrays_and_folders(digits, tmp_path):
     from PIL import Image
 

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from benchbench.datasets.base import BatchStream, Dataset, split_off
+from benchbench.datasets.base import BatchStream, Dataset
 from benchbench.datasets.images import IMAGE_SUFFIXES, _arch_for, _check_resolution, _load_files
 from benchbench.errors import UserError
 
@@ -113,11 +113,13 @@ def folder_pair(path: str, resolution: int = 32, channels: int = 3, data_seed: i
 
     domains = {}
     for side in ("A", "B"):
+        train = load(f"train{side}")
         if (root / f"val{side}").is_dir():
-            splits = {"train": load(f"train{side}"), "validation": load(f"val{side}")}
-        else:
-            held = split_off(load(f"train{side}"), (0.1, 1e-9), data_seed)
-            splits = {"train": torch.cat([held["train"], held["test"]]), "validation": held["validation"]}
+            splits = {"train": train, "validation": load(f"val{side}")}
+        else:  # a fixed shuffle holds 10% of train out for validation
+            train = train[torch.randperm(len(train), generator=torch.Generator().manual_seed(data_seed))]
+            held = max(1, len(train) // 10)
+            splits = {"train": train[held:], "validation": train[:held]}
         domains[side] = splits | {"test": load(f"test{side}")}
     return DomainPair(
         name=f"pair:{root}", kind="image", splits=domains["B"], arch=_arch_for(resolution),

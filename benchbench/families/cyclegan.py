@@ -72,8 +72,9 @@ class CycleGAN(Family):
     search_space = {"lr": log_uniform(-5, -3), "cycle_lambda": log_uniform(0, 2)}
 
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
-        super().__init__(nets, config, device)
+        super().__init__(nets, config, device)  # make_generator has checked that there are two domains
         c, target_channels = self.config, nets.shape[0]
+        self.source_channels = nets.source_shape[0]  # type: ignore[index]
         self.g_back = resnet_generator(target_channels, self.source_channels, nets.width, c["residual_blocks"]).to(device)
         self.d_target = patch_discriminator(target_channels, nets.width, c["patch_layers"]).to(device)
         self.d_source = patch_discriminator(self.source_channels, nets.width, c["patch_layers"]).to(device)
@@ -87,8 +88,7 @@ class CycleGAN(Family):
         if nets.source_shape is None or len(nets.shape) != 3:
             raise UserError("cyclegan needs two image domains (use digits-to-mnist, or pair:PATH with trainA/, "
                             f"trainB/, testA/, testB/); this data has one, of shape {nets.shape}")  # fmt: skip
-        self.source_channels = nets.source_shape[0]
-        return resnet_generator(self.source_channels, nets.shape[0], nets.width, self.config["residual_blocks"])
+        return resnet_generator(nets.source_shape[0], nets.shape[0], nets.width, self.config["residual_blocks"])
 
     def modules(self) -> dict[str, nn.Module]:
         return {"generator": self.generator, "generator_back": self.g_back, "d_target": self.d_target,

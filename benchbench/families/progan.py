@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from benchbench.errors import UserError
 from benchbench.families.base import Family, RealBatches, frozen, log_uniform
 from benchbench.families.wgan_gp import gradient_penalty
+from benchbench.families.wgan_gp import step_flops as wgan_gp_step_flops
 from benchbench.nets import NetSpec
 from benchbench.nets.progan import GrowingCritic, GrowingGenerator, from_shape
 
@@ -146,9 +147,8 @@ class ProGAN(Family):
         return logs
 
     def analytic_flops(self, forward_per_sample: dict[str, float], batch_size: int) -> float:
-        """As WGAN-GP's count with n_critic = 1 (see wgan_gp.py), at the current resolution."""
-        g, d = forward_per_sample["generator"], forward_per_sample["critic"]
-        return batch_size * ((g + 6 * d + 9 * d) + 3 * (g + d))
+        """WGAN-GP's count with n_critic = 1, at the current resolution (the trainer recounts per phase)."""
+        return wgan_gp_step_flops(forward_per_sample, batch_size, n_critic=1)
 
     def extra_state(self) -> dict[str, Any]:
         return {"images_seen": self.images_seen, "updates": self.updates}

@@ -85,10 +85,14 @@ class WGANGP(Family):
         }
 
     def analytic_flops(self, forward_per_sample: dict[str, float], batch_size: int) -> float:
-        """Per critic update: G forward, D forward and backward on real and fake (3 x 2 passes),
-        and the penalty: D forward on the interpolates, the input gradient (2) and its backward
-        through that graph (2 x 3), i.e. 9 D passes. Per generator update: forward and backward
-        through D and G (3 each). A backward pass counts as 2 forward passes."""
-        g, d = forward_per_sample["generator"], forward_per_sample["critic"]
-        per_critic_update = g + 6 * d + 9 * d
-        return batch_size * (self.config["n_critic"] * per_critic_update + 3 * (g + d))
+        return step_flops(forward_per_sample, batch_size, self.config["n_critic"])
+
+
+def step_flops(forward_per_sample: dict[str, float], batch_size: int, n_critic: int) -> float:
+    """FLOPs of one WGAN-GP step (also ProGAN's, with n_critic = 1). Per critic update: G forward,
+    D forward and backward on real and fake (3 x 2 passes), and the penalty: D forward on the
+    interpolates, the input gradient (2) and its backward through that graph (2 x 3), i.e. 9 D
+    passes. Per generator update: forward and backward through D and G (3 each). A backward pass
+    counts as 2 forward passes."""
+    g, d = forward_per_sample["generator"], forward_per_sample["critic"]
+    return batch_size * (n_critic * (g + 6 * d + 9 * d) + 3 * (g + d))

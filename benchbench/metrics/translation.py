@@ -6,7 +6,7 @@
   against the source labels (label preservation, as in CyCADA's digit experiments, Hoffman et
   al. 2018); label_accuracy_untranslated: the same classifier on the untranslated source
   images, the number translation should beat.
-Both use the first `n` source images of the split (all of them when the split is smaller).
+Both use the source images the family translated for the split's FID: its first ones, in order.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ def _classifier(name: str) -> DigitNet:
     return CLASSIFIERS[name]()
 
 
-def translation_metrics(family: Any, dataset: Any, split: str, n: int, device: torch.device) -> dict[str, float]:
-    """{} for data that is not a domain pair."""
+def translation_metrics(family: Any, dataset: Any, split: str, translated: torch.Tensor,
+                        device: torch.device) -> dict[str, float]:  # fmt: skip
+    """Metrics of `translated` (uint8, the family's samples for `split`: its first source images,
+    translated in order); {} for data that is not a domain pair."""
     if not hasattr(dataset, "source_splits"):
         return {}
-    source = dataset.source(split, n)
+    source = dataset.source(split, len(translated))
     out: dict[str, float] = {}
     if hasattr(family, "reconstruct"):
         x = dataset.to_model(source)
@@ -40,7 +42,6 @@ def translation_metrics(family: Any, dataset: Any, split: str, n: int, device: t
     if dataset.label_classifier and dataset.source_labels is not None:
         labels = dataset.source_labels[split][: len(source)]
         net = _classifier(dataset.label_classifier)
-        translated = dataset.from_model(family.sample(len(source), split=split))
         out["label_accuracy"] = accuracy(net, translated, labels)
         out["label_accuracy_untranslated"] = accuracy(net, source, labels)
     return out

@@ -18,8 +18,9 @@ import pandas as pd
 from scipy import stats
 
 from benchbench.registry import Registry
-from benchbench.report.stats import ALPHA, Comparison, bootstrap_ci, compare
-from benchbench.report.tables import entry_names, label
+from benchbench.report.load import read_trajectory
+from benchbench.report.stats import ALPHA
+from benchbench.report.tables import ci_text, compare_entries, entry_names, label
 
 
 @dataclass
@@ -53,23 +54,6 @@ def _variant_value(variant: str, key: str) -> str | None:
     return None
 
 
-def _mean_ci_text(values: list[float]) -> str:
-    mean, low, high = bootstrap_ci(values)
-    if math.isnan(mean):
-        return "-"
-    return f"{mean:.4g}" + ("" if math.isnan(low) else f" [{low:.4g}, {high:.4g}]")
-
-
-def _pair(frame: pd.DataFrame, a: str, b: str, column: str, name: str, lower_is_better: bool) -> Comparison:
-    """compare() of entries a and b on `column`, diverged or failed seeds ranked worst."""
-    entry = entry_names(frame)
-    done = frame["status"] == "completed"
-    lost = frame["status"].isin(["diverged", "failed"])
-    values = {e: frame.loc[(entry == e) & done, column].dropna().tolist() if column in frame else [] for e in (a, b)}
-    return compare(a, values[a], b, values[b], name, lower_is_better,
-                   lost_a=int(((entry == a) & lost).sum()), lost_b=int(((entry == b) & lost).sum()))  # fmt: skip
-
-
 @CLAIMS.register("wgan-gp-toy")
 def wgan_gp_toy(runs: pd.DataFrame) -> list[ClaimCheck]:
     """Gulrajani et al. 2017, Figure 1 and Section 5.1."""
@@ -79,7 +63,7 @@ def wgan_gp_toy(runs: pd.DataFrame) -> list[ClaimCheck]:
         for name in dict.fromkeys(entry):
             trials = _completed(frame[entry == name])
             row = {"dataset": dataset, "family": label(name), "seeds": int((entry == name).sum()),
-                   "completed": len(trials), "final SWD": _mean_ci_text(trials["final_swd"].tolist())}  # fmt: skip
+                   "completed": len(trials), "final SWD": ci_text(trials["final_swd"].tolist())}  # fmt: skip
             for column, heading in (("final_modes_covered", "modes covered"),
                                     ("final_high_quality_share", "high-quality share")):  # fmt: skip
                 if column in trials and trials[column].notna().any():
@@ -87,7 +71,7 @@ def wgan_gp_toy(runs: pd.DataFrame) -> list[ClaimCheck]:
             rows.append(row)
         if not {"wgan-gp", "wgan"} <= set(entry):
             continue
-        swd = _pair(frame, "wgan-gp", "wgan", "final_swd", "SWD", lower_is_better=True)
+        swd = compare_entries(frame, "wgan-gp", "wgan", "final_swd", "SWD", lower_is_better=True)
         sentence = (f"{dataset}: SWD WGAN-GP {swd.mean_a:.3g} vs WGAN {swd.mean_b:.3g} "
                     f"({swd.test} p = {swd.p_value:.3g})")  # fmt: skip
         significant = not math.isnan(swd.p_value) and swd.p_value < ALPHA
@@ -109,13 +93,6 @@ def wgan_gp_toy(runs: pd.DataFrame) -> list[ClaimCheck]:
         outcome, findings, pd.DataFrame(rows))]  # fmt: skip
 
 
-def _trajectory(trial_dir: object) -> pd.DataFrame | None:
-    from pathlib import Path
-
-    path = Path(str(trial_dir)) / "trajectory.csv"
-    return pd.read_csv(path) if path.is_file() and path.stat().st_size else None
-
-
 @CLAIMS.register("began")
 def began(runs: pd.DataFrame) -> list[ClaimCheck]:
     """Berthelot et al. 2017: M_global as a convergence measure (Sec. 3.4.1) and gamma (Sec. 3.3)."""
@@ -124,7 +101,7 @@ def began(runs: pd.DataFrame) -> list[ClaimCheck]:
         pd.Series(False, index=trials.index)  # fmt: skip
     points, per_trial = [], []
     for _, trial in trials.iterrows():
-        trajectory = _trajectory(trial.get("trial_dir"))
+        trajectory = read_trajectory(trial.get("trial_dir"))
         if trajectory is None or not {"m_global", "fid"} <= set(trajectory):
             continue
         trajectory = trajectory[["m_global", "fid"]].dropna()
@@ -200,7 +177,7 @@ def _ablation(runs: pd.DataFrame, family: str, key: str, with_value: str, withou
     entries = set(entry_names(frame))
     if not {a, b} <= entries:
         return "inconclusive", [f"the run needs both {label(a)} and {label(b)} (has: {sorted(entries)})"], pd.DataFrame()
-    result = _pair(frame, a, b, column, name, lower_is_better)
+    result = compare_entries(frame, a, b, column, name, lower_is_better)
     significant = not math.isnan(result.p_value) and result.p_value < ALPHA
     finding = (f"{name}: {label(a)} {result.mean_a:.4g} vs {label(b)} {result.mean_b:.4g} ({result.test} "
                f"p = {result.p_value:.3g}, Hedges' g = {result.effect_size:.2f}, {result.n_a + result.n_lost_a} vs "
@@ -210,7 +187,7 @@ def _ablation(runs: pd.DataFrame, family: str, key: str, with_value: str, withou
     for e in (a, b):
         done = _completed(frame[entry == e])
         rows.append({"variant": label(e), "seeds": int((entry == e).sum()), "completed": len(done)} | {
-            heading: _mean_ci_text(done[c].tolist()) for c, heading in TABLE_COLUMNS if c in done and done[c].notna().any()
+            heading: ci_text(done[c].tolist()) for c, heading in TABLE_COLUMNS if c in done and done[c].notna().any()
         })  # fmt: skip
     return _outcome(result.winner == a, significant), [finding], pd.DataFrame(rows)
 

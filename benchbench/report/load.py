@@ -47,6 +47,12 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def read_trajectory(trial_dir: Any) -> pd.DataFrame | None:
+    """A trial's trajectory.csv (validation metrics along training), or None if it wrote none."""
+    path = Path(str(trial_dir or "")) / "trajectory.csv"
+    return pd.read_csv(path) if path.is_file() and path.stat().st_size else None
+
+
 def trial_summaries(run_dir: Path) -> list[dict[str, Any]]:
     if not run_dir.is_dir():
         raise UserError(f"run directory {run_dir} does not exist")

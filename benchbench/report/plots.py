@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
+from benchbench.report.load import read_trajectory  # noqa: E402
 from benchbench.report.tables import by_entry, entry_names, label  # noqa: E402
 
 
@@ -22,9 +23,9 @@ def trajectories(frame: pd.DataFrame) -> dict[str, list[pd.DataFrame]]:
     out: dict[str, list[pd.DataFrame]] = {}
     entry = entry_names(frame)
     for index, trial in frame.iterrows():
-        path = Path(str(trial.get("trial_dir", ""))) / "trajectory.csv"
-        if path.is_file() and path.stat().st_size:
-            out.setdefault(entry[index], []).append(pd.read_csv(path))
+        trajectory = read_trajectory(trial.get("trial_dir"))
+        if trajectory is not None:
+            out.setdefault(entry[index], []).append(trajectory)
     return out
 
 

@@ -69,6 +69,11 @@ def _fmt(mean: float, low: float, high: float, with_ci: bool) -> str:
     return text
 
 
+def ci_text(values: list[float]) -> str:
+    """'mean [low, high]' with a percentile-bootstrap 95% interval over seeds."""
+    return _fmt(*bootstrap_ci(values), with_ci=True)
+
+
 def groups(runs: pd.DataFrame) -> Iterator[tuple[tuple[str, str, str], pd.DataFrame]]:
     """(dataset, budget, extractor) groups; trials without a result still count in their group."""
     runs = runs.copy()
@@ -112,16 +117,18 @@ def verdicts(frame: pd.DataFrame) -> list[Comparison]:
     column = f"final_{primary}"
     if column not in frame:
         return []
+    entries = list(dict.fromkeys(entry_names(frame)))
+    return [compare_entries(frame, a, b, column, primary.upper()) for a, b in itertools.combinations(entries, 2)]
+
+
+def compare_entries(frame: pd.DataFrame, a: str, b: str, column: str, metric: str,
+                    lower_is_better: bool = True) -> Comparison:  # fmt: skip
+    """Entries a and b on `column` over their completed seeds; diverged or failed seeds rank worst."""
     entry = entry_names(frame)
-    completed = frame[frame["status"] == "completed"]
-    lost = entry[frame["status"].isin(["diverged", "failed"])]
-    families = list(dict.fromkeys(entry))
-    return [
-        compare(a, completed.loc[entry[completed.index] == a, column].tolist(),
-                b, completed.loc[entry[completed.index] == b, column].tolist(), primary.upper(),
-                lost_a=int((lost == a).sum()), lost_b=int((lost == b).sum()))  # fmt: skip
-        for a, b in itertools.combinations(families, 2)
-    ]
+    done, lost = frame["status"] == "completed", frame["status"].isin(["diverged", "failed"])
+    values = {e: frame.loc[(entry == e) & done, column].dropna().tolist() if column in frame else [] for e in (a, b)}
+    return compare(a, values[a], b, values[b], metric, lower_is_better,
+                   lost_a=int(((entry == a) & lost).sum()), lost_b=int(((entry == b) & lost).sum()))  # fmt: skip
 
 
 def warnings(frame: pd.DataFrame) -> list[str]:

@@ -188,7 +188,7 @@ class TrialRunner:
             samples = dataset.from_model(family.sample(settings.eval_samples, torch.Generator().manual_seed(1),
                                                        split="validation"))  # fmt: skip
             values, _ = evaluator.evaluate_samples(samples, "validation", TRAJECTORY_METRICS)
-            values.update(translation_metrics(family, dataset, "validation", settings.eval_samples, self.device))
+            values.update(translation_metrics(family, dataset, "validation", samples, self.device))
             row.update(values)
             state.keep_if_best(values[evaluator.primary], counters.steps, family.generator)
         row.update(state.pop_log_means())
@@ -246,7 +246,7 @@ class TrialRunner:
             sampler = torch.Generator().manual_seed(2)
             final = dataset.from_model(family.sample(settings.final_samples, sampler, split="test"))
             values, provenance = evaluator.evaluate_samples(final, "test")
-            values.update(translation_metrics(family, dataset, "test", settings.final_samples, self.device))
+            values.update(translation_metrics(family, dataset, "test", final, self.device))
             if settings.swd_samples and dataset.kind == "image":
                 values.update(sliced_wasserstein_images(final, dataset.reference("test"), settings.swd_samples))
             summary["final"] = {"metrics": values, **provenance, "step": counters.steps}
@@ -262,7 +262,7 @@ class TrialRunner:
                 best = dataset.from_model(family.sample(settings.final_samples, torch.Generator().manual_seed(2),
                                                         split="test"))  # fmt: skip
                 values, provenance = evaluator.evaluate_samples(best, "test")
-                values.update(translation_metrics(family, dataset, "test", settings.final_samples, self.device))
+                values.update(translation_metrics(family, dataset, "test", best, self.device))
                 family.generator.load_state_dict(current)
                 summary["best"] = {"metrics": values, **provenance, "step": state.best_step,
                                    "selected_on": "validation"}  # fmt: skip
