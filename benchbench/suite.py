@@ -19,6 +19,9 @@
     [sweep.began]            # variants of a family, compared as entries of their own
     gamma = [0.3, 0.5, 0.7]  # (here three: "began gamma=0.3", ...); several keys: every combination
 
+    [[ablation.began]]       # or: one change at a time, each table a variant beside the family
+    gamma = 0.75             # as configured ("began" and "began gamma=0.75 ...")
+
     claim = "began"          # a published claim the report checks on this run (report/claims.py)
 
 With `hyperparameter_samples = K` (a top-level key), each family also runs K - 1 settings drawn
@@ -44,7 +47,7 @@ from benchbench.families import FAMILIES, resolve_config
 from benchbench.training import Budget, Settings, Trial
 
 TOP_LEVEL_KEYS = {"name", "description", "families", "datasets", "seeds", "budgets", "jobs", "settings", "family",
-                  "dataset", "hyperparameter_samples", "hyperparameter_seed", "sweep", "claim"}  # fmt: skip
+                  "dataset", "hyperparameter_samples", "hyperparameter_seed", "sweep", "ablation", "claim"}  # fmt: skip
 
 
 @dataclass
@@ -62,15 +65,19 @@ class Suite:
     hyperparameter_samples: int = 1
     hyperparameter_seed: int = 0
     sweep: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    ablation: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     claim: str | None = None
 
     def variants(self, family: str) -> list[tuple[str, dict[str, Any]]]:
-        """(label, overrides) per variant of a family: one unnamed variant unless it is swept."""
+        """(label, overrides) per variant of a family: one unnamed variant unless it is swept
+        (every combination) or ablated (the family as configured, then each change alone)."""
+        if family in self.ablation:
+            return [("", {})] + [(_label(changes), changes) for changes in self.ablation[family]]
         swept = self.sweep.get(family, {})
         if not swept:
             return [("", {})]
         keys = list(swept)
-        return [(" ".join(f"{k}={_text(v)}" for k, v in zip(keys, values)), dict(zip(keys, values)))
+        return [(_label(dict(zip(keys, values))), dict(zip(keys, values)))
                 for values in itertools.product(*(swept[k] for k in keys))]  # fmt: skip
 
     def family_settings(self, family: str) -> list[dict[str, Any]]:
@@ -112,6 +119,7 @@ class Suite:
             "hyperparameter_samples": self.hyperparameter_samples,
             "hyperparameter_seed": self.hyperparameter_seed,
             "sweep": self.sweep,
+            "ablation": self.ablation,
             "claim": self.claim,
         }
 
@@ -191,6 +199,11 @@ def _text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def _label(changes: dict[str, Any]) -> str:
+    """A variant's name in reports: its settings, "gamma=0.75 ae_norm=batch"."""
+    return " ".join(f"{key}={_text(value)}" for key, value in changes.items())
+
+
 def parse_sweep(data: Any, families: list[str], source: str) -> dict[str, dict[str, list[Any]]]:
     """[sweep.FAMILY] KEY = [values]: each value must be one the family accepts."""
     if not isinstance(data, dict):
@@ -204,7 +217,27 @@ def parse_sweep(data: Any, families: list[str], source: str) -> dict[str, dict[s
             if not isinstance(values, list) or not values:
                 raise UserError(f"{source}: sweep.{family}.{key} must be a non-empty list, got {values!r}")
             for value in values:
-                resolve_config(family, FAMILIES.get(family).defaults, {key: value})
+                resolve_config(FAMILIES.get(family), {key: value})
+    return data
+
+
+def parse_ablation(data: Any, families: list[str], sweep: dict[str, Any], source: str) -> dict[str, list[dict]]:
+    """[[ablation.FAMILY]] tables: each a set of changes the family accepts, run as one variant."""
+    if not isinstance(data, dict):
+        raise UserError(f"{source}: ablation must be a table of [[ablation.FAMILY]] tables")
+    for family, variants in data.items():
+        if family not in families:
+            raise UserError(f"{source}: ablation names {family!r}, which is not among the families {families}")
+        if family in sweep:
+            raise UserError(f"{source}: {family!r} is both swept and ablated; use one of [sweep.{family}] "
+                            f"and [[ablation.{family}]]")  # fmt: skip
+        if not isinstance(variants, list) or not variants or not all(isinstance(v, dict) and v for v in variants):
+            raise UserError(f"{source}: each [[ablation.{family}]] table must set at least one key")
+        for changes in variants:
+            resolve_config(FAMILIES.get(family), changes)
+        labels = [_label(changes) for changes in variants]
+        if len(set(labels)) != len(labels):
+            raise UserError(f"{source}: [[ablation.{family}]] repeats a variant")
     return data
 
 
@@ -235,7 +268,7 @@ def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") ->
         raise UserError(f"{source}: jobs must be a positive integer, got {jobs!r}")
     family_config = data.get("family", {})
     for family, overrides in family_config.items():
-        resolve_config(family, FAMILIES.get(family).defaults, overrides)  # refuses unknown keys early
+        resolve_config(FAMILIES.get(family), overrides)  # refuses unknown keys early
     dataset_options = data.get("dataset", {})
     for dataset in dataset_options:
         DATASETS.get(dataset)
@@ -244,6 +277,7 @@ def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") ->
         raise UserError(f"{source}: hyperparameter_samples must be a positive integer and hyperparameter_seed "
                         f"an integer, got {samples!r} and {hp_seed!r}")  # fmt: skip
     sweep = parse_sweep(data.get("sweep", {}), families, source)
+    ablation = parse_ablation(data.get("ablation", {}), families, sweep, source)
     claim = data.get("claim")
     if claim is not None:
         from benchbench.report.claims import CLAIMS
@@ -251,6 +285,7 @@ def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") ->
         CLAIMS.get(claim)
     return Suite(
         sweep=sweep,
+        ablation=ablation,
         claim=claim,
         hyperparameter_samples=samples,
         hyperparameter_seed=hp_seed,

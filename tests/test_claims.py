@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from benchbench import suite
+from benchbench.families import FAMILIES
 from benchbench.errors import UserError
 from benchbench.report import render_markdown
 from benchbench.report.claims import CLAIMS, check_claims
@@ -33,13 +34,22 @@ def test_a_sweep_makes_each_value_an_entry_of_its_own(suite_file):
     assert [t.variant for t in wgan] == ["", ""] and "variant" not in wgan[0].config()  # hashes of unswept trials unchanged
 
 
-def test_settings_added_later_keep_earlier_hashes():
-    """A trial that does not use swd_samples or a sweep hashes as in benchbench 0.1, so its
-    run directory (named by the hash) is found and resumed, not trained again."""
+def test_settings_at_their_later_defaults_stay_out_of_the_hash():
+    """A trial that does not use swd_samples hashes as if the setting did not exist, so adding a
+    setting does not rename (and retrain) every existing trial directory."""
     trial = suite.load("default").plan()[0]
-    assert "swd_samples" not in trial.config()["settings"] and trial.config_hash() == "008d9cd9a299"
+    before = trial.config_hash()
+    assert "swd_samples" not in trial.config()["settings"]
     trial.settings = dataclasses.replace(trial.settings, swd_samples=512)
-    assert trial.config()["settings"]["swd_samples"] == 512 and trial.config_hash() != "008d9cd9a299"
+    assert trial.config()["settings"]["swd_samples"] == 512 and trial.config_hash() != before
+
+
+def test_a_change_of_published_defaults_is_another_configuration(monkeypatch):
+    """Results and checkpoints made under other family defaults are never resumed as these."""
+    trial = suite.load("default").plan()[0]
+    before = trial.config_hash()
+    monkeypatch.setitem(FAMILIES.get(trial.family).defaults, "lr", 0.123)
+    assert trial.config_hash() != before
 
 
 @pytest.mark.parametrize("text, message", [

@@ -27,7 +27,8 @@ def test_eval_images_against_a_split_with_provenance(digits):
     result = invoke("eval", "--images", digits, "--against", "mnist:test", "--metrics", "fid,kid,is")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert set(report["metrics"]) == {"fid", "kid", "kid_std", "is", "is_std"}
+    assert set(report["metrics"]) == {"fid", "kid", "kid_std", "is", "is_std", "classes", "top_class_share"}
+    assert report["metrics"]["classes"] == 10 and len(report["class_shares"]) == 10  # real digits: every class
     assert report["extractor"] == "mnist-classifier" and report["split"] == "mnist:test"
     assert report["n_fake"] == 500 and report["n_real"] == 10_000 and len(report["extractor_weights"]) == 16
     assert report["metrics"]["fid"] < 20 and report["metrics"]["is"] > 8

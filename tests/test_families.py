@@ -28,7 +28,8 @@ def counting_source(shape, batch=8):
 def test_registry_and_defaults_cite_the_papers():
     assert set(FAMILIES.names()) == {"wgan-gp", "began", "wgan", "dcgan", "progan", "cyclegan"}
     assert WGANGP.defaults["gp_lambda"] == 10.0 and WGANGP.defaults["n_critic"] == 5
-    assert WGANGP.defaults["lr"] == 1e-4 and WGANGP.defaults["betas"] == (0.0, 0.9)
+    assert WGANGP.defaults["lr"] == 1e-4 and WGANGP.defaults["betas"] == (0.5, 0.9)  # the authors' scripts
+    assert WGANGP.defaults_for["points"]["gp_lambda"] == 0.1  # gan_toy.py
     assert BEGAN.defaults["gamma"] == 0.5 and BEGAN.defaults["lambda_k"] == 0.001 and BEGAN.defaults["k_0"] == 0.0
     import benchbench.families.began as began_module
     import benchbench.families.wgan_gp as wgan_gp_module
@@ -138,10 +139,12 @@ def test_both_families_share_the_generator():
     assert [p.shape for p in a.parameters()] == [p.shape for p in b.parameters()]
 
 
-def test_latent_prior_is_uniform_by_default():
-    family = WGANGP(POINTS, {}, torch.device("cpu"))
-    z = family.latent(10_000, torch.Generator().manual_seed(0))
+def test_latent_prior_follows_each_family_source():
+    """BEGAN draws U[-1, 1] (compare_gan, hwalsuklee); WGAN-GP N(0, 1) (gan_toy.py, gan_mnist.py)."""
+    z = BEGAN(POINTS, {}, torch.device("cpu")).latent(10_000, torch.Generator().manual_seed(0))
     assert z.min() >= -1 and z.max() <= 1 and math.isclose(z.mean().item(), 0, abs_tol=0.03)
+    z = WGANGP(POINTS, {}, torch.device("cpu")).latent(10_000, torch.Generator().manual_seed(0))
+    assert z.min() < -3 and math.isclose(z.std().item(), 1, abs_tol=0.03)
 
 
 def test_wgan_clips_every_critic_weight_after_each_update():

@@ -80,7 +80,7 @@ def setup_trial(family_name: str, dataset: str, device: torch.device, config: Be
     def real() -> torch.Tensor:
         batch = stream.next()
         drawn[0] += len(batch)
-        out = data.to_model(batch).to(device, non_blocking=True)
+        out = data.to_model(batch, family.pixel_range).to(device, non_blocking=True)
         return out.contiguous(memory_format=torch.channels_last) if config.channels_last and out.dim() == 4 else out
 
     return data, family, real, drawn

@@ -1,8 +1,9 @@
 """What a dataset gives the rest of the harness: a training stream and fixed reference splits.
 
 Images are kept as uint8 tensors (N x C x H x W), the form torch-fidelity and image files share;
-models see them as floats in [-1, 1], centred on zero (a sigmoid-output generator on [0, 1] data
-saturates and collapses early under BEGAN; the DCGAN, WGAN-GP and BEGAN codes all centre). 2-D points are float32 (N x 2) throughout.
+models see them as floats in the pixel range their family declares: [-1, 1] (DCGAN, carpedm20's
+BEGAN, the WGAN-GP authors' CIFAR code) or [0, 1] (compare_gan, the BEGAN and WGAN-GP MNIST codes).
+2-D points are float32 (N x 2) throughout.
 """
 
 from __future__ import annotations
@@ -81,13 +82,20 @@ class Dataset:
         data = self.splits[split]
         return data if n is None else data[:n]
 
-    def to_model(self, raw: torch.Tensor) -> torch.Tensor:
-        return raw.float() / 127.5 - 1.0 if self.kind == "image" else raw.float()
+    def to_model(self, raw: torch.Tensor, pixel_range: tuple[float, float] = (-1.0, 1.0)) -> torch.Tensor:
+        """Raw data as a model sees it: images as floats spanning `pixel_range`, points as they are."""
+        if self.kind != "image":
+            return raw.float()
+        low, high = pixel_range
+        return raw.float() / (255.0 / (high - low)) + low
 
-    def from_model(self, samples: torch.Tensor) -> torch.Tensor:
+    def from_model(self, samples: torch.Tensor, pixel_range: tuple[float, float] = (-1.0, 1.0)) -> torch.Tensor:
+        """Model outputs back to raw form: uint8 images (clamped to `pixel_range`) or float points."""
         if self.kind != "image":
             return samples.detach().float().cpu()
-        return ((samples.detach().float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu()
+        low, high = pixel_range
+        shifted = (samples.detach().float() - low).clamp(0, high - low)
+        return (shifted * (255.0 / (high - low))).round().to(torch.uint8).cpu()
 
 
 def split_off(data: torch.Tensor, fractions: tuple[float, float], seed: int) -> dict[str, torch.Tensor]:

@@ -1,7 +1,8 @@
 """What a GAN family is to the trainer: networks, their optimisers, and one training iteration.
 
 A family states its losses and update schedule in `train_step`, and its published
-hyperparameters in `defaults` (each with its source). The trainer owns everything else:
+hyperparameters in `defaults`, with the settings that differ per kind of data ("image",
+"points") in `defaults_for`, each from a published working implementation named in `sources`. The trainer owns everything else:
 budgets, evaluation, checkpoints, timing. It only ever calls the methods below.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import hashlib
+import json
 from typing import Any, Callable, ClassVar, Iterator
 
 import numpy as np
@@ -21,12 +24,20 @@ from benchbench.nets import NetSpec
 RealBatches = Callable[[], torch.Tensor]
 
 
-def resolve_config(family: str, defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Defaults updated by overrides; unknown keys and wrong types are refused, never ignored."""
+# A family's pixel range ("pixels" setting) and the generator output that spans it. The range
+# belongs to the data pipeline, so it is chosen per family and recorded with its config.
+PIXEL_RANGES = {"centred": (-1.0, 1.0), "unit": (0.0, 1.0)}
+GENERATOR_OUTPUT = {"centred": "tanh", "unit": "sigmoid"}
+
+
+def resolve_config(family: type[Family], overrides: dict[str, Any], kind: str | None = None) -> dict[str, Any]:
+    """The family's defaults for this kind of data, updated by overrides; unknown keys, wrong
+    types and values outside a setting's choices are refused, never ignored."""
+    name, defaults = family.name, family.defaults
     unknown = sorted(set(overrides) - set(defaults))
     if unknown:
-        raise UserError(f"family {family!r} has no setting {unknown} (known: {sorted(defaults)})")
-    config = dict(defaults)
+        raise UserError(f"family {name!r} has no setting {unknown} (known: {sorted(defaults)})")
+    config = defaults | family.defaults_for.get(kind or "", {})
     for key, value in overrides.items():
         expected = type(defaults[key])
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
@@ -34,7 +45,10 @@ def resolve_config(family: str, defaults: dict[str, Any], overrides: dict[str, A
         if expected is tuple and isinstance(value, list):
             value = tuple(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise UserError(f"family {family!r}: {key} must be {expected.__name__}, got {value!r}")
+            raise UserError(f"family {name!r}: {key} must be {expected.__name__}, got {value!r}")
+        allowed = family.choices.get(key)
+        if allowed is not None and value not in allowed:
+            raise UserError(f"family {name!r}: {key} must be one of {', '.join(map(str, allowed))}, got {value!r}")
         config[key] = value
     return config
 
@@ -54,6 +68,12 @@ def frozen(module: nn.Module) -> Iterator[None]:
 class Family(abc.ABC):
     name: ClassVar[str]
     defaults: ClassVar[dict[str, Any]]
+    # Per kind of data ("image", "points"): the defaults that differ from `defaults` there, and
+    # the published implementation each kind's settings come from.
+    defaults_for: ClassVar[dict[str, dict[str, Any]]] = {}
+    sources: ClassVar[dict[str, str]] = {}
+    # The values a string setting may take (a typo must not silently run another experiment).
+    choices: ClassVar[dict[str, tuple[Any, ...]]] = {"pixels": tuple(PIXEL_RANGES), "z_prior": ("uniform", "normal")}
 
     # Hyperparameter ranges for budget curves (Lucic et al. 2018, compare_gan v1 params.py):
     # setting name -> function of a numpy Generator drawing one value.
@@ -63,14 +83,26 @@ class Family(abc.ABC):
     def sample_config(cls, rng: np.random.Generator) -> dict[str, Any]:
         return {name: draw(rng) for name, draw in cls.search_space.items()}
 
+    @classmethod
+    def defaults_digest(cls) -> str:
+        """A short hash of every default; part of each trial's config hash, so that results and
+        checkpoints made under other defaults are never resumed or merged as if they were these."""
+        text = json.dumps([cls.defaults, cls.defaults_for], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
-        self.config = resolve_config(self.name, self.defaults, config)
+        self.config = resolve_config(type(self), config, nets.kind)
         self.nets, self.device = nets, device
         self.generator = self.make_generator(nets).to(device)
 
+    @property
+    def pixel_range(self) -> tuple[float, float]:
+        """The range real images are mapped to for this family, and its generator's output spans."""
+        return PIXEL_RANGES[self.config.get("pixels", "centred")]
+
     def make_generator(self, nets: NetSpec) -> nn.Module:
         """The shared generator for the data; a family with its own architecture (ProGAN) overrides."""
-        return nets.generator()
+        return nets.generator(output=GENERATOR_OUTPUT[self.config.get("pixels", "centred")])
 
     @abc.abstractmethod
     def modules(self) -> dict[str, nn.Module]:
@@ -102,7 +134,7 @@ class Family(abc.ABC):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None, batch_size: int = 500,
                split: str = "validation") -> torch.Tensor:  # fmt: skip
-        """n samples in model space (images in [-1, 1]) on the CPU, with the generator in eval mode.
+        """n samples in model space (images in the family's pixel range) on the CPU, with the generator in eval mode.
         `split` matters only to families that translate that split's inputs."""
         was_training = self.generator.training
         self.generator.eval()

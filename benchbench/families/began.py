@@ -26,8 +26,13 @@ from benchbench.families.base import Family, RealBatches, beta1_with, frozen, lo
 from benchbench.nets import NetSpec
 
 
-def reconstruction_loss(autoencoder: nn.Module, v: torch.Tensor) -> torch.Tensor:
-    return (autoencoder(v) - v).abs().mean()
+def reconstruction_loss(autoencoder: nn.Module, v: torch.Tensor, norm: str = "l1") -> torch.Tensor:
+    """L(v): the mean absolute error per pixel ("l1": the paper, compare_gan, carpedm20), or the
+    Euclidean norm of the batch's error over the batch size ("l2": hwalsuklee's BEGAN.py)."""
+    error = autoencoder(v) - v
+    if norm == "l2":
+        return error.pow(2).sum().sqrt() / v.shape[0]
+    return error.abs().mean()
 
 
 class BEGAN(Family):
@@ -39,6 +44,11 @@ class BEGAN(Family):
         "lambda_k": 0.001,
         "k_0": 0.0,
         "code_dim": 64,
+        "loss": "l1",
+        "ae_norm": "none",
+        "ae_act": "elu",
+        "g_lr_scale": 1.0,
+        "pixels": "centred",
         "lr_window": 2000,
         "lr_min_improvement": 0.01,
         "lr_floor": 1e-6,
@@ -46,12 +56,14 @@ class BEGAN(Family):
     }
     search_space = {"lr": log_uniform(-5, -2), "betas": beta1_with(0.999), "lambda_k": log_uniform(-4, -2),
                     "gamma": uniform(0.0, 1.0)}  # fmt: skip
+    choices = Family.choices | {"loss": ("l1", "l2"), "ae_norm": ("none", "batch"), "ae_act": ("elu", "lrelu", "relu")}
 
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
         super().__init__(nets, config, device)
         c = self.config
-        self.autoencoder = nets.autoencoder(code_dim=c["code_dim"]).to(device)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=c["lr"], betas=c["betas"])
+        ae_output = "sigmoid" if c["pixels"] == "unit" else "linear"
+        self.autoencoder = nets.autoencoder(c["code_dim"], c["ae_act"], c["ae_norm"], ae_output).to(device)
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=c["lr"] * c["g_lr_scale"], betas=c["betas"])
         self.opt_d = torch.optim.Adam(self.autoencoder.parameters(), lr=c["lr"], betas=c["betas"])
         self.k = c["k_0"]
         self.window_sum, self.window_count, self.best_window = 0.0, 0, float("inf")
@@ -67,15 +79,15 @@ class BEGAN(Family):
         x = real()
         with torch.no_grad():
             fake_d = self.generator(self.latent(x.shape[0]))
-        loss_real = reconstruction_loss(self.autoencoder, x)
-        loss_fake_d = reconstruction_loss(self.autoencoder, fake_d)
+        loss_real = reconstruction_loss(self.autoencoder, x, c["loss"])
+        loss_fake_d = reconstruction_loss(self.autoencoder, fake_d, c["loss"])
         d_loss = loss_real - self.k * loss_fake_d
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
 
         with frozen(self.autoencoder):
-            g_loss = reconstruction_loss(self.autoencoder, self.generator(self.latent(x.shape[0])))
+            g_loss = reconstruction_loss(self.autoencoder, self.generator(self.latent(x.shape[0])), c["loss"])
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()

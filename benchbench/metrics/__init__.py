@@ -55,9 +55,14 @@ class Evaluator:
     ) -> tuple[dict[str, float], dict[str, Any]]:
         """Score raw samples (uint8 images or points) against a whole split."""
         real = self.reference_features(split)
-        values = self.scorer.score(self.scorer.features(samples), real, metrics)
+        fake = self.scorer.features(samples)
+        values = self.scorer.score(fake, real, metrics)
         n_real = len(self.dataset.reference(split))
-        return values, self.scorer.provenance(len(samples), n_real, split)
+        provenance = self.scorer.provenance(len(samples), n_real, split)
+        shares = self.scorer.class_shares(fake) if isinstance(self.scorer, ImageScorer) and "isc" in metrics else None
+        if shares is not None:  # which classes the samples fall into, beside the metrics
+            provenance["class_shares"] = [round(share, 4) for share in shares]
+        return values, provenance
 
 
 __all__ = ["EXTRACTORS", "Evaluator", "IMAGE_METRICS"]

@@ -25,6 +25,9 @@ class ExtractorInfo:
     has_logits: bool
     options: Callable[[], dict]  # extra keyword arguments for torch-fidelity (e.g. a weights path)
     description: str
+    # A classifier of the dataset's own labels (its logits are those classes): the number of
+    # classes, so that each trial records which classes its samples fall into. None otherwise.
+    dataset_classes: int | None = None
 
 
 def _inception_weights_path() -> str | None:
@@ -47,6 +50,7 @@ EXTRACTORS.register("mnist-classifier")(
         has_logits=True,
         options=dict,
         description="CNN trained on MNIST by benchbench (shipped weights); 128-d features, 10 logits",
+        dataset_classes=10,
     )
 )
 EXTRACTORS.register("inception-v3-compat")(

@@ -25,6 +25,9 @@ from benchbench.errors import UserError
 from benchbench.metrics.extractors import EXTRACTORS, ensure_registered
 
 IMAGE_METRICS = ("fid", "kid", "isc", "prc")
+# A class counts as drawn when at least this share of the samples falls into it (uniform over
+# MNIST's 10 classes is 10% each; a generator that never draws a digit leaves it below 3%).
+CLASS_SHARE_FLOOR = 0.03
 
 
 class _Images(TorchDataset):
@@ -96,7 +99,20 @@ class ImageScorer:
         if "prc" in metrics:
             prc = prc_featuresdict_to_metric(fake, real, self.layers["prc"], save_cpu_ram=True, **quiet)
             out["precision"], out["recall"] = prc["precision"], prc["recall"]
+        shares = self.class_shares(fake) if "isc" in metrics else None
+        if shares is not None:
+            out["classes"] = float(sum(share >= CLASS_SHARE_FLOOR for share in shares))
+            out["top_class_share"] = max(shares)
         return out
+
+    def class_shares(self, fake: dict[str, torch.Tensor]) -> list[float] | None:
+        """The share of samples the dataset's classifier puts in each class (its arg-max), or None
+        when the extractor is no classifier of the dataset's labels."""
+        classes = self.info.dataset_classes
+        if classes is None:
+            return None
+        predicted = fake[self.layers["isc"]].argmax(dim=1)
+        return (torch.bincount(predicted, minlength=classes).double() / len(predicted)).tolist()
 
     def check_metrics(self, metrics: tuple[str, ...]) -> None:
         """Refuse what cannot be computed before any work is done."""
@@ -108,7 +124,7 @@ class ImageScorer:
             raise UserError(f"extractor {self.extractor!r} has no logits: it cannot give an Inception Score")
 
     def provenance(self, n_fake: int, n_real: int, split: str) -> dict[str, Any]:
-        return {
+        return {  # what a value depends on, stored beside it
             "extractor": self.extractor,
             "extractor_weights": self.weights_hash,
             "n_fake": n_fake,

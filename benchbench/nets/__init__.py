@@ -2,7 +2,7 @@
 
 An architecture offers three networks for a data shape: a generator (latent -> sample), a
 discriminator (sample -> one score) and an autoencoder (sample -> reconstruction). A family
-asks for the discriminator kind its paper uses; every family gets the same generator.
+asks for the discriminator kind its paper uses; every family gets the same generator (its last activation follows the family's pixel range).
 """
 
 from __future__ import annotations
@@ -36,14 +36,20 @@ class NetSpec:
     g_norm: str = "none"
     source_shape: tuple[int, ...] | None = None  # a translation family's input images (CycleGAN)
 
-    def generator(self) -> nn.Module:
-        return ARCHITECTURES.get(self.arch).generator(self.shape, self.latent_dim, self.width, self.g_norm)
+    @property
+    def kind(self) -> str:
+        """"points" for vectors (N x D data), "image" for N x C x H x W."""
+        return "points" if len(self.shape) == 1 else "image"
+
+    def generator(self, output: str = "tanh") -> nn.Module:
+        """output: the last activation, "tanh" for pixels in [-1, 1], "sigmoid" for [0, 1]."""
+        return ARCHITECTURES.get(self.arch).generator(self.shape, self.latent_dim, self.width, self.g_norm, output)
 
     def discriminator(self, norm: str = "none") -> nn.Module:
         return ARCHITECTURES.get(self.arch).discriminator(self.shape, self.width, norm)
 
-    def autoencoder(self, code_dim: int) -> nn.Module:
-        return ARCHITECTURES.get(self.arch).autoencoder(self.shape, self.width, code_dim)
+    def autoencoder(self, code_dim: int, act: str = "elu", norm: str = "none", output: str = "linear") -> nn.Module:
+        return ARCHITECTURES.get(self.arch).autoencoder(self.shape, self.width, code_dim, act, norm, output)
 
 
 __all__ = ["ARCHITECTURES", "DEFAULT_LATENT_DIM", "NetSpec", "count_parameters"]

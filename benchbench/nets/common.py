@@ -26,6 +26,11 @@ def activation(kind: str) -> nn.Module:
     return {"relu": nn.ReLU(), "lrelu": nn.LeakyReLU(0.2), "elu": nn.ELU()}[kind]
 
 
+def output_activation(kind: str) -> nn.Module:
+    """The last layer's squashing: tanh for pixels in [-1, 1], sigmoid for [0, 1], or none."""
+    return {"tanh": nn.Tanh(), "sigmoid": nn.Sigmoid(), "linear": nn.Identity()}[kind]
+
+
 class Reshape(nn.Module):
     def __init__(self, *shape: int) -> None:
         super().__init__()

@@ -7,7 +7,7 @@ import html
 
 import pandas as pd
 
-from benchbench.report.plots import m_global_against_fid, metric_curves, sample_grids
+from benchbench.report.plots import began_trace, m_global_against_fid, metric_curves, sample_grids
 from benchbench.report.tables import sections
 
 STYLE = """
@@ -53,12 +53,17 @@ def render_html(runs: pd.DataFrame, title: str = "benchbench report") -> str:
             study = runs[(runs["dataset"] == section.frame["dataset"].iloc[0])
                          & (runs["budget"] == section.frame["budget"].iloc[0])]  # fmt: skip
             primary = str(section.frame["primary_metric"].dropna().iloc[0])
-            body += ["<h3>Hyperparameter budget</h3>", section.hyperparameters.to_html(index=False, border=0),
-                     _image(budget_plot(study, primary), "expected best against settings tried")]  # fmt: skip
+            body += ["<h3>Equal tuning effort</h3>", section.hyperparameters.to_html(index=False, border=0),
+                     *[f'<p class="verdict">Verdict at equal tuning effort: {_code(v)}.</p>' for v in section.tuned],
+                     _image(budget_plot(study, primary), "test value of the validation-selected setting against settings tried")]  # fmt: skip
         body += [f'<p class="note">{_code(note)}</p>' for note in section.notes]
+        if section.equilibrium:
+            body += ["<p>BEGAN's equilibrium (k_t, mean between evaluation points):</p>", "<ul>",
+                     *[f"<li>{_code(note)}</li>" for note in section.equilibrium], "</ul>"]  # fmt: skip
         primary = str(section.frame["primary_metric"].dropna().iloc[0]) if section.frame["primary_metric"].notna().any() else "fid"
         plots = [(metric_curves(section.frame, primary, "train_seconds"), f"{primary} against training seconds"),
                  (metric_curves(section.frame, primary, "kimg"), f"{primary} against kimg"),
+                 (began_trace(section.frame), "BEGAN k_t and autoencoder losses along training"),
                  (m_global_against_fid(section.frame), "BEGAN M_global against FID")]  # fmt: skip
         images = [_image(png, alt) for png, alt in plots if png]
         if images:

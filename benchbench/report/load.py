@@ -29,11 +29,15 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
             row[f"{which}_{name}"] = value
         if block:
             row[f"{which}_n_fake"], row[f"{which}_n_real"] = block.get("n_fake"), block.get("n_real")
+            row[f"{which}_class_shares"] = block.get("class_shares")
             row["extractor_weights"] = block.get("extractor_weights")
     for extractor, block in (summary.get("final_by_extractor") or {}).items():
         for name, value in block.get("metrics", {}).items():
             row[f"final_{name}@{extractor}"] = value
         row[f"extractor_weights@{extractor}"] = block.get("extractor_weights")
+    # the primary metric on the validation split of the checkpoint kept as best: what a
+    # hyperparameter study selects on (the test split only scores the selection)
+    row["best_validation_score"] = (summary.get("best") or {}).get("validation_score")
     convergence = summary.get("convergence") or {}
     for key in ("threshold", "seconds_to_threshold", "kimg_to_threshold", "steps_to_threshold", "flops_to_threshold",
                 "auc_log"):  # fmt: skip

@@ -1,5 +1,6 @@
 """Plots for reports (matplotlib, PNG bytes): metric against training seconds and kimg per family
-with seed bands, BEGAN's M_global against FID, and sample grids."""
+with seed bands, BEGAN's equilibrium trace (k_t, L(x), L(G(z))) and M_global against FID, and
+every seed's sample grid. Collapsed seeds are named in legends and captions."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from benchbench.report.load import read_trajectory  # noqa: E402
-from benchbench.report.tables import by_entry, entry_names, label  # noqa: E402
+from benchbench.report.tables import by_entry, collapsed_count, entry_names, label  # noqa: E402
 
 
 def trajectories(frame: pd.DataFrame) -> dict[str, list[pd.DataFrame]]:
@@ -42,6 +43,7 @@ def metric_curves(frame: pd.DataFrame, metric: str, x: str) -> bytes | None:
     curves = trajectories(frame)
     if not any(metric in t for runs in curves.values() for t in runs):
         return None
+    collapsed = {entry: collapsed_count(trials) for entry, trials in by_entry(frame)}
     figure, axes = plt.subplots(figsize=(6, 3.6))
     for family, runs in curves.items():
         runs = [t for t in runs if metric in t and x in t and len(t) > 1]
@@ -53,7 +55,8 @@ def metric_curves(frame: pd.DataFrame, metric: str, x: str) -> bytes | None:
             continue
         grid = np.geomspace(max(low, 1e-9), high, 50)
         values = np.array([np.interp(grid, t[x], t[metric]) for t in runs])
-        line = axes.plot(grid, values.mean(0), label=f"{label(family)} ({len(runs)} seeds)")[0]
+        flag = f", {collapsed[family]} collapsed" if collapsed.get(family) else ""
+        line = axes.plot(grid, values.mean(0), label=f"{label(family)} ({len(runs)} seeds{flag})")[0]
         axes.fill_between(grid, values.min(0), values.max(0), color=line.get_color(), alpha=0.2)
     axes.set_xscale("log")
     axes.set_yscale("log")
@@ -81,12 +84,37 @@ def m_global_against_fid(frame: pd.DataFrame) -> bytes | None:
     return _png(figure)
 
 
+def began_trace(frame: pd.DataFrame) -> bytes | None:
+    """BEGAN's equilibrium along training, per seed: k_t (left) and the autoencoder's losses on
+    real and generated images (right). k_t stuck at 0 means the discriminator ignores fakes."""
+    runs = [(entry, t) for entry, trials in trajectories(frame).items() if entry.split(" ")[0] == "began"
+            for t in trials if {"k_t", "loss_real", "g_loss", "step"} <= set(t.columns)]  # fmt: skip
+    if not runs:
+        return None
+    figure, (k_axes, loss_axes) = plt.subplots(1, 2, figsize=(9, 3.4))
+    for index, (entry, t) in enumerate(runs):
+        colour = f"C{index % 10}"
+        name = f"{label(entry)} #{index + 1}"
+        k_axes.plot(t["step"], t["k_t"], color=colour, label=name)
+        loss_axes.plot(t["step"], t["loss_real"], color=colour, label=f"{name} L(x)")
+        loss_axes.plot(t["step"], t["g_loss"], color=colour, linestyle="--", label=f"{name} L(G(z))")
+    k_axes.set_ylabel("k_t (mean since the last evaluation)")
+    loss_axes.set_ylabel("autoencoder loss (solid: real, dashed: generated)")
+    for axes in (k_axes, loss_axes):
+        axes.set_xlabel("generator steps")
+        axes.grid(alpha=0.3)
+    k_axes.legend(fontsize=7)
+    return _png(figure)
+
+
 def sample_grids(frame: pd.DataFrame) -> dict[str, bytes]:
-    """Each family's sample grid from its lowest completed seed."""
+    """Every completed seed's sample grid, collapsed ones named so."""
     grids = {}
     completed = frame[frame["status"] == "completed"].sort_values("seed")
     for family, trials in by_entry(completed):
-        path = Path(str(trials.iloc[0].get("trial_dir", ""))) / "samples.png"
-        if path.is_file():
-            grids[f"{label(family)}, seed {trials.iloc[0]['seed']}"] = path.read_bytes()
+        for _, trial in trials.iterrows():
+            path = Path(str(trial.get("trial_dir", ""))) / "samples.png"
+            if path.is_file():
+                flag = " (collapsed)" if trial.get("collapse_suspected") in (True,) else ""  # NaN: not scored
+                grids[f"{label(family)}, seed {trial['seed']}{flag}"] = path.read_bytes()
     return grids

@@ -91,6 +91,8 @@ class Comparison:
     p_adjusted: float = math.nan
     n_lost_a: int = 0
     n_lost_b: int = 0
+    n_collapsed_a: int = 0
+    n_collapsed_b: int = 0
 
     def sentence(self, label: dict[str, str]) -> str:
         name_a, name_b = label.get(self.a, self.a), label.get(self.b, self.b)
@@ -104,7 +106,17 @@ class Comparison:
         return (f"{head}: {self.metric} {name_a} {self.mean_a:.4g} vs {name_b} {self.mean_b:.4g} "
                 f"({self.test} p = {self.p_value:.3g}{adjusted}, Hedges' g = {self.effect_size:.2f}, "
                 f"P({name_a} better) = {self.p_improvement:.2f}, {self.n_a + self.n_lost_a} vs "
-                f"{self.n_b + self.n_lost_b} seeds{lost})")  # fmt: skip
+                f"{self.n_b + self.n_lost_b} seeds{lost}){self.collapse_caveat(name_a, name_b)}")  # fmt: skip
+
+    def collapse_caveat(self, name_a: str, name_b: str) -> str:
+        """A comparison with a collapsed model says how it trained here, not which method is better."""
+        parts = [f"{name} collapsed in {n} of {total} seeds" for name, n, total in
+                 ((name_a, self.n_collapsed_a, self.n_a + self.n_lost_a),
+                  (name_b, self.n_collapsed_b, self.n_b + self.n_lost_b)) if n]  # fmt: skip
+        if not parts:
+            return ""
+        return (". CAUTION: " + " and ".join(parts) + "; this compares collapsed training with healthy "
+                "training, not the two methods")  # fmt: skip
 
 
 def compare(a: str, values_a: list[float], b: str, values_b: list[float], metric: str,

@@ -25,6 +25,7 @@ COLUMNS = [
     ("final_{p}", "final {P} (bootstrap 95% CI)", 1.0),
     ("best_{p}", "best-on-val {P}", 1.0),
     ("final_is", "IS", 1.0),
+    ("final_classes", "classes drawn", 1.0),
     ("final_kid", "KID", 1.0),
     ("final_precision", "precision", 1.0),
     ("final_recall", "recall", 1.0),
@@ -93,6 +94,7 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
             "completed": len(completed),
             "diverged": int((trials["status"] == "diverged").sum()),
             "failed": int((trials["status"] == "failed").sum()),
+            "collapsed": collapsed_count(trials),
         }
         for column, heading, scale in COLUMNS:
             column, heading = column.format(p=primary), heading.format(P=primary.upper())
@@ -101,6 +103,8 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
                 continue
             mean, low, high = bootstrap_ci([v * scale for v in completed[column].dropna()])
             row[heading] = _fmt(mean, low, high, with_ci=heading.startswith("final"))
+            if column == "final_classes":  # the worst seed matters more than the mean here
+                row[heading] += f" (min {completed[column].min():.0f})"
             if column.endswith("_to_threshold"):  # seeds that never reached it are shown, not averaged away
                 row[heading] += f" ({completed[column].notna().sum()}/{len(trials)} reached)"
         rows.append(row)
@@ -110,6 +114,13 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
         order = [float(v.split(" ")[0]) if v != "-" else math.inf for v in table[key]]
         table = table.assign(_order=order).sort_values("_order").drop(columns="_order")
     return table.reset_index(drop=True)
+
+
+def collapsed_count(trials: pd.DataFrame) -> int:
+    """Seeds flagged collapsed (metrics/collapse.py): counted and shown, never averaged in silently."""
+    if "collapse_suspected" not in trials:
+        return 0
+    return int(trials["collapse_suspected"].fillna(False).astype(bool).sum())
 
 
 def verdicts(frame: pd.DataFrame) -> list[Comparison]:
@@ -127,8 +138,11 @@ def compare_entries(frame: pd.DataFrame, a: str, b: str, column: str, metric: st
     entry = entry_names(frame)
     done, lost = frame["status"] == "completed", frame["status"].isin(["diverged", "failed"])
     values = {e: frame.loc[(entry == e) & done, column].dropna().tolist() if column in frame else [] for e in (a, b)}
-    return compare(a, values[a], b, values[b], metric, lower_is_better,
-                   lost_a=int(((entry == a) & lost).sum()), lost_b=int(((entry == b) & lost).sum()))  # fmt: skip
+    comparison = compare(a, values[a], b, values[b], metric, lower_is_better,
+                         lost_a=int(((entry == a) & lost).sum()), lost_b=int(((entry == b) & lost).sum()))  # fmt: skip
+    comparison.n_collapsed_a = collapsed_count(frame[entry == a])
+    comparison.n_collapsed_b = collapsed_count(frame[entry == b])
+    return comparison
 
 
 def warnings(frame: pd.DataFrame) -> list[str]:
@@ -136,14 +150,30 @@ def warnings(frame: pd.DataFrame) -> list[str]:
     for family, trials in by_entry(frame):
         if len(trials) < 3:
             notes.append(f"{label(family)}: only {len(trials)} seed(s); intervals and tests need at least 3.")
-        collapsed = int(trials["collapse_suspected"].fillna(False).astype(bool).sum())
+        collapsed = collapsed_count(trials)
         if collapsed:
-            notes.append(f"{label(family)}: collapse suspected in {collapsed} of {len(trials)} seeds "
-                         "(final IS below 1.5, or at most one mode covered).")  # fmt: skip
+            notes.append(f"{label(family)}: collapsed in {collapsed} of {len(trials)} seeds (fewer than half of "
+                         "the classes drawn, or IS below 1.5 without class labels, or at most one mode covered).")  # fmt: skip
         for _, trial in trials[trials["status"] != "completed"].iterrows():
             detail = f" at step {int(trial['diverged_at_step'])}" if trial["status"] == "diverged" else ""
             notes.append(f"{label(family)} seed {trial['seed']}: {trial['status']}{detail}"
                          + (f" ({trial['error']})" if isinstance(trial.get("error"), str) else ""))  # fmt: skip
+    return notes
+
+
+def equilibrium_notes(frame: pd.DataFrame) -> list[str]:
+    """BEGAN's k_t along training per seed (means between evaluation points): whether the
+    discriminator ever weighed the generated images (k_t > 0) or ignored them throughout."""
+    from benchbench.report.load import read_trajectory
+
+    notes = []
+    entry = entry_names(frame)
+    for index, trial in frame[entry.str.split(" ").str[0] == "began"].iterrows():
+        trajectory = read_trajectory(trial.get("trial_dir"))
+        if trajectory is None or "k_t" not in trajectory:
+            continue
+        trace = " -> ".join(f"{k:.3f}" for k in trajectory["k_t"])
+        notes.append(f"{label(entry[index])} seed {trial['seed']}: k_t {trace} (max {trajectory['k_t'].max():.3f})")
     return notes
 
 
@@ -189,9 +219,11 @@ class Section:
     provenance: str
     leaderboard: pd.DataFrame
     hyperparameters: pd.DataFrame | None
+    tuned: list[str]  # verdicts at equal tuning effort (validation-selected settings), if a study ran
     extra: list[tuple[str, pd.DataFrame]]
     verdicts: list[str]
     notes: list[str]
+    equilibrium: list[str]
     fingerprint: str
     frame: pd.DataFrame
 
@@ -199,9 +231,11 @@ class Section:
 def sections(runs: pd.DataFrame) -> list[Section]:
     """Leaderboards and verdicts compare each family's own setting (setting 0); the settings of a
     hyperparameter study feed its budget-curve table instead."""
-    from benchbench.report.hyper import budget_table, has_study
+    from benchbench.report.hyper import budget_table, has_study, tuned_comparisons
 
     studies = {key: frame for key, frame in groups(runs) if has_study(frame)}
+    tuned = {key: tuned_comparisons(frame, _primary(frame)) for key, frame in studies.items()}
+    adjust([c for group in tuned.values() for c in group])  # a second family of tests, corrected apart
     if "setting" in runs:
         runs = runs[runs["setting"].fillna(0) == 0]
     grouped = list(groups(runs))
@@ -223,9 +257,12 @@ def sections(runs: pd.DataFrame) -> list[Section]:
             leaderboard=leaderboard(frame),
             hyperparameters=(budget_table(studies[(dataset, budget, extractor)], _primary(frame))
                              if (dataset, budget, extractor) in studies else None),  # fmt: skip
+            tuned=[c.sentence({e: label(e) for e in entry_names(frame)})
+                   for c in tuned.get((dataset, budget, extractor), [])],  # fmt: skip
             extra=extra_extractor_tables(frame),
             verdicts=[comparison.sentence({e: label(e) for e in entry_names(frame)}) for comparison in group_comparisons],
             notes=warnings(frame),
+            equilibrium=equilibrium_notes(frame),
             fingerprint=f"Device: {_distinct_text(frame, 'device')}. Versions: {_distinct_text(frame, 'versions')}.",
             frame=frame,
         ))  # fmt: skip
@@ -242,10 +279,15 @@ def render_markdown(runs: pd.DataFrame, title: str = "benchbench report") -> str
             lines += [caption, "", table.to_markdown(index=False), ""]
         lines += [f"**Verdict:** {verdict}." for verdict in section.verdicts]
         if section.hyperparameters is not None:
-            lines += ["", "Hyperparameter budget (final metric per setting, mean over seeds; expected best of k "
-                      "settings by bootstrap; the leaderboard above is setting 0):", "",
-                      section.hyperparameters.to_markdown(index=False)]  # fmt: skip
+            lines += ["", "Equal tuning effort (Lucic et al. 2018): each family's settings, the one with the best "
+                      "mean validation score selected, its best-on-validation checkpoints scored on test; the "
+                      "leaderboard above is each family's own setting (setting 0):", "",
+                      section.hyperparameters.to_markdown(index=False), ""]  # fmt: skip
+            lines += [f"**Verdict at equal tuning effort:** {verdict}." for verdict in section.tuned]
         if section.notes:
             lines += [""] + [f"- {note}" for note in section.notes]
+        if section.equilibrium:
+            lines += ["", "BEGAN's equilibrium (k_t, mean between evaluation points):", ""]
+            lines += [f"- {note}" for note in section.equilibrium]
         lines += ["", section.fingerprint, ""]
     return "\n".join(lines)

@@ -18,7 +18,7 @@ def save_sample_grid(path: Path, family: Any, dataset: Any, n: int = 64) -> None
     if dataset.kind == "image":
         from PIL import Image
 
-        grid = make_grid(dataset.from_model(samples), nrow=8, padding=2, pad_value=255)
+        grid = make_grid(dataset.from_model(samples, family.pixel_range), nrow=8, padding=2, pad_value=255)
         array = grid.permute(1, 2, 0).numpy()
         Image.fromarray(array.squeeze(-1) if array.shape[-1] == 1 else array).save(buffer, format="PNG")
     else:

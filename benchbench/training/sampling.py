@@ -41,6 +41,14 @@ def sample_trial(trial_dir: Path, count: int, best: bool = False, seed: int = 0)
     except ValueError:
         raise UserError(f"{config_path} is not valid JSON") from None
     trial = trial_from_config(config)
+    summary_path = trial_dir / "summary.json"
+    if summary_path.is_file():  # the family's settings as resolved when it trained, whatever today's defaults
+        try:
+            resolved = read_json(summary_path).get("family_config")
+        except ValueError:
+            raise UserError(f"{summary_path} is not valid JSON") from None
+        if isinstance(resolved, dict):
+            trial.family_config = resolved
     dataset, _, family = build(trial, torch.device("cpu"))
     try:
         payload = load_tensors(checkpoint)
@@ -53,7 +61,7 @@ def sample_trial(trial_dir: Path, count: int, best: bool = False, seed: int = 0)
     except Exception as error:
         raise UserError(f"checkpoint {checkpoint} cannot be loaded: {type(error).__name__}: "
                         f"{str(error).splitlines()[0][:200]}") from None  # fmt: skip
-    samples = dataset.from_model(family.sample(count, torch.Generator().manual_seed(seed)))
+    samples = dataset.from_model(family.sample(count, torch.Generator().manual_seed(seed)), family.pixel_range)
     key = "images" if dataset.kind == "image" else "points"
     return key, samples.numpy()
 
@@ -71,7 +79,7 @@ def sample_generator(path: Path, family: str, dataset: str, count: int, width: f
     except Exception as error:
         raise UserError(f"generator {path} cannot be loaded into a {family} generator for {dataset} at width "
                         f"{width}: {type(error).__name__}: {str(error).splitlines()[0][:200]}") from None  # fmt: skip
-    return data.from_model(built.sample(count, torch.Generator().manual_seed(seed)))
+    return data.from_model(built.sample(count, torch.Generator().manual_seed(seed)), built.pixel_range)
 
 
 def sample_onnx(path: Path, count: int, z_size: int, z_type: str = "uniform_0_1", seed: int = 0,

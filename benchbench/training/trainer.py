@@ -124,7 +124,7 @@ class TrialRunner:
         def real() -> torch.Tensor:
             batch = stream.next()
             state.counters.images += len(batch)
-            return dataset.to_model(batch).to(self.device, non_blocking=True)
+            return dataset.to_model(batch, family.pixel_range).to(self.device, non_blocking=True)
 
         fractions = eval_fractions(settings.eval_points)
         budget, counters = trial.budget, state.counters
@@ -170,7 +170,8 @@ class TrialRunner:
     def _count_flops(self, family: Family, dataset: Any) -> tuple[float, str]:
         """FLOPs of one step, counted on a copy so that the trial's own state is untouched."""
         # A batch as training draws them (a domain pair's holds both domains), from a separate stream.
-        batch = dataset.to_model(dataset.train_batches(self.trial.settings.batch_size, 0).next()).to(self.device)
+        batch = dataset.to_model(dataset.train_batches(self.trial.settings.batch_size, 0).next(), family.pixel_range)
+        batch = batch.to(self.device)
         rng = torch.get_rng_state()
         flops, method = step_flops(copy.deepcopy(family), batch)
         torch.set_rng_state(rng)  # counting must not shift the trial's random stream
@@ -186,7 +187,7 @@ class TrialRunner:
             state.diverged_at = counters.steps
         else:
             samples = dataset.from_model(family.sample(settings.eval_samples, torch.Generator().manual_seed(1),
-                                                       split="validation"))  # fmt: skip
+                                                       split="validation"), family.pixel_range)  # fmt: skip
             values, _ = evaluator.evaluate_samples(samples, "validation", TRAJECTORY_METRICS)
             values.update(translation_metrics(family, dataset, "validation", samples, self.device))
             row.update(values)
@@ -244,28 +245,28 @@ class TrialRunner:
         if state.diverged_at is None:
             started = time.perf_counter()
             sampler = torch.Generator().manual_seed(2)
-            final = dataset.from_model(family.sample(settings.final_samples, sampler, split="test"))
+            final = dataset.from_model(family.sample(settings.final_samples, sampler, split="test"), family.pixel_range)
             values, provenance = evaluator.evaluate_samples(final, "test")
             values.update(translation_metrics(family, dataset, "test", final, self.device))
             if settings.swd_samples and dataset.kind == "image":
                 values.update(sliced_wasserstein_images(final, dataset.reference("test"), settings.swd_samples))
             summary["final"] = {"metrics": values, **provenance, "step": counters.steps}
-            summary["collapse_suspected"] = collapse_suspected(values)
+            summary["collapse_suspected"] = collapse_suspected(values, len(provenance.get("class_shares", [])))
             extra = {name: self._score_with(name, dataset, final) for name in self._final_extractors(dataset, evaluator)}
             if extra:
                 summary["final_by_extractor"] = extra
             if state.best_step == counters.steps:  # the final generator is the best one: same numbers
-                summary["best"] = {**summary["final"], "selected_on": "validation"}
+                summary["best"] = {**summary["final"], "selected_on": "validation", "validation_score": state.best_score}
             elif state.best_generator is not None:
                 current = {k: v.clone() for k, v in family.generator.state_dict().items()}
                 family.generator.load_state_dict(state.best_generator)
                 best = dataset.from_model(family.sample(settings.final_samples, torch.Generator().manual_seed(2),
-                                                        split="test"))  # fmt: skip
+                                                        split="test"), family.pixel_range)  # fmt: skip
                 values, provenance = evaluator.evaluate_samples(best, "test")
                 values.update(translation_metrics(family, dataset, "test", best, self.device))
                 family.generator.load_state_dict(current)
                 summary["best"] = {"metrics": values, **provenance, "step": state.best_step,
-                                   "selected_on": "validation"}  # fmt: skip
+                                   "selected_on": "validation", "validation_score": state.best_score}  # fmt: skip
             save_sample_grid(self.dir / "samples.png", family, dataset)
             counters.eval_seconds += time.perf_counter() - started
             summary["counters"] = counters.as_dict()

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from benchbench.families import FAMILIES
 from benchbench.training.budget import Budget
 
 
@@ -68,6 +69,9 @@ class Trial:
             "budget": {"kind": self.budget.kind, "value": self.budget.value, "text": str(self.budget)},
             "settings": settings,
             "family_config": self.family_config,
+            # the family's published defaults as this version states them: a trial made under
+            # other defaults is another configuration (never resumed, merged or gated as this one)
+            "family_defaults": FAMILIES.get(self.family).defaults_digest(),
             "dataset_options": self.dataset_options,
         } | ({"variant": self.variant} if self.variant else {})
 
