@@ -123,9 +123,12 @@ def _write_report(run_dir: Path, title: str) -> str:
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "csv", "json"]), default="md", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of to the screen.")
+@click.option("--trials", "per_trial", is_flag=True, help="With --format csv: one row per trial, not per entry.")
 @user_errors
-def report(run_dirs: tuple[Path, ...], fmt: str, output: Path | None) -> None:
-    """Tables, statistics and verdicts for one or more run directories."""
+def report(run_dirs: tuple[Path, ...], fmt: str, output: Path | None, per_trial: bool) -> None:
+    """Tables, statistics and verdicts for one or more run directories. json: the leaderboard,
+    verdicts, claims and trials in a versioned schema (benchbench/report/report.schema.json);
+    csv: the leaderboard, one row per entry (--trials: one per trial)."""
     from benchbench.report import load_runs, render_markdown
 
     runs = load_runs(list(run_dirs))
@@ -135,10 +138,14 @@ def report(run_dirs: tuple[Path, ...], fmt: str, output: Path | None) -> None:
         from benchbench.report.html import render_html
 
         text = render_html(runs)
-    elif fmt == "csv":
+    elif fmt == "csv" and per_trial:
         text = runs.to_csv(index=False)
     else:
-        text = runs.to_json(orient="records", indent=2)
+        from benchbench.report.document import leaderboard_csv, report_document
+        from benchbench.report.load import planned_trials
+
+        document = report_document(runs, "benchbench report", planned_trials(list(run_dirs)))
+        text = leaderboard_csv(document) if fmt == "csv" else json.dumps(document, indent=2)
     if output:
         from benchbench.results import atomic_write_text
 
@@ -156,10 +163,15 @@ def list_command() -> None:
     from benchbench.nets import ARCHITECTURES
     from benchbench.suite import builtin_names
 
-    click.echo("families:")
+    click.echo("families (published defaults; per kind of data where they differ, with their source):")
     for name in FAMILIES:
-        defaults = ", ".join(f"{k}={v}" for k, v in FAMILIES.get(name).defaults.items())
+        family = FAMILIES.get(name)
+        defaults = ", ".join(f"{k}={v}" for k, v in family.defaults.items())
         click.echo(f"  {name:12s} {defaults}")
+        for kind, changes in family.defaults_for.items():
+            source = family.sources.get(kind, "")
+            click.echo(f"  {'':12s}   {kind}: " + ", ".join(f"{k}={v}" for k, v in changes.items())
+                       + (f"  [{source}]" if source else ""))  # fmt: skip
     click.echo("datasets:\n  " + ", ".join(DATASETS.names()))
     click.echo("feature extractors:")
     for name in EXTRACTORS:

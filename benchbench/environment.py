@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import os
 import platform
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -20,6 +23,28 @@ def resolve_device(name: str) -> torch.device:
     if name != "cpu" and not name.startswith("cuda"):
         raise UserError(f"unknown device {name!r}: use auto, cpu or cuda")
     return torch.device(name)
+
+
+def available_cores() -> int:
+    """The cores this process may use: its CPU affinity, capped by a cgroup v2 CPU quota (a
+    container limited to 2 CPUs on a 64-core host must not start 64 threads)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, math.floor(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
+
+
+def threads_per_trial(jobs: int, data_kind: str) -> int:
+    """torch intra-op threads for one of `jobs` concurrent trials. A share of the cores, so that
+    trials never wait on each other's threads (oversubscribed threads spin and can make a run
+    tens of times slower); one for 2-D points, whose tiny matrices gain nothing from threads."""
+    if data_kind == "points":
+        return 1
+    return max(1, available_cores() // max(1, jobs))
 
 
 def versions() -> dict[str, str]:

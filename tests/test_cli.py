@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from click.testing import CliRunner
@@ -54,11 +55,43 @@ def test_rerun_skips_finished_trials(tiny_run):
 def test_report_formats(tiny_run, tmp_path):
     out, _ = tiny_run
     assert "Verdict" in invoke("report", out).output
-    records = json.loads(invoke("report", out, "--format", "json").output)
-    assert len(records) == 6 and {"family", "final_swd", "seed", "config_hash"} <= set(records[0])
     target = tmp_path / "r.csv"
     assert invoke("report", out, "--format", "csv", "-o", target).exit_code == 0
+    leaderboard = pd.read_csv(target)  # one row per entry, mean and interval per metric
+    assert sorted(leaderboard["entry"]) == ["began", "wgan-gp"] and (leaderboard["seeds"] == 3).all()
+    assert {"final_swd_mean", "final_swd_low", "final_swd_high", "collapsed"} <= set(leaderboard.columns)
+    assert invoke("report", out, "--format", "csv", "--trials", "-o", target).exit_code == 0
     assert target.read_text().startswith("trial,")
+
+
+def test_json_report_is_the_leaderboard_in_the_shipped_schema(tiny_run):
+    jsonschema = pytest.importorskip("jsonschema")
+    from benchbench.report.document import schema
+
+    out, _ = tiny_run
+    text = invoke("report", out, "--format", "json").output
+    document = json.loads(text)
+    jsonschema.validate(document, schema())
+    assert "\\/" not in text  # paths as written, not "results\/default"
+    assert document["trials_planned"] == document["trials_found"] == 6 and len(document["trials"]) == 6
+    section = document["sections"][0]
+    wgan_gp = next(e for e in section["entries"] if e["entry"] == "wgan-gp")
+    swd = wgan_gp["metrics"]["final_swd"]
+    assert swd["n"] == 3 and swd["low"] <= swd["mean"] <= swd["high"]
+    (verdict,) = section["verdicts"]
+    assert verdict["test"] == "Welch t-test" and 0 <= verdict["p_value"] <= 1 and verdict["metric"] == "SWD"
+    assert verdict["sentence"].startswith(("WGAN-GP better", "BEGAN better", "no significant"))
+
+
+def test_a_report_says_how_many_planned_trials_it_holds(tiny_run, tmp_path):
+    import shutil
+
+    out, _ = tiny_run
+    partial = tmp_path / "partial"
+    shutil.copytree(out, partial)
+    shutil.rmtree(next(partial.glob("began__*s2*")))
+    document = json.loads(invoke("report", partial, "--format", "json").output)
+    assert document["trials_planned"] == 6 and document["trials_found"] == 5
 
 
 def test_sample_writes_npz(tiny_run, tmp_path):

@@ -140,7 +140,7 @@ def test_both_families_share_the_generator():
 
 
 def test_latent_prior_follows_each_family_source():
-    """BEGAN draws U[-1, 1] (compare_gan, hwalsuklee); WGAN-GP N(0, 1) (gan_toy.py, gan_mnist.py)."""
+    """BEGAN draws U[-1, 1] (compare_gan, hwalsuklee); WGAN-GP on points N(0, 1) (gan_toy.py)."""
     z = BEGAN(POINTS, {}, torch.device("cpu")).latent(10_000, torch.Generator().manual_seed(0))
     assert z.min() >= -1 and z.max() <= 1 and math.isclose(z.mean().item(), 0, abs_tol=0.03)
     z = WGANGP(POINTS, {}, torch.device("cpu")).latent(10_000, torch.Generator().manual_seed(0))

@@ -218,3 +218,22 @@ def test_threshold_as_a_multiple_of_real_against_real(toy_trial, tmp_path):
     summary = run_trial(trial, tmp_path, CPU)
     assert summary["convergence"]["threshold_rule"] == "1000x" and summary["convergence"]["threshold"] > 0
     assert summary["convergence"]["steps_to_threshold"] is not None
+
+
+def test_trial_files_are_readable_by_others_under_the_usual_umask(toy_trial, tmp_path):
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        run_trial(toy_trial("wgan-gp", "4steps"), tmp_path, CPU)
+    finally:
+        os.umask(previous)
+    modes = {path.name: path.stat().st_mode & 0o777 for path in tmp_path.iterdir()}
+    assert modes["summary.json"] == modes["samples.png"] == modes["checkpoint.pt"] == 0o644
+
+
+def test_points_train_on_one_thread_and_say_so(toy_trial, tmp_path):
+    """Tiny 2-D nets gain nothing from intra-op threads, and extra threads beside a busy process
+    make a run many times slower; the count is in the result."""
+    summary = run_trial(toy_trial("wgan-gp", "4steps"), tmp_path, CPU, threads=2)
+    assert summary["device"]["threads"] == 1

@@ -9,13 +9,13 @@ ones resumed (the trainer does this), so rerunning a command continues a run.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Callable
 
 import torch
 
+from benchbench.environment import threads_per_trial
 from benchbench.errors import UserError
 from benchbench.results import SCHEMA_VERSION, read_json, write_json
 from benchbench.suite import Suite
@@ -46,14 +46,8 @@ def prepare_run_dir(out: Path, suite: Suite) -> None:
                           "trials": [t.key for t in suite.plan()]})  # fmt: skip
 
 
-def _worker_init(threads: int) -> None:
-    torch.set_num_threads(threads)
-
-
 def _run_one(trial: Trial, trial_dir: str, device: str, progress: bool, threads: int | None = None) -> dict[str, Any]:
-    if threads:
-        torch.set_num_threads(threads)
-    return run_trial(trial, Path(trial_dir), torch.device(device), progress)
+    return run_trial(trial, Path(trial_dir), torch.device(device), progress, threads)
 
 
 def run_ray(trials: list[Trial], out: Path, device: torch.device, address: str | None = None,
@@ -97,16 +91,16 @@ def run_local(
     jobs = max(1, min(jobs, len(trials)))
     if device.type == "cuda":
         jobs = 1  # one process owns the GPU; several would time each other's kernels
+    threads = threads_per_trial(jobs, "image")  # each trial's share of the cores; points use 1
     if jobs == 1:
         for trial in trials:
-            summaries[trial.key] = run_trial(trial, out / trial.key, device, progress)
+            summaries[trial.key] = run_trial(trial, out / trial.key, device, progress, threads)
             if notify:
                 notify(summaries[trial.key])
     else:
-        threads = max(1, (os.cpu_count() or jobs) // jobs)
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init, initargs=(threads,)) as pool:
-            futures = {pool.submit(_run_one, t, str(out / t.key), str(device), False): t for t in trials}
+        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            futures = {pool.submit(_run_one, t, str(out / t.key), str(device), False, threads): t for t in trials}
             for future in as_completed(futures):
                 summaries[futures[future].key] = future.result()
                 if notify:

@@ -187,5 +187,9 @@ def integers(low: int, high: int) -> Callable[[np.random.Generator], int]:
     return lambda rng: int(rng.integers(low, high + 1))
 
 
+def one_of(*values: Any) -> Callable[[np.random.Generator], Any]:
+    return lambda rng: values[int(rng.integers(len(values)))]
+
+
 def beta1_with(beta2: float) -> Callable[[np.random.Generator], tuple[float, float]]:
     return lambda rng: (float(rng.uniform(0.0, 1.0)), beta2)

@@ -22,8 +22,10 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from benchbench.families.base import Family, RealBatches, beta1_with, frozen, log_uniform, uniform
+from benchbench.families.base import (GENERATOR_OUTPUT, Family, RealBatches, beta1_with, frozen, log_uniform,
+                                     one_of, uniform)
 from benchbench.nets import NetSpec
+from benchbench.nets import began as paper_nets
 
 
 def reconstruction_loss(autoencoder: nn.Module, v: torch.Tensor, norm: str = "l1") -> torch.Tensor:
@@ -49,24 +51,38 @@ class BEGAN(Family):
         "ae_act": "elu",
         "g_lr_scale": 1.0,
         "pixels": "centred",
+        "architecture": "shared",
         "lr_window": 2000,
         "lr_min_improvement": 0.01,
         "lr_floor": 1e-6,
         "z_prior": "uniform",
     }
+    # compare_gan's wide ranges (params.py): its discriminator batch norm is our autoencoder's
     search_space = {"lr": log_uniform(-5, -2), "betas": beta1_with(0.999), "lambda_k": log_uniform(-4, -2),
-                    "gamma": uniform(0.0, 1.0)}  # fmt: skip
-    choices = Family.choices | {"loss": ("l1", "l2"), "ae_norm": ("none", "batch"), "ae_act": ("elu", "lrelu", "relu")}
+                    "gamma": uniform(0.0, 1.0), "ae_norm": one_of("batch", "none")}  # fmt: skip
+    choices = Family.choices | {"loss": ("l1", "l2"), "ae_norm": ("none", "batch"), "ae_act": ("elu", "lrelu", "relu"),
+                                "architecture": ("shared", "paper")}  # fmt: skip
 
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
         super().__init__(nets, config, device)
         c = self.config
         ae_output = "sigmoid" if c["pixels"] == "unit" else "linear"
-        self.autoencoder = nets.autoencoder(c["code_dim"], c["ae_act"], c["ae_norm"], ae_output).to(device)
+        if c["architecture"] == "paper":
+            self.autoencoder = paper_nets.autoencoder(nets.shape, nets.width, c["code_dim"], c["ae_act"], c["ae_norm"],
+                                                      ae_output).to(device)  # fmt: skip
+        else:
+            self.autoencoder = nets.autoencoder(c["code_dim"], c["ae_act"], c["ae_norm"], ae_output).to(device)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=c["lr"] * c["g_lr_scale"], betas=c["betas"])
         self.opt_d = torch.optim.Adam(self.autoencoder.parameters(), lr=c["lr"], betas=c["betas"])
         self.k = c["k_0"]
         self.window_sum, self.window_count, self.best_window = 0.0, 0, float("inf")
+
+    def make_generator(self, nets: NetSpec) -> nn.Module:
+        """The shared generator, or with `architecture = "paper"` BEGAN's own decoder-shaped one."""
+        output = GENERATOR_OUTPUT[self.config["pixels"]]
+        if self.config["architecture"] == "paper":
+            return paper_nets.generator(nets.shape, nets.latent_dim, nets.width, output)
+        return nets.generator(output=output)
 
     def modules(self) -> dict[str, nn.Module]:
         return {"generator": self.generator, "autoencoder": self.autoencoder}

@@ -6,10 +6,13 @@ Schedule: n_critic = 5 critic updates, each on a fresh real batch, then one gene
 
 Defaults as the authors train it (github.com/igul222/improved_wgan_training): n_critic 5, Adam
 lr 1e-4 with betas (0.5, 0.9), as in all their scripts (Algorithm 1 prints beta1 = 0; the code
-that made the paper's figures uses 0.5). Per kind of data:
+that made the paper's figures uses 0.5), lambda 10. Per kind of data:
 - points, gan_toy.py: lambda 0.1 ("smaller lambda makes things faster for toy tasks"), 2-d
-  Gaussian noise (512-unit ReLU MLPs and batch 256 are the suite's `width = 1.0`, `batch_size`);
-- images, gan_mnist.py: lambda 10, Gaussian noise, pixels in [0, 1] with a sigmoid output.
+  Gaussian noise (its 512-unit ReLU MLPs and batch 256 are the suite's `width = 1.0` and
+  `batch_size = 256`);
+- images, gan_mnist.py and compare_gan (Lucic et al. 2018) agree: lambda 10, pixels in [0, 1]
+  with a sigmoid output; the noise is compare_gan's U[-1, 1], the input of the generator
+  compare_gan shares across families (gan_mnist.py: N(0, 1) into its own generator).
 No batch norm in the critic (Section 4: it changes the problem the penalty is defined on); the
 authors suggest layer norm as a drop-in (`critic_norm = "layer"`).
 """
@@ -41,11 +44,12 @@ class WGANGP(Family):
         "n_critic": 5,
         "gp_lambda": 10.0,
         "critic_norm": "none",
-        "z_prior": "normal",
+        "z_prior": "uniform",
         "pixels": "centred",
     }
-    defaults_for = {"points": {"gp_lambda": 0.1}, "image": {"pixels": "unit"}}
-    sources = {"points": "gan_toy.py (Gulrajani et al.)", "image": "gan_mnist.py (Gulrajani et al.)"}
+    defaults_for = {"points": {"gp_lambda": 0.1, "z_prior": "normal"}, "image": {"pixels": "unit"}}
+    sources = {"points": "gan_toy.py, Gulrajani et al.'s code",
+               "image": "gan_mnist.py, Gulrajani et al.'s code; compare_gan WGAN_GP, Lucic et al. 2018"}
     choices = Family.choices | {"critic_norm": ("none", "layer")}
     search_space = {"lr": log_uniform(-5, -2), "betas": beta1_with(0.9), "n_critic": integers(1, 5),
                     "gp_lambda": log_uniform(-1, 2)}  # fmt: skip

@@ -119,7 +119,7 @@ def began(runs: pd.DataFrame) -> list[ClaimCheck]:
                     f"{len(points)} trials: {rho:.2f} (p = {p_value:.2g}); within a trial rho > 0 in {positive} of "
                     f"{len(per_trial)} (median {np.nanmedian(per_trial) if per_trial else math.nan:.2f})."]  # fmt: skip
         if collapsed.any():
-            findings.append(f"{int(collapsed.sum())} of {len(trials)} trials collapsed (final IS < 1.5); the paper "
+            findings.append(f"{int(collapsed.sum())} of {len(trials)} trials collapsed (fewer than half the classes drawn); the paper "
                             "says M_global also reveals collapse, so they are kept in the correlation.")  # fmt: skip
         significant = p_value < ALPHA and (held or rho < 0)
         checks.append(ClaimCheck(
@@ -136,7 +136,7 @@ def began(runs: pd.DataFrame) -> list[ClaimCheck]:
             checks.append(ClaimCheck(
                 "BEGAN: gamma trades diversity for quality", "Berthelot et al. 2017 (Sec. 3.3, Fig. 2): lower gamma "
                 "gives less diverse, higher-quality images.", "inconclusive",
-                [f"{int(collapsed[gammas.index].sum())} of {len(gammas)} trials collapsed (final IS < 1.5), leaving "
+                [f"{int(collapsed[gammas.index].sum())} of {len(gammas)} trials collapsed (fewer than half the classes drawn), leaving "
                  f"{len(healthy)}; the precision and recall of a collapsed generator say nothing about the trade-off."],
                 gammas.groupby("gamma").agg(seeds=("seed", "count"), collapsed=("collapse_suspected", "sum"),
                                             fid=("final_fid", "mean")).reset_index()))  # fmt: skip

@@ -82,6 +82,17 @@ def trial_summaries(run_dir: Path) -> list[dict[str, Any]]:
     return summaries
 
 
+def planned_trials(run_dirs: list[Path]) -> int | None:
+    """How many trials the run directories planned (their run.json files), None if any lacks one."""
+    total = 0
+    for run_dir in run_dirs:
+        try:
+            total += len(read_json(run_dir / "run.json").get("trials", []))
+        except (OSError, ValueError, AttributeError):
+            return None
+    return total
+
+
 def load_runs(run_dirs: list[Path]) -> pd.DataFrame:
     """All trials of the given runs (the same suite from several machines merges into one table);
     trials whose metric provenance disagrees with others of their dataset and extractor are refused."""

@@ -219,13 +219,26 @@ class Section:
     provenance: str
     leaderboard: pd.DataFrame
     hyperparameters: pd.DataFrame | None
-    tuned: list[str]  # verdicts at equal tuning effort (validation-selected settings), if a study ran
+    tuned_comparisons: list[Comparison]  # at equal tuning effort (validation-selected settings), if a study ran
     extra: list[tuple[str, pd.DataFrame]]
-    verdicts: list[str]
+    comparisons: list[Comparison]
     notes: list[str]
     equilibrium: list[str]
     fingerprint: str
     frame: pd.DataFrame
+    key: tuple[str, str, str]  # (dataset, budget, extractor)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {entry: label(entry) for entry in entry_names(self.frame)}
+
+    @property
+    def verdicts(self) -> list[str]:
+        return [comparison.sentence(self.labels) for comparison in self.comparisons]
+
+    @property
+    def tuned(self) -> list[str]:
+        return [comparison.sentence(self.labels) for comparison in self.tuned_comparisons]
 
 
 def sections(runs: pd.DataFrame) -> list[Section]:
@@ -257,14 +270,14 @@ def sections(runs: pd.DataFrame) -> list[Section]:
             leaderboard=leaderboard(frame),
             hyperparameters=(budget_table(studies[(dataset, budget, extractor)], _primary(frame))
                              if (dataset, budget, extractor) in studies else None),  # fmt: skip
-            tuned=[c.sentence({e: label(e) for e in entry_names(frame)})
-                   for c in tuned.get((dataset, budget, extractor), [])],  # fmt: skip
+            tuned_comparisons=tuned.get((dataset, budget, extractor), []),
             extra=extra_extractor_tables(frame),
-            verdicts=[comparison.sentence({e: label(e) for e in entry_names(frame)}) for comparison in group_comparisons],
+            comparisons=group_comparisons,
             notes=warnings(frame),
             equilibrium=equilibrium_notes(frame),
             fingerprint=f"Device: {_distinct_text(frame, 'device')}. Versions: {_distinct_text(frame, 'versions')}.",
             frame=frame,
+            key=(dataset, budget, extractor),
         ))  # fmt: skip
     return out
 

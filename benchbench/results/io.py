@@ -17,15 +17,23 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import torch
-
 SCHEMA_VERSION = 1
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write through a temporary file and a rename; the file gets the mode a plain open would
+    (0666 less the umask: 0644 by default), not mkstemp's private 0600, so shared results stay
+    readable."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
@@ -50,6 +58,8 @@ def read_json(path: Path) -> Any:
 
 def save_tensors(path: Path, payload: dict[str, Any]) -> None:
     """torch.save to a buffer, then an atomic write: a killed process never leaves half a file."""
+    import torch
+
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     atomic_write_bytes(path, buffer.getvalue())
@@ -57,4 +67,6 @@ def save_tensors(path: Path, payload: dict[str, Any]) -> None:
 
 def load_tensors(path: Path) -> dict[str, Any]:
     """Tensors and plain data only: weights_only refuses any pickle that would run code."""
+    import torch
+
     return torch.load(path, map_location="cpu", weights_only=True)

@@ -24,7 +24,7 @@ import torch
 from tqdm import tqdm
 
 from benchbench import datasets
-from benchbench.environment import device_info, versions
+from benchbench.environment import available_cores, device_info, threads_per_trial, versions
 from benchbench.errors import UserError
 from benchbench.families import FAMILIES, Family
 from benchbench.metrics import EXTRACTORS, IMAGE_METRICS, Evaluator
@@ -66,8 +66,10 @@ def _all_finite(family: Family) -> bool:
 
 
 class TrialRunner:
-    def __init__(self, trial: Trial, trial_dir: Path, device: torch.device, progress: bool = False) -> None:
+    def __init__(self, trial: Trial, trial_dir: Path, device: torch.device, progress: bool = False,
+                 threads: int | None = None) -> None:  # fmt: skip
         self.trial, self.dir, self.device, self.show_progress = trial, trial_dir, device, progress
+        self.threads = threads  # this trial's share of the CPU cores (None: all the process may use)
         self.checkpoint_path = trial_dir / "checkpoint.pt"
 
     def run(self) -> dict[str, Any]:
@@ -109,6 +111,8 @@ class TrialRunner:
         trial, settings = self.trial, self.trial.settings
         seed_everything(trial.seed)
         dataset, spec, family = build(trial, self.device)
+        if self.device.type == "cpu":  # recorded in the summary's device block
+            torch.set_num_threads(min(self.threads or available_cores(), threads_per_trial(1, dataset.kind)))
         evaluator = Evaluator(dataset, settings.extractor, self.device)
         stream = dataset.train_batches(settings.batch_size, trial.seed)
         state = TrialState()
@@ -329,5 +333,6 @@ def convergence(trajectory: list[dict[str, float]], metric: str, threshold: floa
     return out
 
 
-def run_trial(trial: Trial, trial_dir: Path, device: torch.device, progress: bool = False) -> dict[str, Any]:
-    return TrialRunner(trial, trial_dir, device, progress).run()
+def run_trial(trial: Trial, trial_dir: Path, device: torch.device, progress: bool = False,
+              threads: int | None = None) -> dict[str, Any]:  # fmt: skip
+    return TrialRunner(trial, trial_dir, device, progress, threads).run()
