@@ -272,10 +272,17 @@ def baseline(run_dir: Path, output: Path) -> None:
 @main.command(name="check")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), required=True)
+@click.option("--sigmas", type=click.FloatRange(min=0), default=3.0, show_default=True,
+              help="Tolerance in baseline seed standard deviations.")
+@click.option("--min-change", type=click.FloatRange(min=0), default=0.02, show_default=True,
+              help="Smallest tolerance for quality metrics, relative to the baseline mean.")
+@click.option("--speed-change", type=click.FloatRange(min=0), default=0.20, show_default=True,
+              help="Smallest tolerance for throughput, relative to the baseline mean.")
 @user_errors
-def check_command(run_dir: Path, baseline_path: Path) -> None:
-    """Compare RUN_DIR with a baseline. Exit 0: no regression; 1: a regression; 2: bad input."""
-    from benchbench.gate import check, format_table
+def check_command(run_dir: Path, baseline_path: Path, sigmas: float, min_change: float, speed_change: float) -> None:
+    """Compare RUN_DIR with a baseline. Exit 0: no regression; 1: a regression; 2: bad input,
+    including a run that shares no entry with the baseline (another suite, not a regression)."""
+    from benchbench.gate import Rule, check, format_table
     from benchbench.report import load_runs
     from benchbench.results import read_json
 
@@ -285,7 +292,7 @@ def check_command(run_dir: Path, baseline_path: Path) -> None:
         raise UserError(f"baseline {baseline_path} does not exist") from None
     except ValueError:
         raise UserError(f"baseline {baseline_path} is not valid JSON") from None
-    table, passed = check(load_runs([run_dir]), reference)
+    table, passed = check(load_runs([run_dir]), reference, Rule(sigmas, min_change, speed_change))
     click.echo(format_table(table))
     click.echo("PASS: no regression against the baseline" if passed else "FAIL: regression against the baseline")
     sys.exit(0 if passed else 1)

@@ -1,11 +1,15 @@
-"""A regression gate: `baseline` condenses a run into per-(family, dataset) statistics over seeds,
+"""A regression gate: `baseline` condenses a run into per-(entry, dataset) statistics over seeds,
 and `check` compares a later run against it.
 
-Tolerances come from the baseline's own seed spread: a metric regresses when the run's mean is
-worse than the baseline mean by more than max(3 x the baseline's seed standard deviation,
-a floor: 2% of the mean for quality, 20% for speed, whose run-to-run noise on shared machines is large). Directions are per metric (lower FID is
-better, higher IS and throughput are better). Speed is compared only on the same hardware
-(device name, type and thread count), and quality only under the same feature extractor.
+A metric regresses when the run's mean over seeds is worse than the baseline's mean, in the
+metric's own direction (metrics/catalog.py), by more than a tolerance:
+max(`sigmas` x the baseline's seed standard deviation, `min_change` x |baseline mean|), with
+`min_change` for quality metrics and `speed_change` for throughput, whose run-to-run noise on
+shared machines is large. For a bounded metric (precision, recall in [0, 1]) the tolerance is at
+most half the room between the baseline mean and the worst value, so that a collapse to the
+bound always fails; with few seeds the standard deviation alone can exceed the whole range.
+Speed is compared only on the same hardware, quality only under the same feature extractor.
+A run that shares no entry with the baseline is a configuration error, not a regression.
 """
 
 from __future__ import annotations
@@ -18,19 +22,30 @@ import numpy as np
 import pandas as pd
 
 from benchbench.errors import UserError
+from benchbench.metrics.catalog import METRICS
 from benchbench.report.tables import entry_names
 
 GATE_VERSION = 1
-SIGMAS = 3.0
-# metric column -> (higher is better, relative floor of the tolerance)
-METRICS = {
-    "final_fid": (False, 0.02), "final_kid": (False, 0.02), "final_is": (True, 0.02),
-    "final_precision": (True, 0.02), "final_recall": (True, 0.02), "final_swd": (False, 0.02),
-    "final_modes_covered": (True, 0.02), "final_high_quality_share": (True, 0.02),
-    "final_pyramid_swd": (False, 0.02), "final_label_accuracy": (True, 0.02), "final_cycle_l1": (False, 0.02),
-    "images_per_second": (True, 0.20),
-}  # fmt: skip
-SPEED = {"images_per_second"}
+SPEED = "images_per_second"
+
+
+@dataclass(frozen=True)
+class Rule:
+    sigmas: float = 3.0
+    min_change: float = 0.02
+    speed_change: float = 0.20
+
+
+def gated_columns() -> list[str]:
+    return [m.column for m in METRICS.in_order() if m.gated] + [SPEED]
+
+
+def _direction(column: str) -> tuple[bool, tuple[float, float] | None]:
+    """(higher is better, bounds) of a gated column."""
+    if column == SPEED:
+        return True, None
+    info = METRICS.get(column.removeprefix("final_"))
+    return not info.lower_is_better, info.bounds
 
 
 def make_baseline(runs: pd.DataFrame) -> dict[str, Any]:
@@ -39,7 +54,7 @@ def make_baseline(runs: pd.DataFrame) -> dict[str, Any]:
     for (family, dataset), trials in runs.groupby([entry_names(runs), runs["dataset"]], sort=True):
         completed = trials[trials["status"] == "completed"]
         metrics = {}
-        for column in METRICS:
+        for column in gated_columns():
             if column in completed and completed[column].notna().any():
                 values = completed[column].dropna().astype(float)
                 metrics[column] = {"mean": float(values.mean()), "std": float(values.std(ddof=1)) if len(values) > 1
@@ -70,13 +85,32 @@ class Row:
     verdict: str
 
 
-def check(runs: pd.DataFrame, baseline: dict[str, Any]) -> tuple[pd.DataFrame, bool]:
+def tolerance(column: str, stats: dict[str, float], rule: Rule) -> float:
+    higher_better, bounds = _direction(column)
+    floor = rule.speed_change if column == SPEED else rule.min_change
+    allowed = max(rule.sigmas * stats["std"], floor * abs(stats["mean"]))
+    if bounds is not None:
+        worst = bounds[0] if higher_better else bounds[1]
+        allowed = min(allowed, 0.5 * abs(stats["mean"] - worst))
+    return allowed
+
+
+def check(runs: pd.DataFrame, baseline: dict[str, Any], rule: Rule = Rule()) -> tuple[pd.DataFrame, bool]:
     """(diff table, passed). Bad or incomparable input raises UserError."""
     if baseline.get("gate_version") != GATE_VERSION or not isinstance(baseline.get("entries"), list):
         raise UserError("the baseline file is not a benchbench baseline (gate_version 1)")
+    names = entry_names(runs)
+    run_entries = set(zip(names, runs["dataset"]))
+    baseline_entries = {(e["family"], e["dataset"]) for e in baseline["entries"]}
+    if not run_entries & baseline_entries:
+        def show(entries: set[tuple[str, str]]) -> str:
+            return ", ".join(f"{e} on {d}" for e, d in sorted(entries)) or "none"
+
+        raise UserError(f"the run and the baseline share no entry (run: {show(run_entries)}; baseline: "
+                        f"{show(baseline_entries)}): a run of another suite, not a regression")  # fmt: skip
     rows: list[Row] = []
     for entry in baseline["entries"]:
-        trials = runs[(entry_names(runs) == entry["family"]) & (runs["dataset"] == entry["dataset"])]
+        trials = runs[(names == entry["family"]) & (runs["dataset"] == entry["dataset"])]
         if trials.empty:
             rows.append(Row(entry["family"], entry["dataset"], "trials", f"{entry['seeds']}", 0, 0, -1, "missing"))
             continue
@@ -89,9 +123,11 @@ def check(runs: pd.DataFrame, baseline: dict[str, Any]) -> tuple[pd.DataFrame, b
                             len(completed), 0, math.nan, "regressed"))  # fmt: skip
         same_hardware = _one(trials, "device") == entry.get("hardware")
         for column, stats in entry["metrics"].items():
-            higher_better, floor = METRICS[column]
+            if column != SPEED and column.removeprefix("final_") not in METRICS:
+                continue  # a metric this version no longer gates
+            higher_better, _ = _direction(column)
             reference = f"{stats['mean']:.4g} ± {stats['std']:.2g} (n={stats['n']})"
-            if column in SPEED and not same_hardware:
+            if column == SPEED and not same_hardware:
                 rows.append(Row(entry["family"], entry["dataset"], column, reference, math.nan, math.nan, math.nan,
                                 "skipped: other hardware"))  # fmt: skip
                 continue
@@ -101,11 +137,11 @@ def check(runs: pd.DataFrame, baseline: dict[str, Any]) -> tuple[pd.DataFrame, b
                                 "regressed: no value"))  # fmt: skip
                 continue
             mean = float(values.mean())
-            tolerance = max(SIGMAS * stats["std"], floor * abs(stats["mean"]))
+            allowed = tolerance(column, stats, rule)
             worse_by = (stats["mean"] - mean) if higher_better else (mean - stats["mean"])
             change = (mean - stats["mean"]) / abs(stats["mean"]) if stats["mean"] else math.nan
-            verdict = "regressed" if worse_by > tolerance else ("improved" if -worse_by > tolerance else "ok")
-            rows.append(Row(entry["family"], entry["dataset"], column, reference, mean, tolerance, change, verdict))
+            verdict = "regressed" if worse_by > allowed else ("improved" if -worse_by > allowed else "ok")
+            rows.append(Row(entry["family"], entry["dataset"], column, reference, mean, allowed, change, verdict))
     table = pd.DataFrame([row.__dict__ for row in rows])
     passed = not table["verdict"].isin(["regressed", "missing", "regressed: no value"]).any() if len(table) else True
     return table, bool(passed)

@@ -132,3 +132,30 @@ def test_bad_baselines_exit_2(gate, tmp_path):
                            (tmp_path / "missing.json", "does not exist")):
         result = invoke("check", gate / "again", "--baseline", path)
         assert result.exit_code == 2 and fragment in result.output
+
+
+def test_a_run_of_another_suite_is_a_configuration_error_not_a_regression(gate, tmp_path):
+    baseline = json.loads((gate / "baseline.json").read_text())
+    for entry in baseline["entries"]:
+        entry["dataset"] = "25gaussians"
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps(baseline))
+    result = invoke("check", gate / "again", "--baseline", path)
+    assert result.exit_code == 2 and "share no entry" in result.output and "25gaussians" in result.output
+
+
+def test_bounded_metrics_get_tolerances_that_can_be_exceeded():
+    """With three noisy seeds 3 standard deviations can exceed a [0, 1] metric's whole range; the
+    tolerance stays under half the room to the worst value, so a fall to 0 fails."""
+    from benchbench.gate import Rule, tolerance
+
+    wide = {"mean": 0.6, "std": 0.48, "n": 3}
+    assert tolerance("final_precision", wide, Rule()) == pytest.approx(0.3)
+    assert tolerance("final_fid", {"mean": 300.0, "std": 10.0, "n": 3}, Rule()) == pytest.approx(30.0)
+    assert tolerance("final_fid", {"mean": 300.0, "std": 10.0, "n": 3}, Rule(sigmas=1, min_change=0.2)) == 60.0
+
+
+def test_the_rule_is_an_option(gate, tmp_path):
+    """The cut run fails under the default rule (above); a rule loose enough lets it pass."""
+    loose = invoke("check", gate / "cut", "--baseline", quality_only(gate, tmp_path), "--sigmas", "1000")
+    assert loose.exit_code == 0, loose.output

@@ -74,6 +74,11 @@ class Dataset:
     def shape(self) -> tuple[int, ...]:
         return tuple(self.splits["train"].shape[1:])
 
+    @property
+    def source_shape(self) -> tuple[int, ...] | None:
+        """The shape of a translation pair's source images (DomainPair); None for one domain."""
+        return None
+
     def train_batches(self, batch_size: int, seed: int) -> BatchStream:
         return BatchStream(self.splits["train"], batch_size, seed)
 

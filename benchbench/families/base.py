@@ -142,6 +142,11 @@ class Family(abc.ABC):
         self.generator.train(was_training)
         return torch.cat(out)
 
+    def evaluation_extras(self, dataset: Any, split: str, samples: torch.Tensor) -> dict[str, float]:
+        """Metrics only this family can compute, scored beside the Evaluator's at every evaluation
+        (`samples`: its raw samples for `split`). CycleGAN's translation metrics; none by default."""
+        return {}
+
     def analytic_flops(self, forward_per_sample: dict[str, float], batch_size: int) -> float | None:
         """FLOPs of one train_step from per-sample forward FLOPs of each network, for families
         whose step PyTorch's flop counter cannot follow (see training/flops.py)."""

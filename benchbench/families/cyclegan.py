@@ -27,6 +27,7 @@ import torch.nn.functional as F
 
 from benchbench.errors import UserError
 from benchbench.families.base import Family, RealBatches, frozen, log_uniform
+from benchbench.metrics.translation import translation_metrics
 from benchbench.nets import NetSpec
 from benchbench.nets.cyclegan import patch_discriminator, resnet_generator
 
@@ -158,3 +159,7 @@ class CycleGAN(Family):
     def reconstruct(self, source: torch.Tensor) -> torch.Tensor:
         """F(G(x)): a source image's round trip, for the cycle-reconstruction metric."""
         return self.g_back(self.generator(source))
+
+    def evaluation_extras(self, dataset: Any, split: str, samples: torch.Tensor) -> dict[str, float]:
+        """Cycle-reconstruction L1 and label preservation (metrics/translation.py)."""
+        return translation_metrics(self.reconstruct, dataset, split, samples, self.device)

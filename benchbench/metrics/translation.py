@@ -12,7 +12,7 @@ Both use the source images the family translated for the split's FID: its first 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
@@ -26,19 +26,16 @@ def _classifier(name: str) -> DigitNet:
     return CLASSIFIERS[name]()
 
 
-def translation_metrics(family: Any, dataset: Any, split: str, translated: torch.Tensor,
-                        device: torch.device) -> dict[str, float]:  # fmt: skip
-    """Metrics of `translated` (uint8, the family's samples for `split`: its first source images,
-    translated in order); {} for data that is not a domain pair."""
-    if not hasattr(dataset, "source_splits"):
-        return {}
+def translation_metrics(reconstruct: Callable[[torch.Tensor], torch.Tensor], dataset: Any, split: str,
+                        translated: torch.Tensor, device: torch.device) -> dict[str, float]:  # fmt: skip
+    """Metrics of `translated` (uint8, a translation family's samples for `split` of a domain pair:
+    its first source images, translated in order); `reconstruct` maps source images to F(G(x))."""
     source = dataset.source(split, len(translated))
     out: dict[str, float] = {}
-    if hasattr(family, "reconstruct"):
-        x = dataset.to_model(source)
-        out["cycle_l1"] = float(torch.cat([
-            (family.reconstruct(batch.to(device)).cpu() - batch).abs().flatten(1).mean(1) for batch in x.split(500)
-        ]).mean())  # fmt: skip
+    x = dataset.to_model(source)
+    out["cycle_l1"] = float(torch.cat([
+        (reconstruct(batch.to(device)).cpu() - batch).abs().flatten(1).mean(1) for batch in x.split(500)
+    ]).mean())  # fmt: skip
     if dataset.label_classifier and dataset.source_labels is not None:
         labels = dataset.source_labels[split][: len(source)]
         net = _classifier(dataset.label_classifier)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from benchbench.metrics.catalog import metric
 from benchbench.registry import Registry
 from benchbench.report.load import read_trajectory
 from benchbench.report.stats import ALPHA
@@ -192,8 +193,9 @@ def _ablation(runs: pd.DataFrame, family: str, key: str, with_value: str, withou
     return _outcome(result.winner == a, significant), [finding], pd.DataFrame(rows)
 
 
-TABLE_COLUMNS = [("final_fid", "final FID"), ("final_pyramid_swd", "final SWD x1e3"), ("final_label_accuracy", "label accuracy"),
-                 ("final_cycle_l1", "cycle L1"), ("steps", "G steps"), ("kimg", "kimg")]  # fmt: skip
+TABLE_COLUMNS = [(metric(name).column, ("final " if final else "") + metric(name).heading)
+                 for name, final in (("fid", True), ("pyramid_swd", True), ("label_accuracy", False), ("cycle_l1", False))]
+TABLE_COLUMNS += [("steps", "G steps"), ("kimg", "kimg")]
 
 
 @CLAIMS.register("progan")

@@ -15,32 +15,34 @@ from typing import Any, Iterator
 
 import pandas as pd
 
+from benchbench.metrics.catalog import METRICS
 from benchbench.report.stats import Comparison, adjust, bootstrap_ci, compare
 
 LABELS = {"wgan-gp": "WGAN-GP", "began": "BEGAN", "wgan": "WGAN", "dcgan": "DCGAN", "progan": "ProGAN",
           "cyclegan": "CycleGAN"}  # fmt: skip
 
-# (column, heading, scale): metrics shown per family when the runs have them.
-COLUMNS = [
-    ("final_{p}", "final {P} (bootstrap 95% CI)", 1.0),
-    ("best_{p}", "best-on-val {P}", 1.0),
-    ("final_is", "IS", 1.0),
-    ("final_classes", "classes drawn", 1.0),
-    ("final_kid", "KID", 1.0),
-    ("final_precision", "precision", 1.0),
-    ("final_recall", "recall", 1.0),
-    ("final_modes_covered", "modes", 1.0),
-    ("final_high_quality_share", "high-quality", 1.0),
-    ("final_reverse_kl", "reverse KL", 1.0),
-    ("final_pyramid_swd", "SWD x1e3", 1.0),
-    ("final_label_accuracy", "label accuracy", 1.0),
-    ("final_cycle_l1", "cycle L1", 1.0),
-    ("seconds_to_threshold", "s to threshold", 1.0),
-    ("kimg_to_threshold", "kimg to threshold", 1.0),
-    ("auc_log", "AUC log-{P}", 1.0),
-    ("images_per_second", "images/s", 1.0),
-    ("steps", "G steps", 1.0),
+# How training went, beside the metrics of the catalogue: (column, heading).
+PROGRESS_COLUMNS = [
+    ("seconds_to_threshold", "s to threshold"),
+    ("kimg_to_threshold", "kimg to threshold"),
+    ("auc_log", "AUC log-{P}"),
+    ("images_per_second", "images/s"),
+    ("steps", "G steps"),
 ]
+
+
+def heading(name: str) -> str:
+    """A metric's column heading from the catalogue (its name if it is not declared)."""
+    return METRICS.get(name).heading if name in METRICS else name
+
+
+def columns(primary: str) -> list[tuple[str, str]]:
+    """Leaderboard columns: the primary metric with its interval and best-on-validation value, every
+    other catalogued metric, then training progress."""
+    head = heading(primary)
+    out = [(f"final_{primary}", f"final {head} (bootstrap 95% CI)"), (f"best_{primary}", f"best-on-val {head}")]
+    out += [(m.column, m.heading) for m in METRICS.in_order() if m.name != primary]
+    return out + [(column, text.format(P=head)) for column, text in PROGRESS_COLUMNS]
 
 
 def label(entry: str) -> str:
@@ -96,20 +98,19 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
             "failed": int((trials["status"] == "failed").sum()),
             "collapsed": collapsed_count(trials),
         }
-        for column, heading, scale in COLUMNS:
-            column, heading = column.format(p=primary), heading.format(P=primary.upper())
+        for column, title in columns(primary):
             threshold_column = column.endswith("_to_threshold") and column in frame and frame[column].notna().any()
             if not threshold_column and (column not in completed or completed[column].isna().all()):
                 continue
-            mean, low, high = bootstrap_ci([v * scale for v in completed[column].dropna()])
-            row[heading] = _fmt(mean, low, high, with_ci=heading.startswith("final"))
+            mean, low, high = bootstrap_ci(completed[column].dropna().tolist())
+            row[title] = _fmt(mean, low, high, with_ci=title.startswith("final"))
             if column == "final_classes":  # the worst seed matters more than the mean here
-                row[heading] += f" (min {completed[column].min():.0f})"
+                row[title] += f" (min {completed[column].min():.0f})"
             if column.endswith("_to_threshold"):  # seeds that never reached it are shown, not averaged away
-                row[heading] += f" ({completed[column].notna().sum()}/{len(trials)} reached)"
+                row[title] += f" ({completed[column].notna().sum()}/{len(trials)} reached)"
         rows.append(row)
     table = pd.DataFrame(rows)
-    key = f"final {primary.upper()} (bootstrap 95% CI)"
+    key = f"final {heading(primary)} (bootstrap 95% CI)"
     if key in table:
         order = [float(v.split(" ")[0]) if v != "-" else math.inf for v in table[key]]
         table = table.assign(_order=order).sort_values("_order").drop(columns="_order")
@@ -129,7 +130,8 @@ def verdicts(frame: pd.DataFrame) -> list[Comparison]:
     if column not in frame:
         return []
     entries = list(dict.fromkeys(entry_names(frame)))
-    return [compare_entries(frame, a, b, column, primary.upper()) for a, b in itertools.combinations(entries, 2)]
+    lower = METRICS.get(primary).lower_is_better if primary in METRICS else True
+    return [compare_entries(frame, a, b, column, heading(primary), lower) for a, b in itertools.combinations(entries, 2)]
 
 
 def compare_entries(frame: pd.DataFrame, a: str, b: str, column: str, metric: str,
@@ -186,11 +188,11 @@ def extra_extractor_tables(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]
         rows = []
         for family, trials in by_entry(completed):
             row: dict[str, Any] = {"family": label(family), "seeds": len(trials)}
-            for metric, heading in (("fid", "final FID (bootstrap 95% CI)"), ("kid", "KID"), ("is", "IS"),
-                                    ("precision", "precision"), ("recall", "recall")):  # fmt: skip
-                column = f"final_{metric}@{extractor}"
+            for name in ("fid", "kid", "is", "precision", "recall"):
+                column, title = f"final_{name}@{extractor}", heading(name)
                 if column in trials and trials[column].notna().any():
-                    row[heading] = _fmt(*bootstrap_ci(trials[column].dropna().tolist()), heading.startswith("final"))
+                    title = f"final {title} (bootstrap 95% CI)" if name == "fid" else title
+                    row[title] = _fmt(*bootstrap_ci(trials[column].dropna().tolist()), title.startswith("final"))
             rows.append(row)
         weights = _distinct_text(frame, f"extractor_weights@{extractor}")
         tables.append((f"Also scored with `{extractor}` (weights {weights}), same samples and split:",

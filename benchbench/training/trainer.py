@@ -27,10 +27,10 @@ from benchbench import datasets
 from benchbench.environment import available_cores, device_info, threads_per_trial, versions
 from benchbench.errors import UserError
 from benchbench.families import FAMILIES, Family
-from benchbench.metrics import EXTRACTORS, IMAGE_METRICS, Evaluator
 from benchbench.metrics.collapse import collapse_suspected
-from benchbench.metrics.swd import sliced_wasserstein_images
-from benchbench.metrics.translation import translation_metrics
+from benchbench.metrics.evaluator import Evaluator, final_metrics
+from benchbench.metrics.extractors import EXTRACTORS
+from benchbench.metrics.images import IMAGE_METRICS
 from benchbench.nets import DEFAULT_LATENT_DIM, NetSpec, count_parameters
 from benchbench.results import SCHEMA_VERSION, load_tensors, read_json, save_tensors, write_json
 from benchbench.results.io import atomic_write_text
@@ -55,7 +55,7 @@ def build(trial: Trial, device: torch.device) -> tuple[datasets.Dataset, NetSpec
     s = trial.settings
     arch = s.arch or dataset.arch
     spec = NetSpec(arch, dataset.shape, s.latent_dim or DEFAULT_LATENT_DIM.get(arch, 64), s.width, s.g_norm,
-                   source_shape=getattr(dataset, "source_shape", None))  # fmt: skip
+                   source_shape=dataset.source_shape)  # fmt: skip
     family = FAMILIES.get(trial.family)(spec, trial.family_config, device)
     family.use_dataset(dataset)
     return dataset, spec, family
@@ -193,7 +193,7 @@ class TrialRunner:
             samples = dataset.from_model(family.sample(settings.eval_samples, torch.Generator().manual_seed(1),
                                                        split="validation"), family.pixel_range)  # fmt: skip
             values, _ = evaluator.evaluate_samples(samples, "validation", TRAJECTORY_METRICS)
-            values.update(translation_metrics(family, dataset, "validation", samples, self.device))
+            values.update(family.evaluation_extras(dataset, "validation", samples))
             row.update(values)
             state.keep_if_best(values[evaluator.primary], counters.steps, family.generator)
         row.update(state.pop_log_means())
@@ -251,9 +251,8 @@ class TrialRunner:
             sampler = torch.Generator().manual_seed(2)
             final = dataset.from_model(family.sample(settings.final_samples, sampler, split="test"), family.pixel_range)
             values, provenance = evaluator.evaluate_samples(final, "test")
-            values.update(translation_metrics(family, dataset, "test", final, self.device))
-            if settings.swd_samples and dataset.kind == "image":
-                values.update(sliced_wasserstein_images(final, dataset.reference("test"), settings.swd_samples))
+            values.update(family.evaluation_extras(dataset, "test", final))
+            values.update(final_metrics(final, dataset, settings))
             summary["final"] = {"metrics": values, **provenance, "step": counters.steps}
             summary["collapse_suspected"] = collapse_suspected(values, len(provenance.get("class_shares", [])))
             extra = {name: self._score_with(name, dataset, final) for name in self._final_extractors(dataset, evaluator)}
@@ -267,7 +266,7 @@ class TrialRunner:
                 best = dataset.from_model(family.sample(settings.final_samples, torch.Generator().manual_seed(2),
                                                         split="test"), family.pixel_range)  # fmt: skip
                 values, provenance = evaluator.evaluate_samples(best, "test")
-                values.update(translation_metrics(family, dataset, "test", best, self.device))
+                values.update(family.evaluation_extras(dataset, "test", best))
                 family.generator.load_state_dict(current)
                 summary["best"] = {"metrics": values, **provenance, "step": state.best_step,
                                    "selected_on": "validation", "validation_score": state.best_score}  # fmt: skip

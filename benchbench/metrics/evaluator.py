@@ -1,0 +1,86 @@
+"""Evaluation of generated samples against a dataset split: the one entry the trainer calls.
+
+Images go through torch-fidelity with a registered feature extractor (metrics/images.py);
+2-D points through the toy metrics (metrics/toy.py). Reference features are extracted once per
+(dataset, split, extractor) in a process and reused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from benchbench.datasets import Dataset
+from benchbench.errors import UserError
+from benchbench.metrics.extractors import EXTRACTORS
+from benchbench.metrics.cache import cached_features
+from benchbench.metrics.images import IMAGE_METRICS, ImageScorer
+from benchbench.metrics.toy import PointScorer
+
+_REFERENCE_FEATURES: dict[tuple[str, str, str, int], Any] = {}
+
+
+def _pyramid_swd(samples: torch.Tensor, dataset: Dataset, settings: Any) -> dict[str, float]:
+    from benchbench.metrics.swd import sliced_wasserstein_images
+
+    if not settings.swd_samples or dataset.kind != "image":
+        return {}
+    return sliced_wasserstein_images(samples, dataset.reference("test"), settings.swd_samples)
+
+
+# Metrics computed on a trial's final samples when its settings ask for them (beyond the
+# Evaluator's): name -> function(samples, dataset, settings) giving {} when not asked for.
+FINAL_METRICS = {"pyramid_swd": _pyramid_swd}
+
+
+def final_metrics(samples: torch.Tensor, dataset: Dataset, settings: Any) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for compute in FINAL_METRICS.values():
+        out.update(compute(samples, dataset, settings))
+    return out
+
+
+class Evaluator:
+    def __init__(self, dataset: Dataset, extractor: str | None, device: torch.device) -> None:
+        self.dataset = dataset
+        if dataset.kind == "points":
+            self.scorer: ImageScorer | PointScorer = PointScorer(dataset.modes, dataset.mode_std)
+        else:
+            name = extractor or dataset.extractor
+            if name is None:
+                raise UserError(f"dataset {dataset.name!r} names no feature extractor: pass --extractor")
+            self.scorer = ImageScorer(name, device)
+
+    @property
+    def primary(self) -> str:
+        return self.scorer.primary
+
+    @property
+    def extractor(self) -> str:
+        return self.scorer.extractor
+
+    def reference_features(self, split: str) -> Any:
+        reference = self.dataset.reference(split)
+        key = (self.dataset.name, split, self.scorer.extractor, len(reference))
+        if key not in _REFERENCE_FEATURES:
+            if isinstance(self.scorer, ImageScorer):
+                _REFERENCE_FEATURES[key] = cached_features(self.scorer, reference)
+            else:
+                _REFERENCE_FEATURES[key] = self.scorer.features(reference)
+        return _REFERENCE_FEATURES[key]
+
+    def evaluate_samples(
+        self, samples: torch.Tensor, split: str, metrics: tuple[str, ...] = IMAGE_METRICS
+    ) -> tuple[dict[str, float], dict[str, Any]]:
+        """Score raw samples (uint8 images or points) against a whole split."""
+        real = self.reference_features(split)
+        fake = self.scorer.features(samples)
+        values = self.scorer.score(fake, real, metrics)
+        n_real = len(self.dataset.reference(split))
+        provenance = self.scorer.provenance(len(samples), n_real, split)
+        shares = self.scorer.class_shares(fake) if isinstance(self.scorer, ImageScorer) and "isc" in metrics else None
+        if shares is not None:  # which classes the samples fall into, beside the metrics
+            provenance["class_shares"] = [round(share, 4) for share in shares]
+        return values, provenance
+
