@@ -23,7 +23,7 @@ import pandas as pd
 
 from benchbench.errors import UserError
 from benchbench.metrics.catalog import METRICS
-from benchbench.report.tables import entry_names
+from benchbench.report.entries import entry_names
 
 GATE_VERSION = 1
 SPEED = "images_per_second"

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from benchbench.report.stats import compare, hedges_g, mean_ci
-from benchbench.report.tables import leaderboard, render_markdown, verdicts
+from benchbench.report import leaderboard, render_markdown, verdicts
 
 
 def test_mean_ci_by_hand():

@@ -19,7 +19,6 @@ from typing import Any, Callable
 
 import torch
 
-from benchbench.bench.bare import BARE_LOOPS
 from benchbench.environment import device_info, versions
 from benchbench.families import Family
 from benchbench.training import Budget, Settings, Trial, build, run_trial
@@ -138,15 +137,17 @@ def bench_family(family_name: str, dataset: str, device: torch.device, config: B
 
 
 def harness_overhead(family_name: str, dataset: str, device: torch.device, config: BenchConfig,
-                     steps: int = 60) -> dict[str, Any] | None:  # fmt: skip
-    """The trainer's loop against a bare PyTorch loop of the same nets and losses, same steps."""
-    if family_name not in BARE_LOOPS:
-        return None
+                     steps: int = 60) -> dict[str, Any]:  # fmt: skip
+    """The trainer's loop against a bare loop calling the family's step, same steps: what the
+    harness adds (budget accounting, log accumulation, the divergence check, progress)."""
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda *a: None)
 
     def bare_run() -> float:
         _, family, real, _ = setup_trial(family_name, dataset, device, config)
-        bare_step = BARE_LOOPS[family_name](family, real)
+
+        def bare_step() -> None:
+            family.train_step(real)
+
         for _ in range(config.warmup):
             bare_step()
         sync()
@@ -190,7 +191,5 @@ def run_bench(families: list[str], datasets: list[str], device: torch.device, co
                 measured = bench_family(family, dataset, device, BenchConfig(**{**asdict(config), **options}))
                 results.append({"variant": variant, **measured})
             if overhead_steps:
-                overhead = harness_overhead(family, dataset, device, config, overhead_steps)
-                if overhead:
-                    overheads.append(overhead)
+                overheads.append(harness_overhead(family, dataset, device, config, overhead_steps))
     return {"versions": versions(), "device": device_info(device), "results": results, "overhead": overheads}

@@ -21,7 +21,7 @@ from benchbench.metrics.catalog import metric
 from benchbench.registry import Registry
 from benchbench.report.load import read_trajectory
 from benchbench.report.stats import ALPHA
-from benchbench.report.tables import ci_text, compare_entries, entry_names, label
+from benchbench.report.entries import ci_text, compare_entries, entry_names, label
 
 
 @dataclass

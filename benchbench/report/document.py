@@ -18,7 +18,9 @@ from typing import Any
 import pandas as pd
 
 from benchbench.report.stats import Comparison, bootstrap_ci
-from benchbench.report.tables import by_entry, collapsed_count, label, sections
+from benchbench.report.claims import check_claims
+from benchbench.report.entries import by_entry, collapsed_count, label, primary_metric
+from benchbench.report.tables import sections
 
 DOCUMENT_VERSION = 1
 # Trial columns summarised per entry: final and best-on-validation metrics, convergence, speed.
@@ -90,8 +92,6 @@ def comparison_record(comparison: Comparison, labels: dict[str, str]) -> dict[st
 
 
 def report_document(runs: pd.DataFrame, title: str, planned_trials: int | None) -> dict[str, Any]:
-    from benchbench.report.claims import check_claims
-
     out_sections = []
     for section in sections(runs):
         dataset, budget, extractor = section.key
@@ -100,8 +100,7 @@ def report_document(runs: pd.DataFrame, title: str, planned_trials: int | None) 
         out_sections.append({
             "dataset": dataset, "budget": budget, "extractor": extractor,
             "extractor_weights": weights[0] if len(weights) == 1 else None,
-            "primary_metric": str(frame["primary_metric"].dropna().iloc[0]) if frame["primary_metric"].notna().any()
-            else None,
+            "primary_metric": primary_metric(frame),
             "entries": [entry_record(entry, trials) for entry, trials in by_entry(frame)],
             "verdicts": [comparison_record(c, section.labels) for c in section.comparisons],
             "tuned_verdicts": [comparison_record(c, section.labels) for c in section.tuned_comparisons],

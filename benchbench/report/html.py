@@ -7,6 +7,9 @@ import html
 
 import pandas as pd
 
+from benchbench.report.claims import check_claims
+from benchbench.report.entries import primary_metric
+from benchbench.report.hyper import budget_plot
 from benchbench.report.plots import began_trace, m_global_against_fid, metric_curves, sample_grids
 from benchbench.report.tables import sections
 
@@ -32,8 +35,6 @@ def _code(text: str) -> str:
 
 
 def render_html(runs: pd.DataFrame, title: str = "benchbench report") -> str:
-    from benchbench.report.claims import check_claims
-
     body = [f"<h1>{html.escape(title)}</h1>"]
     for check in check_claims(runs):
         body += [f"<h2>Claim: {html.escape(check.title)}</h2>", f"<p>{_code(check.statement)}</p>",
@@ -48,11 +49,9 @@ def render_html(runs: pd.DataFrame, title: str = "benchbench report") -> str:
             body += [f"<p>{_code(caption)}</p>", table.to_html(index=False, border=0, na_rep="-")]
         body += [f'<p class="verdict">Verdict: {_code(verdict)}.</p>' for verdict in section.verdicts]
         if section.hyperparameters is not None:
-            from benchbench.report.hyper import budget_plot
-
             study = runs[(runs["dataset"] == section.frame["dataset"].iloc[0])
                          & (runs["budget"] == section.frame["budget"].iloc[0])]  # fmt: skip
-            primary = str(section.frame["primary_metric"].dropna().iloc[0])
+            primary = primary_metric(section.frame)
             body += ["<h3>Equal tuning effort</h3>", section.hyperparameters.to_html(index=False, border=0),
                      *[f'<p class="verdict">Verdict at equal tuning effort: {_code(v)}.</p>' for v in section.tuned],
                      _image(budget_plot(study, primary), "test value of the validation-selected setting against settings tried")]  # fmt: skip
@@ -60,7 +59,7 @@ def render_html(runs: pd.DataFrame, title: str = "benchbench report") -> str:
         if section.equilibrium:
             body += ["<p>BEGAN's equilibrium (k_t, mean between evaluation points):</p>", "<ul>",
                      *[f"<li>{_code(note)}</li>" for note in section.equilibrium], "</ul>"]  # fmt: skip
-        primary = str(section.frame["primary_metric"].dropna().iloc[0]) if section.frame["primary_metric"].notna().any() else "fid"
+        primary = primary_metric(section.frame)
         plots = [(metric_curves(section.frame, primary, "train_seconds"), f"{primary} against training seconds"),
                  (metric_curves(section.frame, primary, "kimg"), f"{primary} against kimg"),
                  (began_trace(section.frame), "BEGAN k_t and autoencoder losses along training"),

@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from benchbench.report.stats import Comparison, compare  # noqa: E402
-from benchbench.report.tables import by_entry, ci_text, collapsed_count, label  # noqa: E402
+from benchbench.report.entries import by_entry, ci_text, collapsed_count, label  # noqa: E402
 
 
 def setting_scores(trials: pd.DataFrame, metric: str) -> pd.DataFrame:

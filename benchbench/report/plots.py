@@ -16,7 +16,7 @@ import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from benchbench.report.load import read_trajectory  # noqa: E402
-from benchbench.report.tables import by_entry, collapsed_count, entry_names, label  # noqa: E402
+from benchbench.report.entries import by_entry, collapsed_count, entry_names, label  # noqa: E402
 
 
 def trajectories(frame: pd.DataFrame) -> dict[str, list[pd.DataFrame]]:

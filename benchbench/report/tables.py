@@ -1,4 +1,4 @@
-"""Leaderboards and verdicts from a runs table (one row per trial), rendered as Markdown.
+"""Leaderboards, verdicts and notes from a runs table (one row per trial), per report section.
 
 A group is one dataset under one budget: only its trials are compared with each other, and
 each table names its feature extractor, because FIDs from different extractors are different
@@ -16,10 +16,21 @@ from typing import Any, Iterator
 import pandas as pd
 
 from benchbench.metrics.catalog import METRICS
-from benchbench.report.stats import Comparison, adjust, bootstrap_ci, compare
-
-LABELS = {"wgan-gp": "WGAN-GP", "began": "BEGAN", "wgan": "WGAN", "dcgan": "DCGAN", "progan": "ProGAN",
-          "cyclegan": "CycleGAN"}  # fmt: skip
+from benchbench.report.entries import (
+    interval_text,
+    interval_text,
+    by_entry,
+    collapsed_count,
+    compare_entries,
+    entry_names,
+    heading,
+    label,
+    lower_is_better,
+    primary_metric,
+)
+from benchbench.report.hyper import budget_table, has_study, tuned_comparisons
+from benchbench.report.load import read_trajectory
+from benchbench.report.stats import Comparison, adjust, bootstrap_ci
 
 # How training went, beside the metrics of the catalogue: (column, heading).
 PROGRESS_COLUMNS = [
@@ -31,11 +42,6 @@ PROGRESS_COLUMNS = [
 ]
 
 
-def heading(name: str) -> str:
-    """A metric's column heading from the catalogue (its name if it is not declared)."""
-    return METRICS.get(name).heading if name in METRICS else name
-
-
 def columns(primary: str) -> list[tuple[str, str]]:
     """Leaderboard columns: the primary metric with its interval and best-on-validation value, every
     other catalogued metric, then training progress."""
@@ -43,38 +49,6 @@ def columns(primary: str) -> list[tuple[str, str]]:
     out = [(f"final_{primary}", f"final {head} (bootstrap 95% CI)"), (f"best_{primary}", f"best-on-val {head}")]
     out += [(m.column, m.heading) for m in METRICS.in_order() if m.name != primary]
     return out + [(column, text.format(P=head)) for column, text in PROGRESS_COLUMNS]
-
-
-def label(entry: str) -> str:
-    """'began gamma=0.3' -> 'BEGAN gamma=0.3': the family's name, then its variant if swept."""
-    family, _, variant = entry.partition(" ")
-    return f"{LABELS.get(family, family)} {variant}".strip()
-
-
-def entry_names(frame: pd.DataFrame) -> pd.Series:
-    """What a report compares: a family, or each swept variant of it as an entry of its own."""
-    if "variant" not in frame:
-        return frame["family"]
-    variant = frame["variant"].fillna("").astype(str)
-    return (frame["family"] + " " + variant).str.strip()
-
-
-def by_entry(frame: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
-    yield from frame.groupby(entry_names(frame), sort=False)
-
-
-def _fmt(mean: float, low: float, high: float, with_ci: bool) -> str:
-    if math.isnan(mean):
-        return "-"
-    text = f"{mean:.4g}"
-    if with_ci and not math.isnan(low):
-        text += f" [{low:.4g}, {high:.4g}]"
-    return text
-
-
-def ci_text(values: list[float]) -> str:
-    """'mean [low, high]' with a percentile-bootstrap 95% interval over seeds."""
-    return _fmt(*bootstrap_ci(values), with_ci=True)
 
 
 def groups(runs: pd.DataFrame) -> Iterator[tuple[tuple[str, str, str], pd.DataFrame]]:
@@ -86,7 +60,7 @@ def groups(runs: pd.DataFrame) -> Iterator[tuple[tuple[str, str, str], pd.DataFr
 
 
 def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
-    primary = str(frame["primary_metric"].dropna().iloc[0]) if frame["primary_metric"].notna().any() else "fid"
+    primary = primary_metric(frame)
     rows = []
     for family, trials in by_entry(frame):
         completed = trials[trials["status"] == "completed"]
@@ -103,7 +77,7 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
             if not threshold_column and (column not in completed or completed[column].isna().all()):
                 continue
             mean, low, high = bootstrap_ci(completed[column].dropna().tolist())
-            row[title] = _fmt(mean, low, high, with_ci=title.startswith("final"))
+            row[title] = interval_text(mean, low, high, with_ci=title.startswith("final"))
             if column == "final_classes":  # the worst seed matters more than the mean here
                 row[title] += f" (min {completed[column].min():.0f})"
             if column.endswith("_to_threshold"):  # seeds that never reached it are shown, not averaged away
@@ -117,34 +91,14 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def collapsed_count(trials: pd.DataFrame) -> int:
-    """Seeds flagged collapsed (metrics/collapse.py): counted and shown, never averaged in silently."""
-    if "collapse_suspected" not in trials:
-        return 0
-    return int(trials["collapse_suspected"].fillna(False).astype(bool).sum())
-
-
 def verdicts(frame: pd.DataFrame) -> list[Comparison]:
-    primary = str(frame["primary_metric"].dropna().iloc[0]) if frame["primary_metric"].notna().any() else "fid"
+    primary = primary_metric(frame)
     column = f"final_{primary}"
     if column not in frame:
         return []
     entries = list(dict.fromkeys(entry_names(frame)))
-    lower = METRICS.get(primary).lower_is_better if primary in METRICS else True
+    lower = lower_is_better(primary)
     return [compare_entries(frame, a, b, column, heading(primary), lower) for a, b in itertools.combinations(entries, 2)]
-
-
-def compare_entries(frame: pd.DataFrame, a: str, b: str, column: str, metric: str,
-                    lower_is_better: bool = True) -> Comparison:  # fmt: skip
-    """Entries a and b on `column` over their completed seeds; diverged or failed seeds rank worst."""
-    entry = entry_names(frame)
-    done, lost = frame["status"] == "completed", frame["status"].isin(["diverged", "failed"])
-    values = {e: frame.loc[(entry == e) & done, column].dropna().tolist() if column in frame else [] for e in (a, b)}
-    comparison = compare(a, values[a], b, values[b], metric, lower_is_better,
-                         lost_a=int(((entry == a) & lost).sum()), lost_b=int(((entry == b) & lost).sum()))  # fmt: skip
-    comparison.n_collapsed_a = collapsed_count(frame[entry == a])
-    comparison.n_collapsed_b = collapsed_count(frame[entry == b])
-    return comparison
 
 
 def warnings(frame: pd.DataFrame) -> list[str]:
@@ -166,8 +120,6 @@ def warnings(frame: pd.DataFrame) -> list[str]:
 def equilibrium_notes(frame: pd.DataFrame) -> list[str]:
     """BEGAN's k_t along training per seed (means between evaluation points): whether the
     discriminator ever weighed the generated images (k_t > 0) or ignored them throughout."""
-    from benchbench.report.load import read_trajectory
-
     notes = []
     entry = entry_names(frame)
     for index, trial in frame[entry.str.split(" ").str[0] == "began"].iterrows():
@@ -192,16 +144,12 @@ def extra_extractor_tables(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]
                 column, title = f"final_{name}@{extractor}", heading(name)
                 if column in trials and trials[column].notna().any():
                     title = f"final {title} (bootstrap 95% CI)" if name == "fid" else title
-                    row[title] = _fmt(*bootstrap_ci(trials[column].dropna().tolist()), title.startswith("final"))
+                    row[title] = interval_text(*bootstrap_ci(trials[column].dropna().tolist()), title.startswith("final"))
             rows.append(row)
         weights = _distinct_text(frame, f"extractor_weights@{extractor}")
         tables.append((f"Also scored with `{extractor}` (weights {weights}), same samples and split:",
                        pd.DataFrame(rows)))  # fmt: skip
     return tables
-
-
-def _primary(frame: pd.DataFrame) -> str:
-    return str(frame["primary_metric"].dropna().iloc[0]) if frame["primary_metric"].notna().any() else "fid"
 
 
 def _distinct_text(frame: pd.DataFrame, column: str) -> str:
@@ -246,10 +194,8 @@ class Section:
 def sections(runs: pd.DataFrame) -> list[Section]:
     """Leaderboards and verdicts compare each family's own setting (setting 0); the settings of a
     hyperparameter study feed its budget-curve table instead."""
-    from benchbench.report.hyper import budget_table, has_study, tuned_comparisons
-
     studies = {key: frame for key, frame in groups(runs) if has_study(frame)}
-    tuned = {key: tuned_comparisons(frame, _primary(frame)) for key, frame in studies.items()}
+    tuned = {key: tuned_comparisons(frame, primary_metric(frame)) for key, frame in studies.items()}
     adjust([c for group in tuned.values() for c in group])  # a second family of tests, corrected apart
     if "setting" in runs:
         runs = runs[runs["setting"].fillna(0) == 0]
@@ -270,7 +216,7 @@ def sections(runs: pd.DataFrame) -> list[Section]:
             heading=f"{dataset}, budget {budget}",
             provenance=provenance,
             leaderboard=leaderboard(frame),
-            hyperparameters=(budget_table(studies[(dataset, budget, extractor)], _primary(frame))
+            hyperparameters=(budget_table(studies[(dataset, budget, extractor)], primary_metric(frame))
                              if (dataset, budget, extractor) in studies else None),  # fmt: skip
             tuned_comparisons=tuned.get((dataset, budget, extractor), []),
             extra=extra_extractor_tables(frame),
@@ -282,27 +228,3 @@ def sections(runs: pd.DataFrame) -> list[Section]:
             key=(dataset, budget, extractor),
         ))  # fmt: skip
     return out
-
-
-def render_markdown(runs: pd.DataFrame, title: str = "benchbench report") -> str:
-    from benchbench.report.claims import check_claims, render_claims
-
-    lines = [f"# {title}", ""] + render_claims(check_claims(runs))
-    for section in sections(runs):
-        lines += [f"## {section.heading}", "", section.provenance, "", section.leaderboard.to_markdown(index=False), ""]
-        for caption, table in section.extra:
-            lines += [caption, "", table.to_markdown(index=False), ""]
-        lines += [f"**Verdict:** {verdict}." for verdict in section.verdicts]
-        if section.hyperparameters is not None:
-            lines += ["", "Equal tuning effort (Lucic et al. 2018): each family's settings, the one with the best "
-                      "mean validation score selected, its best-on-validation checkpoints scored on test; the "
-                      "leaderboard above is each family's own setting (setting 0):", "",
-                      section.hyperparameters.to_markdown(index=False), ""]  # fmt: skip
-            lines += [f"**Verdict at equal tuning effort:** {verdict}." for verdict in section.tuned]
-        if section.notes:
-            lines += [""] + [f"- {note}" for note in section.notes]
-        if section.equilibrium:
-            lines += ["", "BEGAN's equilibrium (k_t, mean between evaluation points):", ""]
-            lines += [f"- {note}" for note in section.equilibrium]
-        lines += ["", section.fingerprint, ""]
-    return "\n".join(lines)

@@ -1,0 +1,31 @@
+"""The Markdown report: claims first, then per dataset and budget the leaderboard, verdicts,
+equal-tuning-effort verdicts, notes and BEGAN's equilibrium, with the device and versions."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from benchbench.report.claims import check_claims, render_claims
+from benchbench.report.tables import sections
+
+
+def render_markdown(runs: pd.DataFrame, title: str = "benchbench report") -> str:
+    lines = [f"# {title}", ""] + render_claims(check_claims(runs))
+    for section in sections(runs):
+        lines += [f"## {section.heading}", "", section.provenance, "", section.leaderboard.to_markdown(index=False), ""]
+        for caption, table in section.extra:
+            lines += [caption, "", table.to_markdown(index=False), ""]
+        lines += [f"**Verdict:** {verdict}." for verdict in section.verdicts]
+        if section.hyperparameters is not None:
+            lines += ["", "Equal tuning effort (Lucic et al. 2018): each family's settings, the one with the best "
+                      "mean validation score selected, its best-on-validation checkpoints scored on test; the "
+                      "leaderboard above is each family's own setting (setting 0):", "",
+                      section.hyperparameters.to_markdown(index=False), ""]  # fmt: skip
+            lines += [f"**Verdict at equal tuning effort:** {verdict}." for verdict in section.tuned]
+        if section.notes:
+            lines += [""] + [f"- {note}" for note in section.notes]
+        if section.equilibrium:
+            lines += ["", "BEGAN's equilibrium (k_t, mean between evaluation points):", ""]
+            lines += [f"- {note}" for note in section.equilibrium]
+        lines += ["", section.fingerprint, ""]
+    return "\n".join(lines)
