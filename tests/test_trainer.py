@@ -110,11 +110,37 @@ def test_a_diverging_trial_is_recorded_with_its_partial_trajectory(exploding_fam
     assert read_json(tmp_path / "summary.json")["status"] == "diverged"
 
 
-def test_training_time_excludes_evaluation(toy_trial, tmp_path):
-    summary = run_trial(toy_trial("began", "2s"), tmp_path, CPU)
+class FakeClock:
+    """The trainer's clock, moved by hand: a step takes 1 s, an evaluation 100 s."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_training_time_excludes_evaluation(toy_trial, tmp_path, monkeypatch):
+    from benchbench.metrics.evaluator import Evaluator
+
+    clock = FakeClock()
+    step, evaluate = WGANGP.train_step, Evaluator.evaluate_samples
+
+    def slow_step(self, real):
+        clock.now += 1.0
+        return step(self, real)
+
+    def slow_evaluation(self, *args, **kwargs):
+        clock.now += 100.0
+        return evaluate(self, *args, **kwargs)
+
+    monkeypatch.setattr(WGANGP, "train_step", slow_step)
+    monkeypatch.setattr(Evaluator, "evaluate_samples", slow_evaluation)
+    summary = run_trial(toy_trial("wgan-gp", "10s"), tmp_path, CPU, clock=clock)
     counters = summary["counters"]
-    assert counters["train_seconds"] == pytest.approx(2.0, abs=0.5)
-    assert counters["eval_seconds"] > 0
+    # a 10 s budget is 10 one-second steps, however long the 4 evaluations along the way took
+    assert counters["steps"] == 10 and counters["train_seconds"] == 10.0
+    assert counters["eval_seconds"] >= 4 * 100.0
 
 
 def test_an_image_trial_names_its_extractor(tmp_path):
@@ -237,3 +263,32 @@ def test_points_train_on_one_thread_and_say_so(toy_trial, tmp_path):
     make a run many times slower; the count is in the result."""
     summary = run_trial(toy_trial("wgan-gp", "4steps"), tmp_path, CPU, threads=2)
     assert summary["device"]["threads"] == 1
+
+
+def test_logs_summed_on_the_device_equal_python_sums_of_every_step(toy_trial, tmp_path, monkeypatch):
+    """Families leave their logs on the device and the trainer reads sums; the trajectory's log
+    means are exactly what reading each step's values into Python floats gives."""
+    from collections import Counter
+
+    from benchbench.families.began import BEGAN
+
+    seen, step = [], BEGAN.train_step
+
+    def recording_step(self, real):
+        logs = step(self, real)
+        seen.append((id(self), {key: float(value) for key, value in logs.items()}))
+        return logs
+
+    monkeypatch.setattr(BEGAN, "train_step", recording_step)
+    run_trial(toy_trial("began", "30steps"), tmp_path, CPU)
+    trainer_family = Counter(owner for owner, _ in seen).most_common(1)[0][0]  # not FLOP counting's copy
+    per_step = [logs for owner, logs in seen if owner == trainer_family]
+    trajectory, previous = pd.read_csv(tmp_path / "trajectory.csv"), 0
+    for _, row in trajectory.iterrows():
+        steps = per_step[previous : int(row["step"])]
+        for key in ("d_loss", "g_loss", "loss_real", "m_global", "k_t"):
+            total = 0.0
+            for logs in steps:
+                total += logs[key]
+            assert row[key] == total / len(steps)
+        previous = int(row["step"])

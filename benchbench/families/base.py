@@ -22,6 +22,7 @@ from benchbench.errors import UserError
 from benchbench.nets import NetSpec
 
 RealBatches = Callable[[], torch.Tensor]
+Logs = dict[str, "torch.Tensor | float"]  # a step's logged values: 0-dim device tensors or host numbers
 
 
 # A family's pixel range ("pixels" setting) and the generator output that spans it. The range
@@ -113,9 +114,11 @@ class Family(abc.ABC):
         ...
 
     @abc.abstractmethod
-    def train_step(self, real: RealBatches) -> dict[str, float]:
+    def train_step(self, real: RealBatches) -> dict[str, torch.Tensor | float]:
         """One generator iteration with all the discriminator updates that belong to it.
-        `real()` draws the next batch of real data (the trainer counts what is drawn)."""
+        `real()` draws the next batch of real data (the trainer counts what is drawn). Logs are
+        detached 0-dim tensors left on the device (or plain numbers known on the host): the
+        trainer sums them there and reads them every few steps, so a step never waits for the GPU."""
 
     def latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """The prior both families share by default: U[-1, 1]^d, as in compare_gan (Lucic et al. 2018)."""

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from benchbench.families.base import (GENERATOR_OUTPUT, Family, RealBatches, beta1_with, frozen, log_uniform,
+from benchbench.families.base import (GENERATOR_OUTPUT, Family, Logs, RealBatches, beta1_with, frozen, log_uniform,
                                      one_of, uniform)
 from benchbench.nets import NetSpec
 from benchbench.nets import began as paper_nets
@@ -74,8 +74,9 @@ class BEGAN(Family):
             self.autoencoder = nets.autoencoder(c["code_dim"], c["ae_act"], c["ae_norm"], ae_output).to(device)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=c["lr"] * c["g_lr_scale"], betas=c["betas"])
         self.opt_d = torch.optim.Adam(self.autoencoder.parameters(), lr=c["lr"], betas=c["betas"])
-        self.k = c["k_0"]
-        self.window_sum, self.window_count, self.best_window = 0.0, 0, float("inf")
+        self.k = torch.tensor(c["k_0"], dtype=torch.float64, device=device)
+        self.window_sum = torch.zeros((), dtype=torch.float64, device=device)
+        self.window_count, self.best_window = 0, float("inf")
 
     def make_generator(self, nets: NetSpec) -> nn.Module:
         """The shared generator, or with `architecture = "paper"` BEGAN's own decoder-shaped one."""
@@ -90,14 +91,14 @@ class BEGAN(Family):
     def optimisers(self) -> dict[str, torch.optim.Optimizer]:
         return {"generator": self.opt_g, "autoencoder": self.opt_d}
 
-    def train_step(self, real: RealBatches) -> dict[str, float]:
+    def train_step(self, real: RealBatches) -> Logs:
         c = self.config
         x = real()
         with torch.no_grad():
             fake_d = self.generator(self.latent(x.shape[0]))
         loss_real = reconstruction_loss(self.autoencoder, x, c["loss"])
         loss_fake_d = reconstruction_loss(self.autoencoder, fake_d, c["loss"])
-        d_loss = loss_real - self.k * loss_fake_d
+        d_loss = loss_real - self.k.to(loss_fake_d.dtype) * loss_fake_d
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
@@ -108,27 +109,30 @@ class BEGAN(Family):
         g_loss.backward()
         self.opt_g.step()
 
-        balance = c["gamma"] * loss_real.item() - g_loss.item()
-        m_global = loss_real.item() + abs(balance)
-        self.k = min(max(self.k + c["lambda_k"] * balance, 0.0), 1.0)
+        # k_t and M_global stay on the device, in float64 (as Python floats were): reading them
+        # every step would cost a host sync per step on a GPU
+        loss_real_64, g_loss_64 = loss_real.detach().double(), g_loss.detach().double()
+        balance = c["gamma"] * loss_real_64 - g_loss_64
+        m_global = loss_real_64 + balance.abs()
+        self.k = (self.k + c["lambda_k"] * balance).clamp(0.0, 1.0)
         self._decay_lr_if_stalled(m_global)
         return {
-            "d_loss": d_loss.item(),
-            "g_loss": g_loss.item(),
-            "loss_real": loss_real.item(),
+            "d_loss": d_loss.detach(),
+            "g_loss": g_loss.detach(),
+            "loss_real": loss_real.detach(),
             "m_global": m_global,
             "k_t": self.k,
             "lr": self.opt_g.param_groups[0]["lr"],
         }
 
-    def _decay_lr_if_stalled(self, m_global: float) -> None:
+    def _decay_lr_if_stalled(self, m_global: torch.Tensor) -> None:
         c = self.config
-        self.window_sum += m_global
+        self.window_sum = self.window_sum + m_global
         self.window_count += 1
         if self.window_count < c["lr_window"]:
             return
-        mean = self.window_sum / self.window_count
-        self.window_sum, self.window_count = 0.0, 0
+        mean = float(self.window_sum) / self.window_count  # one read per window
+        self.window_sum, self.window_count = torch.zeros((), dtype=torch.float64, device=self.device), 0
         if mean < self.best_window * (1 - c["lr_min_improvement"]):
             self.best_window = mean
             return
@@ -138,13 +142,14 @@ class BEGAN(Family):
 
     def extra_state(self) -> dict[str, Any]:
         return {
-            "k": self.k,
-            "window_sum": self.window_sum,
+            "k": float(self.k),
+            "window_sum": float(self.window_sum),
             "window_count": self.window_count,
             "best_window": self.best_window,
         }
 
     def load_extra_state(self, state: dict[str, Any]) -> None:
-        self.k = float(state["k"])
-        self.window_sum, self.window_count = float(state["window_sum"]), int(state["window_count"])
+        self.k = torch.tensor(float(state["k"]), dtype=torch.float64, device=self.device)
+        self.window_sum = torch.tensor(float(state["window_sum"]), dtype=torch.float64, device=self.device)
+        self.window_count = int(state["window_count"])
         self.best_window = float(state["best_window"])

@@ -26,7 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from benchbench.errors import UserError
-from benchbench.families.base import Family, RealBatches, frozen, log_uniform
+from benchbench.families.base import Family, Logs, RealBatches, frozen, log_uniform
 from benchbench.metrics.translation import translation_metrics
 from benchbench.nets import NetSpec
 from benchbench.nets.cyclegan import patch_discriminator, resnet_generator
@@ -128,7 +128,7 @@ class CycleGAN(Family):
         self.generator.train(was_training)
         return out
 
-    def train_step(self, real: RealBatches) -> dict[str, float]:
+    def train_step(self, real: RealBatches) -> Logs:
         c = self.config
         batch = real()
         x, y = batch[:, : self.source_channels], batch[:, self.source_channels :]
@@ -151,8 +151,8 @@ class CycleGAN(Family):
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
-        return {"g_loss": g_loss.item(), "d_loss": d_loss.item(), "adversarial": adversarial.item(),
-                "cycle_l1_train": cycle.item(), "identity_l1": identity.item(),
+        return {"g_loss": g_loss.detach(), "d_loss": d_loss.detach(), "adversarial": adversarial.detach(),
+                "cycle_l1_train": cycle.detach(), "identity_l1": identity.detach(),
                 "lr": self.opt_g.param_groups[0]["lr"]}  # fmt: skip
 
     @torch.no_grad()

@@ -18,7 +18,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from benchbench.families.base import Family, RealBatches, beta1_with, frozen, log_uniform
+from benchbench.families.base import Family, Logs, RealBatches, beta1_with, frozen, log_uniform
 from benchbench.nets import NetSpec
 
 
@@ -45,7 +45,7 @@ class DCGAN(Family):
     def optimisers(self) -> dict[str, torch.optim.Optimizer]:
         return {"generator": self.opt_g, "discriminator": self.opt_d}
 
-    def train_step(self, real: RealBatches) -> dict[str, float]:
+    def train_step(self, real: RealBatches) -> Logs:
         x = real()
         with torch.no_grad():
             fake = self.generator(self.latent(x.shape[0]))
@@ -63,8 +63,8 @@ class DCGAN(Family):
         g_loss.backward()
         self.opt_g.step()
         return {
-            "d_loss": d_loss.item(),
-            "g_loss": g_loss.item(),
-            "d_real": torch.sigmoid(logits_real).mean().item(),
-            "d_fake": torch.sigmoid(logits_fake).mean().item(),
+            "d_loss": d_loss.detach(),
+            "g_loss": g_loss.detach(),
+            "d_real": torch.sigmoid(logits_real.detach()).mean(),
+            "d_fake": torch.sigmoid(logits_fake.detach()).mean(),
         }

@@ -29,7 +29,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from benchbench.errors import UserError
-from benchbench.families.base import Family, RealBatches, frozen, log_uniform
+from benchbench.families.base import Family, Logs, RealBatches, frozen, log_uniform
 from benchbench.families.wgan_gp import gradient_penalty
 from benchbench.families.wgan_gp import step_flops as wgan_gp_step_flops
 from benchbench.nets import NetSpec
@@ -111,7 +111,7 @@ class ProGAN(Family):
             x = torch.lerp(F.interpolate(F.avg_pool2d(x, 2), scale_factor=2, mode="nearest"), x, alpha)
         return x
 
-    def train_step(self, real: RealBatches) -> dict[str, float]:
+    def train_step(self, real: RealBatches) -> Logs:
         c = self.config
         batch = real()
         x = self.prepare_real(batch)
@@ -140,8 +140,8 @@ class ProGAN(Family):
                 average.lerp_(current, 1.0 - decay)
 
         self.images_seen += len(batch)
-        logs = {"d_loss": d_loss.item(), "g_loss": g_loss.item(), "gradient_penalty": penalty.item(),
-                "wasserstein_estimate": wasserstein.item(), "resolution": float(x.shape[-1]),
+        logs = {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(), "gradient_penalty": penalty.detach(),
+                "wasserstein_estimate": wasserstein.detach(), "resolution": float(x.shape[-1]),
                 "alpha": float(self.critic.alpha)}  # fmt: skip
         self._set_phase()
         return logs

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from benchbench.families.base import Family, RealBatches, frozen, integers, log_uniform
+from benchbench.families.base import Family, Logs, RealBatches, frozen, integers, log_uniform
 from benchbench.nets import NetSpec
 
 
@@ -44,7 +44,7 @@ class WGAN(Family):
     def optimisers(self) -> dict[str, torch.optim.Optimizer]:
         return {"generator": self.opt_g, "critic": self.opt_d}
 
-    def train_step(self, real: RealBatches) -> dict[str, float]:
+    def train_step(self, real: RealBatches) -> Logs:
         c = self.config
         for _ in range(c["n_critic"]):
             x = real()
@@ -63,4 +63,4 @@ class WGAN(Family):
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
-        return {"d_loss": -wasserstein.item(), "g_loss": g_loss.item(), "wasserstein_estimate": wasserstein.item()}
+        return {"d_loss": -wasserstein.detach(), "g_loss": g_loss.detach(), "wasserstein_estimate": wasserstein.detach()}

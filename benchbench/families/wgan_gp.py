@@ -24,7 +24,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from benchbench.families.base import Family, RealBatches, beta1_with, frozen, integers, log_uniform
+from benchbench.families.base import Family, Logs, RealBatches, beta1_with, frozen, integers, log_uniform
 from benchbench.nets import NetSpec
 
 
@@ -70,7 +70,7 @@ class WGANGP(Family):
     def gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         return gradient_penalty(self.critic, real, fake)
 
-    def train_step(self, real: RealBatches) -> dict[str, float]:
+    def train_step(self, real: RealBatches) -> Logs:
         c = self.config
         for _ in range(c["n_critic"]):
             x = real()
@@ -89,10 +89,10 @@ class WGANGP(Family):
         g_loss.backward()
         self.opt_g.step()
         return {
-            "d_loss": d_loss.item(),
-            "g_loss": g_loss.item(),
-            "gradient_penalty": penalty.item(),
-            "wasserstein_estimate": wasserstein.item(),
+            "d_loss": d_loss.detach(),
+            "g_loss": g_loss.detach(),
+            "gradient_penalty": penalty.detach(),
+            "wasserstein_estimate": wasserstein.detach(),
         }
 
     def analytic_flops(self, forward_per_sample: dict[str, float], batch_size: int) -> float:

@@ -34,10 +34,10 @@ class TrialState:
     diverged_at: int | None = None
     flops_by_phase: dict[str, float] = field(default_factory=dict)
 
-    def add_logs(self, logs: dict[str, float]) -> None:
-        for key, value in logs.items():
+    def add_log_sums(self, sums: dict[str, float], count: int) -> None:
+        for key, value in sums.items():
             self.log_sums[key] = self.log_sums.get(key, 0.0) + value
-        self.log_count += 1
+        self.log_count += count
 
     def pop_log_means(self) -> dict[str, float]:
         """Mean of each training log since the last evaluation point."""

@@ -16,7 +16,7 @@ import resource
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,7 @@ from benchbench.nets import DEFAULT_LATENT_DIM, NetSpec, count_parameters
 from benchbench.results import SCHEMA_VERSION, load_tensors, read_json, save_tensors, write_json
 from benchbench.results.io import atomic_write_text
 from benchbench.training.flops import step_flops
+from benchbench.training.logs import CUDA_READ_EVERY, LogSums
 from benchbench.training.samples import save_sample_grid
 from benchbench.training.state import TrialState, eval_fractions
 from benchbench.training.trial import Trial
@@ -67,8 +68,9 @@ def _all_finite(family: Family) -> bool:
 
 class TrialRunner:
     def __init__(self, trial: Trial, trial_dir: Path, device: torch.device, progress: bool = False,
-                 threads: int | None = None) -> None:  # fmt: skip
+                 threads: int | None = None, clock: Callable[[], float] = time.perf_counter) -> None:  # fmt: skip
         self.trial, self.dir, self.device, self.show_progress = trial, trial_dir, device, progress
+        self.clock = clock  # every duration the trainer records comes from here (tests pass a fake one)
         self.threads = threads  # this trial's share of the CPU cores (None: all the process may use)
         self.checkpoint_path = trial_dir / "checkpoint.pt"
 
@@ -135,28 +137,41 @@ class TrialRunner:
         last_checkpoint = counters.train_seconds
         bar = tqdm(total=100, desc=trial.key[:48], unit="%", disable=not self.show_progress, leave=False)
         bar.update(int(100 * budget.progress(counters)))
-        loop_started, eval_before = time.perf_counter(), counters.eval_seconds
+        pending = LogSums()
+        read_every = 1 if self.device.type == "cpu" else CUDA_READ_EVERY
+        loop_started, eval_before = self.clock(), counters.eval_seconds
+
+        def eval_due() -> bool:
+            return state.next_eval < len(fractions) and budget.progress(counters) >= fractions[state.next_eval]
+
         while not budget.spent(counters) and state.diverged_at is None:
             family.budget_progress(budget.progress(counters))
-            started = time.perf_counter()
-            logs = family.train_step(real)
-            if self.device.type == "cuda":
-                torch.cuda.synchronize(self.device)
-            counters.train_seconds += time.perf_counter() - started
+            started = self.clock()
+            pending.add(family.train_step(real))
+            counters.train_seconds += self.clock() - started
             counters.steps += 1
             counters.flops += flops_per_step
             if family.phase() != phase:  # a new phase (a ProGAN resolution) costs a different amount
                 phase = family.phase()
                 flops_per_step, flops_method = self._count_flops(family, dataset)
                 state.flops_by_phase[phase] = flops_per_step
-            if not all(math.isfinite(v) for v in logs.values()):
-                state.diverged_at = counters.steps
-                break
-            state.add_logs(logs)
+            checkpoint_due = counters.train_seconds - last_checkpoint >= settings.checkpoint_seconds
+            if counters.steps % read_every == 0 or eval_due() or budget.spent(counters) or checkpoint_due:
+                # a read point: wait for the device (that wait is training time), check the logs
+                waited = self.clock()
+                self._synchronize()
+                counters.train_seconds += self.clock() - waited
+                sums, count, finite = pending.read()
+                if not finite:
+                    state.diverged_at = counters.steps
+                    break
+                state.add_log_sums(sums, count)
+            else:
+                continue
             bar.update(int(100 * budget.progress(counters)) - bar.n)
-            due = state.next_eval < len(fractions) and budget.progress(counters) >= fractions[state.next_eval]
+            due = eval_due()
             if due or budget.spent(counters):
-                while state.next_eval < len(fractions) and budget.progress(counters) >= fractions[state.next_eval]:
+                while eval_due():
                     state.next_eval += 1
                 self._evaluate_point(family, evaluator, state, dataset)
                 if state.diverged_at is not None:
@@ -166,10 +181,14 @@ class TrialRunner:
                 last_checkpoint = counters.train_seconds
         bar.close()
         # Wall time of the loop without evaluations and checkpoints: what the harness itself costs.
-        counters.loop_seconds += time.perf_counter() - loop_started - (counters.eval_seconds - eval_before)
+        counters.loop_seconds += self.clock() - loop_started - (counters.eval_seconds - eval_before)
         summary = self._finish(family, evaluator, state, dataset, spec, stream)
         return summary | {"flops_per_step": flops_per_step, "flops_method": flops_method,
                           **({"flops_per_step_by_phase": state.flops_by_phase} if state.flops_by_phase else {})}
+
+    def _synchronize(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
 
     def _count_flops(self, family: Family, dataset: Any) -> tuple[float, str]:
         """FLOPs of one step, counted on a copy so that the trial's own state is untouched."""
@@ -183,7 +202,7 @@ class TrialRunner:
 
     def _evaluate_point(self, family: Family, evaluator: Evaluator, state: TrialState, dataset: Any) -> None:
         """One trajectory point: scores on the validation split; its time is not training time."""
-        started = time.perf_counter()
+        started = self.clock()
         counters, settings = state.counters, self.trial.settings
         row: dict[str, float] = {"step": counters.steps, "kimg": counters.kimg, "train_seconds": counters.train_seconds,
                                  "flops": counters.flops}  # fmt: skip
@@ -198,10 +217,10 @@ class TrialRunner:
             state.keep_if_best(values[evaluator.primary], counters.steps, family.generator)
         row.update(state.pop_log_means())
         state.trajectory.append(row)
-        counters.eval_seconds += time.perf_counter() - started
+        counters.eval_seconds += self.clock() - started
 
     def _save_checkpoint(self, family: Family, stream: datasets.BatchStream, state: TrialState) -> None:
-        started = time.perf_counter()
+        started = self.clock()
         rng = {"torch": torch.get_rng_state()}
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
@@ -209,7 +228,7 @@ class TrialRunner:
             "schema_version": SCHEMA_VERSION, "config_hash": self.trial.config_hash(),
             "family": family.state_dict(), "stream": stream.state_dict(), "rng": rng, "state": state.to_dict(),
         })  # fmt: skip
-        state.counters.eval_seconds += time.perf_counter() - started
+        state.counters.eval_seconds += self.clock() - started
 
     def _resume(self, family: Family, stream: datasets.BatchStream) -> TrialState:
         try:
@@ -247,7 +266,7 @@ class TrialRunner:
             "extractor": evaluator.extractor,
         }
         if state.diverged_at is None:
-            started = time.perf_counter()
+            started = self.clock()
             sampler = torch.Generator().manual_seed(2)
             final = dataset.from_model(family.sample(settings.final_samples, sampler, split="test"), family.pixel_range)
             values, provenance = evaluator.evaluate_samples(final, "test")
@@ -271,7 +290,7 @@ class TrialRunner:
                 summary["best"] = {"metrics": values, **provenance, "step": state.best_step,
                                    "selected_on": "validation", "validation_score": state.best_score}  # fmt: skip
             save_sample_grid(self.dir / "samples.png", family, dataset)
-            counters.eval_seconds += time.perf_counter() - started
+            counters.eval_seconds += self.clock() - started
             summary["counters"] = counters.as_dict()
         threshold = resolve_threshold(settings.fid_threshold, evaluator, dataset, settings.eval_samples)
         summary["convergence"] = convergence(state.trajectory, evaluator.primary, threshold)
@@ -333,5 +352,5 @@ def convergence(trajectory: list[dict[str, float]], metric: str, threshold: floa
 
 
 def run_trial(trial: Trial, trial_dir: Path, device: torch.device, progress: bool = False,
-              threads: int | None = None) -> dict[str, Any]:  # fmt: skip
-    return TrialRunner(trial, trial_dir, device, progress, threads).run()
+              threads: int | None = None, clock: Callable[[], float] = time.perf_counter) -> dict[str, Any]:  # fmt: skip
+    return TrialRunner(trial, trial_dir, device, progress, threads, clock).run()
