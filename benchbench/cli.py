@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import json
 import sys
@@ -78,7 +79,12 @@ def run(suite: str, families: str | None, datasets: str | None, seeds: str | Non
     trials = plan.plan()
     for trial in {t.dataset: t for t in trials}.values():  # missing data fails now, not mid-run
         load_dataset(trial.dataset, **trial.dataset_options)
-    out = out or Path("results") / plan.name
+    if out is None:
+        out = Path("results") / plan.name
+        if any(flag is not None for flag in (families, datasets, seeds, budget, width, extractor)):
+            # a plan of its own gets a directory of its own, named by its trials (a rerun finds it)
+            digest = hashlib.sha256("\n".join(t.key for t in trials).encode()).hexdigest()[:8]
+            out = Path("results") / f"{plan.name}-{digest}"
     prepare_run_dir(out, plan)
     click.echo(f"{len(trials)} trials ({', '.join(plan.families)} on {', '.join(plan.datasets)}, "
                f"seeds {plan.seeds}, budgets {', '.join(map(str, plan.budgets))}) -> {out}", err=True)  # fmt: skip

@@ -211,3 +211,28 @@ def test_a_write_failing_halfway_leaves_the_old_file_whole(tmp_path, monkeypatch
         write_json(target, {"status": "half"})
     assert json.loads(target.read_text()) == {"status": "completed"}
     assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]  # no temporary file left behind
+
+
+def test_another_plan_into_an_existing_run_directory_is_refused(tiny_run, tmp_path):
+    import shutil
+
+    out, _ = tiny_run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    before = (copy / "run.json").read_text()
+    result = invoke("run", out.parent / "tiny.toml", "--out", copy, "--seeds", "2", "--device", "cpu")
+    _one_line_error(result, "holds another run")
+    assert "seeds: [0, 1, 2] -> [0, 1]" in result.output
+    assert (copy / "run.json").read_text() == before  # nothing rewritten
+
+
+def test_a_flags_only_run_gets_a_directory_of_its_own(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ("run", "--families", "wgan-gp", "--datasets", "8gaussians", "--seeds", "1", "--budget", "2steps",
+            "--width", "0.125", "--device", "cpu")  # fmt: skip
+    first = invoke(*args)
+    assert first.exit_code == 0, first.output
+    made = [p.name for p in (tmp_path / "results").iterdir()]
+    assert len(made) == 1 and made[0].startswith("default-") and made[0] in first.output
+    again = invoke(*args)  # the same flags find the same directory and resume it
+    assert again.exit_code == 0 and [p.name for p in (tmp_path / "results").iterdir()] == made

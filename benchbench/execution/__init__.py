@@ -25,7 +25,9 @@ Notify = Callable[[dict[str, Any]], None]
 
 
 def prepare_run_dir(out: Path, suite: Suite) -> None:
-    """Create (or reopen) a run directory; refuse one written by an incompatible schema."""
+    """Create a run directory, or reopen one that holds the same plan (a rerun resumes it). A
+    directory holding another plan is refused, naming what differs: a run must never rewrite
+    another run's plan and drop its trials from later reports."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write-test"
@@ -34,16 +36,35 @@ def prepare_run_dir(out: Path, suite: Suite) -> None:
     except OSError as error:
         raise UserError(f"cannot write to output directory {out}: {error.strerror or error}") from None
     run_file = out / "run.json"
+    plan = {"schema_version": SCHEMA_VERSION, "suite": suite.describe(), "trials": [t.key for t in suite.plan()]}
     if run_file.exists():
         try:
             previous = read_json(run_file)
         except ValueError:
             raise UserError(f"{run_file} is corrupt; choose another --out or remove it") from None
-        if previous.get("schema_version") != SCHEMA_VERSION:
-            raise UserError(f"{out} was written by schema {previous.get('schema_version')}, this is "
-                            f"{SCHEMA_VERSION}; choose another --out")  # fmt: skip
-    write_json(run_file, {"schema_version": SCHEMA_VERSION, "suite": suite.describe(),
-                          "trials": [t.key for t in suite.plan()]})  # fmt: skip
+        if not isinstance(previous, dict) or previous.get("schema_version") != SCHEMA_VERSION:
+            version = previous.get("schema_version") if isinstance(previous, dict) else None
+            raise UserError(f"{out} was written by schema {version}, this is {SCHEMA_VERSION}; choose another --out")
+        if previous.get("trials") != plan["trials"]:
+            raise UserError(f"{out} holds another run ({_difference(previous.get('suite') or {}, plan['suite'])}); "
+                            "choose another --out, or remove it to start again")  # fmt: skip
+    write_json(run_file, plan)
+
+
+def _difference(before: dict[str, Any], now: dict[str, Any]) -> str:
+    """The first settings that differ between two suite descriptions, as one short phrase."""
+    changed = []
+    for key in sorted(set(before) | set(now)):
+        if key in ("description",):
+            continue
+        a, b = before.get(key), now.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            changed += [f"{key}.{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+        elif a != b:
+            changed.append(f"{key}: {a!r} -> {b!r}")
+    if not changed:
+        return "the same suite under other benchbench defaults, so other trial names"
+    return "; ".join(changed[:3]) + (f"; and {len(changed) - 3} more" if len(changed) > 3 else "")
 
 
 def _run_one(trial: Trial, trial_dir: str, device: str, progress: bool, threads: int | None = None) -> dict[str, Any]:

@@ -1,18 +1,30 @@
 """BEGAN: Berthelot et al. 2017, "BEGAN: Boundary Equilibrium Generative Adversarial Networks".
 
-The discriminator is an autoencoder; L(v) = mean |v - AE(v)| is its L1 reconstruction loss.
+The discriminator is an autoencoder; L(v) is its reconstruction loss (`loss`: "l1", the mean
+absolute error per pixel, or "l2", the batch's Euclidean error norm over the batch size).
 Discriminator loss  L(x) - k_t L(G(z_D))
 Generator loss      L(G(z_G))
 Equilibrium control k_{t+1} = clip(k_t + lambda_k (gamma L(x) - L(G(z_G))), 0, 1), k_0 = 0
 Convergence measure M_global = L(x) + |gamma L(x) - L(G(z_G))|, logged with k_t every step.
 Schedule: one discriminator and one generator update per iteration, each on its own z (Sec. 3.3).
 
-Defaults: gamma 0.5, lambda_k 0.001, k_0 = 0 (Sec. 3.3-4); Adam lr 1e-4, halved when M_global
-stalls (Sec. 4.1: "decaying by a factor of 2 when the measure of convergence stalls"); beta1 0.5
-as in compare_gan and the public reimplementations (the paper gives no betas); ELU activations
-and no batch norm in the autoencoder (Sec. 3.4); a 64-d code (compare_gan BEGAN.py).
-"Stalls" is made concrete here: the mean M_global over a window of `lr_window` iterations did
-not improve on the best earlier window by `lr_min_improvement` (relative).
+Defaults, the paper's: gamma 0.5, lambda_k 0.001, k_0 = 0 (Sec. 3.3-4); Adam lr 1e-4, halved
+when M_global stalls (Sec. 4.1: "decaying by a factor of 2 when the measure of convergence
+stalls"); beta1 0.5 as in compare_gan and the public reimplementations (the paper gives no
+betas); L1, ELU activations and no batch norm in the autoencoder (Sec. 3.4); a 64-d code
+(compare_gan); pixels in [-1, 1] with a linear autoencoder output (carpedm20's BEGAN-tensorflow).
+"Stalls" is made concrete: the mean M_global over a window of `lr_window` iterations did not
+improve on the best earlier window by `lr_min_improvement` (relative).
+
+For images, hwalsuklee's MNIST BEGAN (tensorflow-generative-model-collections, BEGAN.py), the
+public BEGAN that draws every digit class after about an epoch: batch norm and ReLU in the
+autoencoder, a 32-d code, L2, gamma 0.75, Adam lr 2e-4 for the autoencoder and 5 x 2e-4 for the
+generator, pixels in [0, 1] with sigmoid outputs. With the paper's settings on MNIST the
+generator collapsed in benchbench 0.1: while k_t = 0 (at the start, and whenever
+L(G(z)) > gamma L(x)) the autoencoder learns from real digits only and the generator settles on
+the image it reconstructs best; the autoencoder's batch norm and gamma 0.75 are what keep it
+off that image (docs/began.md has the ablation). `architecture = "paper"` swaps the shared
+InfoGAN-style generator and autoencoder for the paper's own (nets/began.py).
 """
 
 from __future__ import annotations
@@ -57,6 +69,13 @@ class BEGAN(Family):
         "lr_floor": 1e-6,
         "z_prior": "uniform",
     }
+    defaults_for = {"image": {"lr": 2e-4, "g_lr_scale": 5.0, "gamma": 0.75, "code_dim": 32, "loss": "l2",
+                              "ae_norm": "batch", "ae_act": "relu", "pixels": "unit"},
+                    # no published toy BEGAN: a wider code than the data lets the autoencoder copy
+                    # any point, so it tells real from generated nothing
+                    "points": {"code_dim": 1}}  # fmt: skip
+    sources = {"image": "hwalsuklee/tensorflow-generative-model-collections BEGAN.py (MNIST)",
+               "points": "ours (no published toy BEGAN); the paper's settings otherwise"}
     # compare_gan's wide ranges (params.py): its discriminator batch norm is our autoencoder's
     search_space = {"lr": log_uniform(-5, -2), "betas": beta1_with(0.999), "lambda_k": log_uniform(-4, -2),
                     "gamma": uniform(0.0, 1.0), "ae_norm": one_of("batch", "none")}  # fmt: skip

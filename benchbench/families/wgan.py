@@ -6,7 +6,9 @@ Schedule: n_critic = 5 critic updates, each on a fresh real batch, then one gene
 
 Defaults (Algorithm 1): c = 0.01, RMSProp lr 5e-5 for both networks, n_critic = 5. The paper's
 critic is DCGAN's, with batch norm (clipping does not forbid it, unlike the gradient penalty),
-so `critic_norm` defaults to "batch".
+so `critic_norm` defaults to "batch". On 2-D points, as the WGAN-GP authors ran it for their
+Figure 1 (gan_toy.py, MODE = 'wgan'): the same optimiser and clipping, a critic MLP without
+batch norm, 2-d Gaussian noise.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class WGAN(Family):
         "critic_norm": "batch",
         "z_prior": "uniform",
     }
+    defaults_for = {"points": {"critic_norm": "none", "z_prior": "normal"}}
+    sources = {"points": "gan_toy.py, Gulrajani et al.'s code"}
     search_space = {"lr": log_uniform(-5, -2), "n_critic": integers(1, 5)}
 
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
