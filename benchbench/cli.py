@@ -52,15 +52,17 @@ def main() -> None:
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--address", help="Ray cluster address (auto, or HOST:PORT) [default: start a local Ray].")
+@click.option("--allow-long", is_flag=True, help="Run trials estimated to train for more than a day.")
 @user_errors
 def run(suite: str, families: str | None, datasets: str | None, seeds: str | None, budget: str | None,
         width: float | None, jobs: int | None, extractor: str | None, out: Path | None,
-        device: str, executor: str, address: str | None) -> None:  # fmt: skip
+        device: str, executor: str, address: str | None, allow_long: bool) -> None:  # fmt: skip
     """Train and evaluate every trial of SUITE (a built-in name or a TOML file), then report."""
     from benchbench import suite as suites
     from benchbench.datasets import load as load_dataset
     from benchbench.environment import resolve_device
     from benchbench.execution import prepare_run_dir, run_local, run_ray
+    from benchbench.execution.estimate import describe, estimate
 
     plan = suites.load(suite)
     data = plan.describe()
@@ -85,9 +87,13 @@ def run(suite: str, families: str | None, datasets: str | None, seeds: str | Non
             # a plan of its own gets a directory of its own, named by its trials (a rerun finds it)
             digest = hashlib.sha256("\n".join(t.key for t in trials).encode()).hexdigest()[:8]
             out = Path("results") / f"{plan.name}-{digest}"
+    if address is not None and executor != "ray":
+        raise UserError("--address names a Ray cluster: use it with --executor ray")
+    seconds = estimate(trials, torch_device, allow_long)
     prepare_run_dir(out, plan)
     click.echo(f"{len(trials)} trials ({', '.join(plan.families)} on {', '.join(plan.datasets)}, "
-               f"seeds {plan.seeds}, budgets {', '.join(map(str, plan.budgets))}) -> {out}", err=True)  # fmt: skip
+               f"seeds {plan.seeds}, budgets {', '.join(map(str, plan.budgets))}) -> {out}; "
+               f"{describe(seconds, plan.jobs)}", err=True)  # fmt: skip
 
     def notify(summary: dict[str, Any]) -> None:
         final = (summary.get("final") or {}).get("metrics", {})
@@ -98,7 +104,7 @@ def run(suite: str, families: str | None, datasets: str | None, seeds: str | Non
     if executor == "ray":
         run_ray(trials, out, torch_device, address, notify=notify)
     else:
-        run_local(trials, out, torch_device, plan.jobs, progress=sys.stderr.isatty(), notify=notify)
+        run_local(trials, out, torch_device, plan.jobs, progress="bar" if sys.stderr.isatty() else "lines", notify=notify)
     click.echo(_write_report(out, plan.name))
 
 

@@ -144,7 +144,10 @@ def load(name_or_path: str) -> Suite:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise UserError(f"{source} is not valid TOML: {error}") from None
+        raise UserError(f"{source} is not valid TOML: {' '.join(str(error).split())}") from None
+    if not data:
+        raise UserError(f"{source} is empty: name at least the families and datasets to run "
+                        "(`benchbench run` alone runs the default suite)")  # fmt: skip
     return from_dict(data, source, default_name=path.stem)
 
 

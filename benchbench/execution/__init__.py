@@ -67,7 +67,7 @@ def _difference(before: dict[str, Any], now: dict[str, Any]) -> str:
     return "; ".join(changed[:3]) + (f"; and {len(changed) - 3} more" if len(changed) > 3 else "")
 
 
-def _run_one(trial: Trial, trial_dir: str, device: str, progress: bool, threads: int | None = None) -> dict[str, Any]:
+def _run_one(trial: Trial, trial_dir: str, device: str, progress: str, threads: int | None = None) -> dict[str, Any]:
     return run_trial(trial, Path(trial_dir), torch.device(device), progress, threads)
 
 
@@ -88,7 +88,7 @@ def run_ray(trials: list[Trial], out: Path, device: torch.device, address: str |
     try:
         gpus = 1 if device.type == "cuda" else 0
         task = ray.remote(num_cpus=1, num_gpus=gpus)(_run_one)
-        pending = {task.remote(t, str(out.resolve() / t.key), str(device), False, 1): t for t in trials}
+        pending = {task.remote(t, str(out.resolve() / t.key), str(device), "off", 1): t for t in trials}
         summaries: dict[str, dict[str, Any]] = {}
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
@@ -104,10 +104,11 @@ def run_ray(trials: list[Trial], out: Path, device: torch.device, address: str |
 
 
 def run_local(
-    trials: list[Trial], out: Path, device: torch.device, jobs: int = 1, progress: bool = False,
+    trials: list[Trial], out: Path, device: torch.device, jobs: int = 1, progress: str = "off",
     notify: Notify | None = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
-    """Run trials; returns their summaries in plan order."""
+    """Run trials; returns their summaries in plan order. `progress`: "bar", "lines" or "off"
+    (several trials at once always report in lines: bars from several processes would collide)."""
     summaries: dict[str, dict[str, Any]] = {}
     jobs = max(1, min(jobs, len(trials)))
     if device.type == "cuda":
@@ -121,7 +122,8 @@ def run_local(
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            futures = {pool.submit(_run_one, t, str(out / t.key), str(device), False, threads): t for t in trials}
+            mode = "off" if progress == "off" else "lines"
+            futures = {pool.submit(_run_one, t, str(out / t.key), str(device), mode, threads): t for t in trials}
             for future in as_completed(futures):
                 summaries[futures[future].key] = future.result()
                 if notify:

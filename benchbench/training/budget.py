@@ -71,7 +71,9 @@ class Budget:
         return self.used(counters) >= self.value
 
     def __str__(self) -> str:
-        value = int(self.value) if self.value == int(self.value) else self.value
+        value: float | str = int(self.value) if self.value == int(self.value) else self.value
+        if self.value >= 1e15:  # a short name for an absurd number (it names a directory)
+            value = f"{self.value:.6g}"
         if self.kind == "flops":
             return f"{self.value:g}flops"
         return {"steps": f"{value}steps", "seconds": f"{value}s", "kimg": f"{value}kimg"}[self.kind]

@@ -21,7 +21,6 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 import torch
-from tqdm import tqdm
 
 from benchbench import datasets
 from benchbench.environment import available_cores, device_info, threads_per_trial, versions
@@ -36,6 +35,7 @@ from benchbench.results import SCHEMA_VERSION, load_tensors, read_json, save_ten
 from benchbench.results.io import atomic_write_text
 from benchbench.training.flops import step_flops
 from benchbench.training.logs import CUDA_READ_EVERY, LogSums
+from benchbench.training.progress import Progress
 from benchbench.training.samples import save_sample_grid
 from benchbench.training.state import TrialState, eval_fractions
 from benchbench.training.trial import Trial
@@ -67,9 +67,10 @@ def _all_finite(family: Family) -> bool:
 
 
 class TrialRunner:
-    def __init__(self, trial: Trial, trial_dir: Path, device: torch.device, progress: bool = False,
+    def __init__(self, trial: Trial, trial_dir: Path, device: torch.device, progress: str = "off",
                  threads: int | None = None, clock: Callable[[], float] = time.perf_counter) -> None:  # fmt: skip
-        self.trial, self.dir, self.device, self.show_progress = trial, trial_dir, device, progress
+        self.trial, self.dir, self.device = trial, trial_dir, device
+        self.progress = Progress(trial.key, progress)
         self.clock = clock  # every duration the trainer records comes from here (tests pass a fake one)
         self.threads = threads  # this trial's share of the CPU cores (None: all the process may use)
         self.checkpoint_path = trial_dir / "checkpoint.pt"
@@ -120,6 +121,7 @@ class TrialRunner:
         state = TrialState()
         if self.checkpoint_path.exists():
             state = self._resume(family, stream)
+            self.progress.say(f"resuming at step {state.counters.steps} ({state.counters.train_seconds:.0f} s trained)")
         flops_per_step, flops_method = self._count_flops(family, dataset)  # for the (resumed) phase
         phase = family.phase()
         if phase:
@@ -135,8 +137,6 @@ class TrialRunner:
         fractions = eval_fractions(settings.eval_points)
         budget, counters = trial.budget, state.counters
         last_checkpoint = counters.train_seconds
-        bar = tqdm(total=100, desc=trial.key[:48], unit="%", disable=not self.show_progress, leave=False)
-        bar.update(int(100 * budget.progress(counters)))
         pending = LogSums()
         read_every = 1 if self.device.type == "cpu" else CUDA_READ_EVERY
         loop_started, eval_before = self.clock(), counters.eval_seconds
@@ -168,7 +168,7 @@ class TrialRunner:
                 state.add_log_sums(sums, count)
             else:
                 continue
-            bar.update(int(100 * budget.progress(counters)) - bar.n)
+            self.progress.update(budget.progress(counters), counters.steps, self._latest(state, evaluator))
             due = eval_due()
             if due or budget.spent(counters):
                 while eval_due():
@@ -179,12 +179,18 @@ class TrialRunner:
             if due or counters.train_seconds - last_checkpoint >= settings.checkpoint_seconds:
                 self._save_checkpoint(family, stream, state)
                 last_checkpoint = counters.train_seconds
-        bar.close()
+        self.progress.close()
         # Wall time of the loop without evaluations and checkpoints: what the harness itself costs.
         counters.loop_seconds += self.clock() - loop_started - (counters.eval_seconds - eval_before)
         summary = self._finish(family, evaluator, state, dataset, spec, stream)
         return summary | {"flops_per_step": flops_per_step, "flops_method": flops_method,
                           **({"flops_per_step_by_phase": state.flops_by_phase} if state.flops_by_phase else {})}
+
+    @staticmethod
+    def _latest(state: TrialState, evaluator: Evaluator) -> str | None:
+        """The last validation value of the primary metric, as a progress line shows it."""
+        value = state.trajectory[-1].get(evaluator.primary) if state.trajectory else None
+        return f"{evaluator.primary} {value:.4g}" if isinstance(value, float) and math.isfinite(value) else None
 
     def _synchronize(self) -> None:
         if self.device.type == "cuda":
@@ -266,6 +272,7 @@ class TrialRunner:
             "extractor": evaluator.extractor,
         }
         if state.diverged_at is None:
+            self.progress.say(f"final evaluation: {settings.final_samples} samples against the test split")
             started = self.clock()
             sampler = torch.Generator().manual_seed(2)
             final = dataset.from_model(family.sample(settings.final_samples, sampler, split="test"), family.pixel_range)
@@ -351,6 +358,6 @@ def convergence(trajectory: list[dict[str, float]], metric: str, threshold: floa
     return out
 
 
-def run_trial(trial: Trial, trial_dir: Path, device: torch.device, progress: bool = False,
+def run_trial(trial: Trial, trial_dir: Path, device: torch.device, progress: str = "off",
               threads: int | None = None, clock: Callable[[], float] = time.perf_counter) -> dict[str, Any]:  # fmt: skip
     return TrialRunner(trial, trial_dir, device, progress, threads, clock).run()
