@@ -180,10 +180,10 @@ def list_command() -> None:
         family = FAMILIES.get(name)
         defaults = ", ".join(f"{k}={v}" for k, v in family.defaults.items())
         click.echo(f"  {name:12s} {defaults}")
-        for kind, changes in family.defaults_for.items():
+        for kind in sorted(set(family.defaults_for) | set(family.sources)):
+            changes = ", ".join(f"{k}={v}" for k, v in family.defaults_for.get(kind, {}).items()) or "as above"
             source = family.sources.get(kind, "")
-            click.echo(f"  {'':12s}   {kind}: " + ", ".join(f"{k}={v}" for k, v in changes.items())
-                       + (f"  [{source}]" if source else ""))  # fmt: skip
+            click.echo(f"  {'':12s}   {kind}: {changes}" + (f"  [{source}]" if source else ""))
     click.echo("datasets:\n  " + ", ".join(DATASETS.names()))
     click.echo("feature extractors:")
     for name in EXTRACTORS:
