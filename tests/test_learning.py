@@ -136,23 +136,31 @@ def test_began_k_rises_from_zero_on_a_few_digits():
     assert ks[0] < 1e-3 and max(ks[-20:]) > 0.005
 
 
-TOY_STEPS = {"wgan-gp": 300, "wgan": 300, "dcgan": 300, "began": 300}
+def blob(n: int = 4000) -> torch.Tensor:
+    """One Gaussian away from the origin: a BEGAN generator must move its points onto it (on 8
+    gaussians BEGAN's autoencoder settles on one curve, which the sliced distance hardly sees)."""
+    return torch.randn(n, 2, generator=torch.Generator().manual_seed(5)) * 0.1 + torch.tensor([1.5, -1.0])
 
 
-@pytest.mark.parametrize("name", sorted(TOY_STEPS))
-def test_each_family_learns_a_gaussian_mixture(name):
-    """A few hundred steps on 8 gaussians at an eighth of gan_toy.py's width bring the samples
-    measurably closer to the data (sliced Wasserstein distance at most half its start)."""
+# family -> (data, steps, largest final/initial sliced Wasserstein distance), all at lr 1e-3, so
+# that a few hundred steps suffice; measured ratios are about half of each bound
+LEARNING = {"wgan-gp": ("8gaussians", 200, 0.3), "wgan": ("8gaussians", 200, 0.5),
+            "dcgan": ("8gaussians", 400, 0.7), "began": ("blob", 100, 0.3)}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(LEARNING))
+def test_each_family_learns_a_tiny_distribution(name):
+    dataset, steps, bound = LEARNING[name]
     torch.manual_seed(0)
-    data = datasets.load("8gaussians")
-    family = FAMILIES.get(name)(POINTS, {}, CPU)
-    stream = data.train_batches(128, 0)
-    reference = data.reference("validation", 2000)
+    data = blob() if dataset == "blob" else datasets.load(dataset).reference("train")
+    family = FAMILIES.get(name)(POINTS, {"lr": 1e-3}, CPU)
+    reference = data[:1000] if dataset == "blob" else datasets.load(dataset).reference("validation", 1000)
+    stream = datasets.BatchStream(data, 128, 0)
 
     def distance() -> float:
-        return sliced_wasserstein(family.sample(2000, torch.Generator().manual_seed(2)), reference)
+        return sliced_wasserstein(family.sample(1000, torch.Generator().manual_seed(2)), reference)
 
     start = distance()
-    for _ in range(TOY_STEPS[name]):
-        family.train_step(lambda: stream.next())
-    assert distance() < 0.5 * start
+    for _ in range(steps):
+        family.train_step(stream.next)
+    assert distance() < bound * start

@@ -1,0 +1,58 @@
+"""The README's examples are part of the interface: every TOML block must load as a suite, and
+every `benchbench` command line must parse with the options the CLI has (cheap ones run)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import tomllib
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from benchbench import suite
+from benchbench.cli import main
+
+README = (Path(__file__).parent.parent / "README.md").read_text()
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def command_lines() -> list[str]:
+    lines = []
+    for block in blocks("bash"):
+        for line in block.splitlines():
+            command = line.split("#", 1)[0].strip()
+            if command.startswith("benchbench ") and "<" not in command and "..." not in command:
+                lines.append(command)
+    return lines
+
+
+@pytest.mark.parametrize("text", blocks("toml"), ids=lambda t: t.splitlines()[0][:40])
+def test_every_toml_example_is_a_valid_suite(text):
+    suite.from_dict(tomllib.loads(text), "README example")
+
+
+@pytest.mark.parametrize("line", command_lines())
+def test_every_command_example_parses(line):
+    args = shlex.split(line)[1:]
+    context = main.make_context("benchbench", list(args), resilient_parsing=False)
+    name, command, rest = main.resolve_command(context, context.protected_args + context.args)
+    assert isinstance(command, click.Command), f"{line}: no command {name}"
+    command.make_context(name, rest, parent=context)  # unknown options or bad values raise here
+
+
+def test_the_readme_has_examples_to_check():
+    assert len(blocks("toml")) >= 2 and len(command_lines()) >= 10
+
+
+@pytest.mark.parametrize("line", ["benchbench list", "benchbench --help", "benchbench run --help"])
+def test_cheap_examples_run(line):
+    if line not in README:
+        pytest.skip("not in the README")
+    result = CliRunner().invoke(main, shlex.split(line)[1:])
+    assert result.exit_code == 0, result.output
