@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.benchbench-deps
 
-.PHONY: install run test bench toy clean
+.PHONY: install run test lint bench toy mutate clean
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ bench: install
 	$(VENV)/bin/python -m pytest -q tests/benchmarks --benchmark-only -o addopts="" \
 		--benchmark-storage=file://baselines/pytest-benchmark --benchmark-compare=0001 \
 		--benchmark-compare-fail=median:25%
+
+# Mutation testing of losses, schedules, metrics and statistics (long: an hour or more on 2 cores).
+mutate: install
+	$(VENV)/bin/pip install --quiet -e '.[mutation]'
+	$(VENV)/bin/mutmut run || true
+	$(VENV)/bin/mutmut results > docs/mutation-results.txt
 
 clean:
 	rm -rf $(VENV) build *.egg-info

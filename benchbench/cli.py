@@ -89,7 +89,10 @@ def run(suite: str, families: str | None, datasets: str | None, seeds: str | Non
             out = Path("results") / f"{plan.name}-{digest}"
     if address is not None and executor != "ray":
         raise UserError("--address names a Ray cluster: use it with --executor ray")
-    seconds = estimate(trials, torch_device, allow_long)
+    to_time = len({t.config_hash() for t in trials if t.budget.kind != "seconds"})
+    if to_time:
+        click.echo(f"timing {to_time} configuration(s) for a few steps, to estimate the run's length", err=True)
+    seconds = estimate(trials, torch_device, plan.jobs, allow_long)
     prepare_run_dir(out, plan)
     click.echo(f"{len(trials)} trials ({', '.join(plan.families)} on {', '.join(plan.datasets)}, "
                f"seeds {plan.seeds}, budgets {', '.join(map(str, plan.budgets))}) -> {out}; "

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
+from benchbench.environment import threads_per_trial
 from benchbench.errors import UserError
 from benchbench.training import Trial
 from benchbench.training.flops import step_flops
@@ -26,11 +27,12 @@ class StepCost:
     flops: float
 
 
-def _step_cost(trial: Trial, device: torch.device) -> StepCost:
-    """Seconds, real images and FLOPs of one step of this configuration (after one warm-up step),
-    on a copy of freshly built networks: the trial itself is untouched."""
-    rng = torch.get_rng_state()
+def _step_cost(trial: Trial, device: torch.device, jobs: int) -> StepCost:
+    """Seconds, real images and FLOPs of one step of this configuration (after one warm-up step)
+    on freshly built networks, with the threads the trial will have: the trial is untouched."""
+    rng, threads = torch.get_rng_state(), torch.get_num_threads()
     dataset, _, family = build(trial, device)
+    torch.set_num_threads(threads_per_trial(jobs, dataset.kind))
     stream = dataset.train_batches(trial.settings.batch_size, 0)
     drawn = [0]
 
@@ -48,6 +50,7 @@ def _step_cost(trial: Trial, device: torch.device) -> StepCost:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     torch.set_rng_state(rng)
+    torch.set_num_threads(threads)
     return StepCost((time.perf_counter() - started) / TIMED_STEPS, drawn[0] // TIMED_STEPS, flops)
 
 
@@ -61,7 +64,7 @@ def training_seconds(trial: Trial, cost: StepCost | None) -> float:
     return steps * cost.seconds
 
 
-def estimate(trials: list[Trial], device: torch.device, allow_long: bool = False) -> dict[str, float]:
+def estimate(trials: list[Trial], device: torch.device, jobs: int = 1, allow_long: bool = False) -> dict[str, float]:
     """{trial key: estimated training seconds}; refuses a trial estimated above a day."""
     costs: dict[str, StepCost] = {}
     out = {}
@@ -70,7 +73,7 @@ def estimate(trials: list[Trial], device: torch.device, allow_long: bool = False
         if trial.budget.kind != "seconds":
             key = trial.config_hash()
             if key not in costs:
-                costs[key] = _step_cost(trial, device)
+                costs[key] = _step_cost(trial, device, jobs)
             cost = costs[key]
         out[trial.key] = seconds = training_seconds(trial, cost)
         if seconds > DAY and not allow_long:
