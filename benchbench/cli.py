@@ -6,6 +6,8 @@ import functools
 import hashlib
 import io
 import json
+import math
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -25,6 +27,13 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except UserError as error:
             click.echo(f"error: {error}", err=True)
             sys.exit(2)
+        except OSError as error:  # a file that cannot be read or written, found mid-way
+            where = f" {error.filename}" if error.filename else ""
+            click.echo(f"error: cannot access{where}: {error.strerror or error}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("interrupted: rerun the same command to resume", err=True)
+            sys.exit(130)
 
     return wrapper
 
@@ -61,7 +70,7 @@ def run(suite: str, families: str | None, datasets: str | None, seeds: str | Non
     from benchbench import suite as suites
     from benchbench.datasets import load as load_dataset
     from benchbench.environment import resolve_device
-    from benchbench.execution import prepare_run_dir, run_local, run_ray
+    from benchbench.execution import check_run_dir, prepare_run_dir, run_local, run_ray
     from benchbench.execution.estimate import describe, estimate
 
     plan = suites.load(suite)
@@ -89,8 +98,9 @@ def run(suite: str, families: str | None, datasets: str | None, seeds: str | Non
             out = Path("results") / f"{plan.name}-{digest}"
     if address is not None and executor != "ray":
         raise UserError("--address names a Ray cluster: use it with --executor ray")
+    check_run_dir(out, plan)
     to_time = len({t.config_hash() for t in trials if t.budget.kind != "seconds"})
-    if to_time:
+    if to_time > 3:  # a few seconds each: say why nothing happens yet
         click.echo(f"timing {to_time} configuration(s) for a few steps, to estimate the run's length", err=True)
     seconds = estimate(trials, torch_device, plan.jobs, allow_long)
     prepare_run_dir(out, plan)
@@ -146,6 +156,8 @@ def report(run_dirs: tuple[Path, ...], fmt: str, output: Path | None, per_trial:
     csv: the leaderboard, one row per entry (--trials: one per trial)."""
     from benchbench.report import load_runs, render_markdown
 
+    if output:
+        _check_writable(output)
     runs = load_runs(list(run_dirs))
     if fmt == "md":
         text = render_markdown(runs)
@@ -197,24 +209,50 @@ def list_command() -> None:
 
 @main.command()
 @click.argument("trial_dir", type=click.Path(path_type=Path))
-@click.option("-n", "count", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("-n", "count", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="How many samples (written in chunks; refused if they would not fit on the disk).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="An .npz file.")
 @click.option("--best", is_flag=True, help="Use the best-on-validation generator instead of the final one.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the noise (the same seed, the same samples).")
 @user_errors
 def sample(trial_dir: Path, count: int, output: Path, best: bool, seed: int) -> None:
     """Write COUNT samples of a trial's generator to an .npz (`images`: uint8 N x C x H x W,
     or `points`: float32 N x 2)."""
-    import numpy as np
+    import shutil
 
-    from benchbench.results.io import atomic_write_bytes
-    from benchbench.training.sampling import sample_trial
+    from benchbench.results.io import write_npz_stream
+    from benchbench.training.sampling import sample_chunks, trial_generator
 
-    key, array = sample_trial(trial_dir, count, best, seed)
-    buffer = io.BytesIO()
-    np.savez(buffer, **{key: array})
-    atomic_write_bytes(output, buffer.getvalue())
-    click.echo(json.dumps({"output": str(output), key: list(array.shape), "dtype": str(array.dtype)}))
+    _check_writable(output)
+    dataset, family = trial_generator(trial_dir, best)
+    key = "images" if dataset.kind == "image" else "points"
+    row_bytes = math.prod(dataset.shape) * (1 if key == "images" else 4)
+    free = shutil.disk_usage(output.parent if str(output.parent) else Path(".")).free
+    if count * row_bytes > free:
+        raise UserError(f"{count} samples need {count * row_bytes / 2**30:.1f} GiB and {output.parent} has "
+                        f"{free / 2**30:.1f} GiB free")  # fmt: skip
+    chunk = 5000
+
+    def chunks() -> Any:
+        for index, array in enumerate(sample_chunks(dataset, family, count, seed, chunk)):
+            if count > chunk:
+                click.echo(f"  {min((index + 1) * chunk, count)} of {count} samples", err=True)
+            yield array
+
+    write_npz_stream(output, key, count, chunks())
+    click.echo(json.dumps({"output": str(output), key: [count, *dataset.shape], "dtype": "uint8" if key == "images"
+                           else "float32"}))  # fmt: skip
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse an output that cannot be written before any work is done."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UserError(f"{path} is a directory; give a file name")
+    if not folder.is_dir():
+        raise UserError(f"cannot write {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UserError(f"cannot write {path}: permission denied")
 
 
 @main.command()
@@ -242,6 +280,8 @@ def bench(families: str, datasets: str, device: str, width: float, batch_size: i
     from benchbench.environment import resolve_device
     from benchbench.families import FAMILIES
 
+    if json_path:
+        _check_writable(json_path)
     family_names, dataset_names = _split(families) or [], _split(datasets) or []
     for name in family_names:
         FAMILIES.get(name)
@@ -280,6 +320,7 @@ def baseline(run_dir: Path, output: Path) -> None:
     from benchbench.report import load_runs
     from benchbench.results import write_json
 
+    _check_writable(output)
     write_json(output, make_baseline(load_runs([run_dir])))
     click.echo(f"baseline written to {output}")
 
@@ -338,9 +379,11 @@ def eval_command(images_spec: str | None, trial_dir: Path | None, generator: Pat
     import torch
 
     from benchbench.environment import resolve_device
-    from benchbench.evaluate import evaluate, load_images
+    from benchbench.evaluate import check_split, evaluate, load_images
     from benchbench.training.sampling import sample_generator, sample_onnx, sample_trial
 
+    if against:
+        check_split(against)
     sources = [s for s in (images_spec, trial_dir, generator) if s is not None]
     if len(sources) != 1:
         raise UserError("give exactly one of --images, --trial or --generator")

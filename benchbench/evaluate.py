@@ -65,6 +65,7 @@ def load_images(spec: str, like: torch.Tensor | None = None, resolution: int | N
         channels = like.shape[1] if like is not None else 3
         data = image_folder(str(path), resolution=size, channels=channels, data_seed=0)
         return torch.cat([data.splits[s] for s in SPLITS]), spec
+    check_split(spec)
     name, _, split = spec.rpartition(":")
     if split not in SPLITS:
         name, split = spec, split_default
@@ -72,6 +73,13 @@ def load_images(spec: str, like: torch.Tensor | None = None, resolution: int | N
     if data.kind != "image":
         raise UserError(f"{name} holds points, not images")
     return data.reference(split), f"{name}:{split}"
+
+
+def check_split(spec: str) -> None:
+    """`mnist:tset` is a typo of a split, not a dataset argument: say so before any work."""
+    name, _, split = spec.rpartition(":")
+    if name in datasets.DATASETS and name not in datasets.TAKES_ARGUMENT and split not in SPLITS:
+        raise UserError(f"{spec}: unknown split {split!r} (splits: {', '.join(SPLITS)})")
 
 
 def evaluate(fake: torch.Tensor, real: torch.Tensor, metrics: tuple[str, ...], extractor: str,
@@ -85,8 +93,12 @@ def evaluate(fake: torch.Tensor, real: torch.Tensor, metrics: tuple[str, ...], e
     if feature_metrics:
         scorer = ImageScorer(extractor, device)
         scorer.check_metrics(feature_metrics)
-        values = scorer.score(scorer.features(fake), cached_features(scorer, real), feature_metrics)
+        features = scorer.features(fake)
+        values = scorer.score(features, cached_features(scorer, real), feature_metrics)
         provenance = scorer.provenance(len(fake), len(real), split)
+        shares = scorer.class_shares(features) if "isc" in feature_metrics else None
+        if shares is not None:
+            provenance["class_shares"] = [round(share, 4) for share in shares]
     if "swd" in metrics:  # ProGAN's multi-scale SWD works on pixels: no feature network is loaded for it
         values.update(sliced_wasserstein_images(fake, real))
     return {"metrics": values, **provenance}

@@ -136,6 +136,10 @@ def _one_line_error(result, *fragments):
         (["run", "--datasets", "folder:/no/such/folder", "--budget", "1steps", "--seeds", "1"], "does not exist"),
         (["report", "/no/such/run"], "does not exist"),
         (["sample", "/no/such/trial", "-o", "x.npz"], "not a trial directory"),
+        (["run", "--budget", "1e99kimg", "--seeds", "1", "--families", "wgan-gp", "--datasets", "8gaussians"],
+         "days"),
+        (["run", "--address", "auto", "--budget", "1steps"], "--executor ray"),
+        (["eval", "--images", "x.npz", "--against", "mnist:tset"], "unknown split 'tset'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, fragment, tmp_path, monkeypatch):
@@ -154,6 +158,9 @@ def test_bad_input_is_one_line_and_exit_2(args, fragment, tmp_path, monkeypatch)
         ("[settings]\nwidht = 1.0", "unknown settings ['widht']"),
         ("jobs = 0", "jobs must be a positive integer"),
         ("[settings]\nfid_threshold = 'low'", "fid_threshold must be"),
+        ("", "is empty"),
+        ("[family.began]\nae_norm = 'batc'", "ae_norm must be one of"),
+        ("families = ['began']\n[[ablation.began]]\ngama = 0.3", "no setting ['gama']"),
     ],
 )
 def test_malformed_suites(text, fragment, suite_file, tmp_path, monkeypatch):
@@ -174,7 +181,10 @@ def test_corrupt_and_untrusted_checkpoints_are_refused(tiny_run, tmp_path):
     copy.mkdir()
     (copy / "config.json").write_text((trial_dir / "config.json").read_text())
     (copy / "checkpoint.pt").write_bytes(b"\x00garbage")
-    _one_line_error(invoke("sample", copy, "-o", tmp_path / "x.npz"), "cannot be loaded")
+    _one_line_error(invoke("sample", copy, "-o", tmp_path / "x.npz"), "not a checkpoint")
+    whole = (trial_dir / "checkpoint.pt").read_bytes()
+    (copy / "checkpoint.pt").write_bytes(whole[: len(whole) // 2])
+    _one_line_error(invoke("sample", copy, "-o", tmp_path / "x.npz"), "truncated or corrupt")
 
     class Payload:
         def __reduce__(self):
@@ -182,8 +192,8 @@ def test_corrupt_and_untrusted_checkpoints_are_refused(tiny_run, tmp_path):
 
     torch.save({"family": Payload()}, copy / "checkpoint.pt")
     result = invoke("sample", copy, "-o", tmp_path / "x.npz")
-    _one_line_error(result, "cannot be loaded")
-    assert "this must never run" not in result.output
+    _one_line_error(result, "holds code or objects", "refused")
+    assert "this must never run" not in result.output and "weights_only" not in result.output
 
 
 def test_an_incompatible_run_directory_is_detected(tmp_path):
@@ -236,3 +246,29 @@ def test_a_flags_only_run_gets_a_directory_of_its_own(tmp_path, monkeypatch):
     assert len(made) == 1 and made[0].startswith("default-") and made[0] in first.output
     again = invoke(*args)  # the same flags find the same directory and resume it
     assert again.exit_code == 0 and [p.name for p in (tmp_path / "results").iterdir()] == made
+
+
+@pytest.mark.parametrize("command", [
+    ["report", "{run}", "-o", "{blocked}/r.md"], ["sample", "{trial}", "-o", "{blocked}/x.npz"],
+    ["baseline", "{run}", "-o", "{blocked}/b.json"],
+    ["bench", "--families", "wgan-gp", "--datasets", "8gaussians", "--json", "{blocked}/b.json"],
+])  # fmt: skip
+def test_an_unwritable_output_is_refused_before_any_work(command, tiny_run, tmp_path):
+    out, _ = tiny_run
+    blocked = tmp_path / "file"
+    blocked.write_text("")  # a file where a folder should be
+    trial = next(out.glob("wgan-gp__*"))
+    args = [a.format(run=out, trial=trial, blocked=blocked) for a in command]
+    _one_line_error(invoke(*args), "cannot write")
+
+
+def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path, monkeypatch):
+    import benchbench.execution
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(benchbench.execution, "run_local", interrupted)
+    result = invoke("run", "--families", "wgan-gp", "--datasets", "8gaussians", "--seeds", "1", "--budget", "1steps",
+                    "--out", tmp_path / "run")  # fmt: skip
+    assert result.exit_code == 130 and "rerun the same command to resume" in result.output

@@ -97,7 +97,7 @@ def test_eval_a_trial_and_a_bare_generator(tmp_path):
             "--num-samples", 50]  # fmt: skip
     assert invoke(*args, "--width", 0.0625).exit_code == 0
     wrong = invoke(*args, "--width", 0.5)
-    assert wrong.exit_code == 2 and "cannot be loaded" in wrong.output
+    assert wrong.exit_code == 2 and "does not fit" in wrong.output and "width 0.5" in wrong.output
 
 
 @pytest.mark.skipif(not HAS_INCEPTION, reason="needs the [inception] extra")

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import torch
 
+from benchbench.errors import one_line
 from benchbench.environment import device_info, versions
 from benchbench.families import Family
 from benchbench.training import Budget, Settings, Trial, build, run_trial
@@ -118,7 +119,7 @@ def bench_family(family_name: str, dataset: str, device: torch.device, config: B
         images_per_iteration = drawn[0] - before
         times = time_iterations(lambda: step(real), device, config)
     except Exception as error:  # an option this family's step cannot take (e.g. compile + double backward)
-        return result | {"error": f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"}
+        return result | {"error": one_line(error, 300)}
     median = statistics.median(times)
     return result | {
         "median_ms": median * 1000,

@@ -25,6 +25,7 @@ DATASETS.register("pair")(pairs.folder_pair)
 
 # The positional argument a `name:argument` spec fills, per dataset that takes one.
 _SPEC_ARGUMENT = {"folder": "path", "pair": "path", "cifar10": "root", "celeba": "root"}
+TAKES_ARGUMENT = frozenset(_SPEC_ARGUMENT)
 
 
 _LOADED: dict[str, Dataset] = {}

@@ -9,6 +9,7 @@ ones resumed (the trainer does this), so rerunning a command continues a run.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Callable
@@ -24,31 +25,40 @@ from benchbench.training import Trial, run_trial
 Notify = Callable[[dict[str, Any]], None]
 
 
+def check_run_dir(out: Path, suite: Suite) -> None:
+    """Refuse, before any work and without writing, an output that cannot be written or that
+    holds another run: a run must never rewrite another run's plan and drop its trials."""
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserError(f"cannot write to output directory {out}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK):
+        raise UserError(f"cannot write to output directory {out}: permission denied")
+    run_file = out / "run.json"
+    if not run_file.exists():
+        return
+    try:
+        previous = read_json(run_file)
+    except (ValueError, OSError):
+        raise UserError(f"{run_file} is corrupt; choose another --out or remove it") from None
+    if not isinstance(previous, dict) or previous.get("schema_version") != SCHEMA_VERSION:
+        version = previous.get("schema_version") if isinstance(previous, dict) else None
+        raise UserError(f"{out} was written by schema {version}, this is {SCHEMA_VERSION}; choose another --out")
+    if previous.get("trials") != [t.key for t in suite.plan()]:
+        raise UserError(f"{out} holds another run ({_difference(previous.get('suite') or {}, suite.describe())}); "
+                        "choose another --out, or remove it to start again")  # fmt: skip
+
+
 def prepare_run_dir(out: Path, suite: Suite) -> None:
-    """Create a run directory, or reopen one that holds the same plan (a rerun resumes it). A
-    directory holding another plan is refused, naming what differs: a run must never rewrite
-    another run's plan and drop its trials from later reports."""
+    """Create a run directory, or reopen one that holds the same plan (a rerun resumes it)."""
+    check_run_dir(out, suite)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-test"
-        probe.write_text("")
-        probe.unlink()
     except OSError as error:
         raise UserError(f"cannot write to output directory {out}: {error.strerror or error}") from None
-    run_file = out / "run.json"
-    plan = {"schema_version": SCHEMA_VERSION, "suite": suite.describe(), "trials": [t.key for t in suite.plan()]}
-    if run_file.exists():
-        try:
-            previous = read_json(run_file)
-        except ValueError:
-            raise UserError(f"{run_file} is corrupt; choose another --out or remove it") from None
-        if not isinstance(previous, dict) or previous.get("schema_version") != SCHEMA_VERSION:
-            version = previous.get("schema_version") if isinstance(previous, dict) else None
-            raise UserError(f"{out} was written by schema {version}, this is {SCHEMA_VERSION}; choose another --out")
-        if previous.get("trials") != plan["trials"]:
-            raise UserError(f"{out} holds another run ({_difference(previous.get('suite') or {}, plan['suite'])}); "
-                            "choose another --out, or remove it to start again")  # fmt: skip
-    write_json(run_file, plan)
+    write_json(out / "run.json", {"schema_version": SCHEMA_VERSION, "suite": suite.describe(),
+                                  "trials": [t.key for t in suite.plan()]})  # fmt: skip
 
 
 def _difference(before: dict[str, Any], now: dict[str, Any]) -> str:

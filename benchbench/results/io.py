@@ -11,11 +11,12 @@ run_dir/
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 SCHEMA_VERSION = 1
 
@@ -48,6 +49,37 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode())
 
 
+def write_npz_stream(path: Path, key: str, count: int, chunks: Iterable[Any]) -> None:
+    """An .npz holding one array `key` of `count` rows, written chunk by chunk (never all in
+    memory) into a temporary file that is renamed into place once complete."""
+    import zipfile
+
+    import numpy as np
+
+    iterator = iter(chunks)
+    first = next(iterator)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())
+        with zipfile.ZipFile(tmp, "w", allowZip64=True) as archive, \
+                archive.open(f"{key}.npy", "w", force_zip64=True) as member:  # fmt: skip
+            header = {"descr": np.lib.format.dtype_to_descr(first.dtype), "fortran_order": False,
+                      "shape": (count, *first.shape[1:])}  # fmt: skip
+            np.lib.format.write_array_header_2_0(member, header)
+            written = 0
+            for chunk in itertools.chain([first], iterator):
+                member.write(np.ascontiguousarray(chunk, dtype=first.dtype).tobytes())
+                written += len(chunk)
+            if written != count:
+                raise ValueError(f"wrote {written} rows, expected {count}")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_json(path: Path, payload: Any) -> None:
     atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
 
@@ -65,8 +97,27 @@ def save_tensors(path: Path, payload: dict[str, Any]) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def load_tensors(path: Path) -> dict[str, Any]:
-    """Tensors and plain data only: weights_only refuses any pickle that would run code."""
+def load_tensors(path: Path) -> Any:
+    """Tensors and plain data only: weights_only refuses any pickle that would run code. A file
+    that cannot be loaded raises UserError saying which of three things it is: not a checkpoint,
+    a truncated or corrupt one, or one that holds code or classes (refused)."""
+    import pickle
+    import zipfile
+
     import torch
 
-    return torch.load(path, map_location="cpu", weights_only=True)
+    from benchbench.errors import UserError
+
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if head[:2] != b"PK":
+        raise UserError(f"{path} is not a checkpoint (not a PyTorch file)")
+    if not zipfile.is_zipfile(path):
+        raise UserError(f"{path} is truncated or corrupt (an incomplete PyTorch file)")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        # weights_only met a global it does not allow: code, or a class instance
+        raise UserError(f"{path} holds code or objects beyond tensors and plain data: refused") from None
+    except Exception:
+        raise UserError(f"{path} is truncated or corrupt (its contents do not load)") from None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Iterator
 
 import numpy as np
 import torch
 
-from benchbench.errors import UserError
+from benchbench.errors import UserError, one_line
 from benchbench.results import load_tensors, read_json
 from benchbench.training.budget import Budget
 from benchbench.training.trainer import build
@@ -31,8 +32,9 @@ def trial_from_config(config: dict) -> Trial:
         raise UserError(f"trial config is malformed: {error}") from None
 
 
-def sample_trial(trial_dir: Path, count: int, best: bool = False, seed: int = 0) -> tuple[str, np.ndarray]:
-    """('images', uint8 N x C x H x W) or ('points', float32 N x 2) from the trial's generator."""
+def trial_generator(trial_dir: Path, best: bool = False) -> tuple[Any, Any]:
+    """(dataset, family) of a trial directory, its generator loaded from the final checkpoint (or
+    the best-on-validation one): weights only, never pickled code."""
     config_path, checkpoint = trial_dir / "config.json", trial_dir / "checkpoint.pt"
     if not config_path.is_file() or not checkpoint.is_file():
         raise UserError(f"{trial_dir} is not a trial directory with a checkpoint (config.json, checkpoint.pt)")
@@ -50,8 +52,8 @@ def sample_trial(trial_dir: Path, count: int, best: bool = False, seed: int = 0)
         if isinstance(resolved, dict):
             trial.family_config = resolved
     dataset, _, family = build(trial, torch.device("cpu"))
+    payload = load_tensors(checkpoint)
     try:
-        payload = load_tensors(checkpoint)
         state = payload["state"]["best_generator"] if best else payload["family"]["modules"]["generator"]
         if state is None:
             raise UserError(f"{trial_dir} has no best-on-validation generator (no evaluation finished)")
@@ -59,11 +61,24 @@ def sample_trial(trial_dir: Path, count: int, best: bool = False, seed: int = 0)
     except UserError:
         raise
     except Exception as error:
-        raise UserError(f"checkpoint {checkpoint} cannot be loaded: {type(error).__name__}: "
-                        f"{str(error).splitlines()[0][:200]}") from None  # fmt: skip
-    samples = dataset.from_model(family.sample(count, torch.Generator().manual_seed(seed)), family.pixel_range)
+        raise UserError(f"{checkpoint} is not a checkpoint of this trial ({one_line(error)})") from None
+    return dataset, family
+
+
+def sample_chunks(dataset: Any, family: Any, count: int, seed: int = 0, chunk: int = 5000) -> Iterator[np.ndarray]:
+    """`count` samples in raw form (uint8 images or float32 points), `chunk` at a time, from one
+    random stream: the same seed gives the same samples whatever the chunk size."""
+    rng = torch.Generator().manual_seed(seed)
+    for start in range(0, count, chunk):
+        n = min(chunk, count - start)
+        yield dataset.from_model(family.sample(n, rng), family.pixel_range).numpy()
+
+
+def sample_trial(trial_dir: Path, count: int, best: bool = False, seed: int = 0) -> tuple[str, np.ndarray]:
+    """('images', uint8 N x C x H x W) or ('points', float32 N x 2) from the trial's generator."""
+    dataset, family = trial_generator(trial_dir, best)
     key = "images" if dataset.kind == "image" else "points"
-    return key, samples.numpy()
+    return key, np.concatenate(list(sample_chunks(dataset, family, count, seed)))
 
 
 def sample_generator(path: Path, family: str, dataset: str, count: int, width: float = 1.0,
@@ -73,12 +88,12 @@ def sample_generator(path: Path, family: str, dataset: str, count: int, width: f
         raise UserError(f"generator file {path} does not exist")
     trial = Trial(family, dataset, 0, Budget.parse("1steps"), Settings(width=width, g_norm=g_norm))
     data, _, built = build(trial, torch.device("cpu"))
+    state = load_tensors(path)
     try:
-        state = load_tensors(path)
         built.generator.load_state_dict(state.get("generator", state) if isinstance(state, dict) else state)
-    except Exception as error:
-        raise UserError(f"generator {path} cannot be loaded into a {family} generator for {dataset} at width "
-                        f"{width}: {type(error).__name__}: {str(error).splitlines()[0][:200]}") from None  # fmt: skip
+    except Exception:
+        raise UserError(f"generator {path} does not fit a {family} generator for {dataset} at width {width}: "
+                        "its tensors' names or shapes differ (check --width, --g-norm, --family)") from None  # fmt: skip
     return data.from_model(built.sample(count, torch.Generator().manual_seed(seed)), built.pixel_range)
 
 
@@ -102,7 +117,7 @@ def sample_onnx(path: Path, count: int, z_size: int, z_type: str = "uniform_0_1"
         rng = np.random.RandomState(seed)
         batches = [model(sample_random(rng, (min(batch_size, count - i), z_size), z_type)) for i in range(0, count, batch_size)]
     except Exception as error:
-        raise UserError(f"ONNX generator {path} failed: {type(error).__name__}: {str(error).splitlines()[0][:200]}") from None
+        raise UserError(f"ONNX generator {path} failed: {one_line(error)}") from None
     images = torch.cat([torch.as_tensor(b) for b in batches])
     if images.dtype != torch.uint8 or images.dim() != 4:
         raise UserError(f"ONNX generator {path} must output uint8 N x C x H x W, got {images.dtype} {tuple(images.shape)}")

@@ -24,7 +24,7 @@ import torch
 
 from benchbench import datasets
 from benchbench.environment import available_cores, device_info, threads_per_trial, versions
-from benchbench.errors import UserError
+from benchbench.errors import UserError, one_line
 from benchbench.families import FAMILIES, Family
 from benchbench.metrics.collapse import collapse_suspected
 from benchbench.metrics.evaluator import Evaluator, final_metrics
@@ -247,11 +247,11 @@ class TrialRunner:
             if "cuda" in payload["rng"] and self.device.type == "cuda":
                 torch.cuda.set_rng_state(payload["rng"]["cuda"], self.device)
             return TrialState.from_dict(payload["state"])
-        except UserError:
-            raise
-        except Exception as error:
-            raise UserError(f"checkpoint {self.checkpoint_path} cannot be loaded ({type(error).__name__}: "
-                            f"{str(error).splitlines()[0][:200]}); remove it to retrain") from None  # fmt: skip
+        except UserError as error:
+            raise UserError(f"cannot resume: {error}; remove it to train again") from None
+        except Exception as error:  # a PyTorch file of another shape: not this trial's checkpoint
+            raise UserError(f"cannot resume: {self.checkpoint_path} is not a checkpoint of this trial "
+                            f"({one_line(error)}); remove it to train again") from None  # fmt: skip
 
     def _finish(self, family: Family, evaluator: Evaluator, state: TrialState, dataset: Any, spec: NetSpec,
                 stream: datasets.BatchStream) -> dict[str, Any]:  # fmt: skip
