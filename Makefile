@@ -23,7 +23,12 @@ run: install
 toy: install
 	$(VENV)/bin/benchbench run toy
 
-test: install
+# Formatting and a small lint rule set (pyproject.toml [tool.ruff]), then the tests.
+lint: install
+	$(VENV)/bin/ruff format --check benchbench tests
+	$(VENV)/bin/ruff check benchbench tests
+
+test: lint
 	$(VENV)/bin/python -m pytest -q
 
 # Microbenchmarks against the committed baseline; fails when a median is 25% slower.

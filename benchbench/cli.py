@@ -9,8 +9,9 @@ import json
 import math
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -63,9 +64,21 @@ def main() -> None:
 @click.option("--address", help="Ray cluster address (auto, or HOST:PORT) [default: start a local Ray].")
 @click.option("--allow-long", is_flag=True, help="Run trials estimated to train for more than a day.")
 @user_errors
-def run(suite: str, families: str | None, datasets: str | None, seeds: str | None, budget: str | None,
-        width: float | None, jobs: int | None, extractor: str | None, out: Path | None,
-        device: str, executor: str, address: str | None, allow_long: bool) -> None:  # fmt: skip
+def run(
+    suite: str,
+    families: str | None,
+    datasets: str | None,
+    seeds: str | None,
+    budget: str | None,
+    width: float | None,
+    jobs: int | None,
+    extractor: str | None,
+    out: Path | None,
+    device: str,
+    executor: str,
+    address: str | None,
+    allow_long: bool,
+) -> None:
     """Train and evaluate every trial of SUITE (a built-in name or a TOML file), then report."""
     from benchbench import suite as suites
     from benchbench.datasets import load as load_dataset
@@ -104,9 +117,12 @@ def run(suite: str, families: str | None, datasets: str | None, seeds: str | Non
         click.echo(f"timing {to_time} configuration(s) for a few steps, to estimate the run's length", err=True)
     seconds = estimate(trials, torch_device, plan.jobs, allow_long)
     prepare_run_dir(out, plan)
-    click.echo(f"{len(trials)} trials ({', '.join(plan.families)} on {', '.join(plan.datasets)}, "
-               f"seeds {plan.seeds}, budgets {', '.join(map(str, plan.budgets))}) -> {out}; "
-               f"{describe(seconds, plan.jobs)}", err=True)  # fmt: skip
+    click.echo(
+        f"{len(trials)} trials ({', '.join(plan.families)} on {', '.join(plan.datasets)}, "
+        f"seeds {plan.seeds}, budgets {', '.join(map(str, plan.budgets))}) -> {out}; "
+        f"{describe(seconds, plan.jobs)}",
+        err=True,
+    )
 
     def notify(summary: dict[str, Any]) -> None:
         final = (summary.get("final") or {}).get("metrics", {})
@@ -117,7 +133,9 @@ def run(suite: str, families: str | None, datasets: str | None, seeds: str | Non
     if executor == "ray":
         run_ray(trials, out, torch_device, address, notify=notify)
     else:
-        run_local(trials, out, torch_device, plan.jobs, progress="bar" if sys.stderr.isatty() else "lines", notify=notify)
+        run_local(
+            trials, out, torch_device, plan.jobs, progress="bar" if sys.stderr.isatty() else "lines", notify=notify
+        )
     click.echo(_write_report(out, plan.name))
 
 
@@ -209,11 +227,19 @@ def list_command() -> None:
 
 @main.command()
 @click.argument("trial_dir", type=click.Path(path_type=Path))
-@click.option("-n", "count", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="How many samples (written in chunks; refused if they would not fit on the disk).")
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="How many samples (written in chunks; refused if they would not fit on the disk).",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="An .npz file.")
 @click.option("--best", is_flag=True, help="Use the best-on-validation generator instead of the final one.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the noise (the same seed, the same samples).")
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the noise (the same seed, the same samples)."
+)
 @user_errors
 def sample(trial_dir: Path, count: int, output: Path, best: bool, seed: int) -> None:
     """Write COUNT samples of a trial's generator to an .npz (`images`: uint8 N x C x H x W,
@@ -229,8 +255,10 @@ def sample(trial_dir: Path, count: int, output: Path, best: bool, seed: int) -> 
     row_bytes = math.prod(dataset.shape) * (1 if key == "images" else 4)
     free = shutil.disk_usage(output.parent if str(output.parent) else Path(".")).free
     if count * row_bytes > free:
-        raise UserError(f"{count} samples need {count * row_bytes / 2**30:.1f} GiB and {output.parent} has "
-                        f"{free / 2**30:.1f} GiB free")  # fmt: skip
+        raise UserError(
+            f"{count} samples need {count * row_bytes / 2**30:.1f} GiB and {output.parent} has "
+            f"{free / 2**30:.1f} GiB free"
+        )
     chunk = 5000
 
     def chunks() -> Any:
@@ -240,8 +268,11 @@ def sample(trial_dir: Path, count: int, output: Path, best: bool, seed: int) -> 
             yield array
 
     write_npz_stream(output, key, count, chunks())
-    click.echo(json.dumps({"output": str(output), key: [count, *dataset.shape], "dtype": "uint8" if key == "images"
-                           else "float32"}))  # fmt: skip
+    click.echo(
+        json.dumps(
+            {"output": str(output), key: [count, *dataset.shape], "dtype": "uint8" if key == "images" else "float32"}
+        )
+    )
 
 
 def _check_writable(path: Path) -> None:
@@ -265,12 +296,28 @@ def _check_writable(path: Path) -> None:
 @click.option("--block", type=click.IntRange(min=1), default=5, show_default=True, help="Iterations per block.")
 @click.option("--warmup", type=click.IntRange(min=0), default=5, show_default=True)
 @click.option("--gpu-options", is_flag=True, help="Also measure channels_last, bf16, torch.compile, CUDA graphs.")
-@click.option("--overhead-steps", type=click.IntRange(min=0), default=40, show_default=True,
-              help="Steps for the harness-vs-bare-loop comparison (0: skip).")
+@click.option(
+    "--overhead-steps",
+    type=click.IntRange(min=0),
+    default=40,
+    show_default=True,
+    help="Steps for the harness-vs-bare-loop comparison (0: skip).",
+)
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the results here.")
 @user_errors
-def bench(families: str, datasets: str, device: str, width: float, batch_size: int, repeats: int, block: int,
-          warmup: int, gpu_options: bool, overhead_steps: int, json_path: Path | None) -> None:  # fmt: skip
+def bench(
+    families: str,
+    datasets: str,
+    device: str,
+    width: float,
+    batch_size: int,
+    repeats: int,
+    block: int,
+    warmup: int,
+    gpu_options: bool,
+    overhead_steps: int,
+    json_path: Path | None,
+) -> None:
     """Time one full training iteration per family (median and quartiles), images/s, FLOPs,
     peak memory, and the harness's overhead against a bare PyTorch loop."""
     import pandas as pd
@@ -295,10 +342,24 @@ def bench(families: str, datasets: str, device: str, width: float, batch_size: i
     config = BenchConfig(width=width, batch_size=batch_size, warmup=warmup, repeats=repeats, block=block)
     variants = gpu_variants() if gpu_options else {"plain": {}}
     report = run_bench(family_names, dataset_names, torch_device, config, variants, overhead_steps or None)
-    columns = ["family", "dataset", "variant", "median_ms", "p25_ms", "p75_ms", "images_per_second",
-               "flops_per_iteration", "flops_method", "achieved_tflops", "peak_memory_mb", "error"]  # fmt: skip
+    columns = [
+        "family",
+        "dataset",
+        "variant",
+        "median_ms",
+        "p25_ms",
+        "p75_ms",
+        "images_per_second",
+        "flops_per_iteration",
+        "flops_method",
+        "achieved_tflops",
+        "peak_memory_mb",
+        "error",
+    ]
     table = pd.DataFrame(report["results"])
-    click.echo(f"device: {report['device']['name']} ({report['device']['type']}, {report['device']['threads']} threads)")
+    click.echo(
+        f"device: {report['device']['name']} ({report['device']['type']}, {report['device']['threads']} threads)"
+    )
     click.echo(table[[c for c in columns if c in table]].to_markdown(index=False, floatfmt=".4g"))
     if report["overhead"]:
         click.echo("\nharness overhead (trainer loop / bare PyTorch loop, same steps):")
@@ -328,12 +389,27 @@ def baseline(run_dir: Path, output: Path) -> None:
 @main.command(name="check")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), required=True)
-@click.option("--sigmas", type=click.FloatRange(min=0), default=3.0, show_default=True,
-              help="Tolerance in baseline seed standard deviations.")
-@click.option("--min-change", type=click.FloatRange(min=0), default=0.02, show_default=True,
-              help="Smallest tolerance for quality metrics, relative to the baseline mean.")
-@click.option("--speed-change", type=click.FloatRange(min=0), default=0.20, show_default=True,
-              help="Smallest tolerance for throughput, relative to the baseline mean.")
+@click.option(
+    "--sigmas",
+    type=click.FloatRange(min=0),
+    default=3.0,
+    show_default=True,
+    help="Tolerance in baseline seed standard deviations.",
+)
+@click.option(
+    "--min-change",
+    type=click.FloatRange(min=0),
+    default=0.02,
+    show_default=True,
+    help="Smallest tolerance for quality metrics, relative to the baseline mean.",
+)
+@click.option(
+    "--speed-change",
+    type=click.FloatRange(min=0),
+    default=0.20,
+    show_default=True,
+    help="Smallest tolerance for throughput, relative to the baseline mean.",
+)
 @user_errors
 def check_command(run_dir: Path, baseline_path: Path, sigmas: float, min_change: float, speed_change: float) -> None:
     """Compare RUN_DIR with a baseline. Exit 0: no regression; 1: a regression; 2: bad input,
@@ -357,24 +433,48 @@ def check_command(run_dir: Path, baseline_path: Path, sigmas: float, min_change:
 @main.command(name="eval")
 @click.option("--images", "images_spec", help="Generated images: an .npz of uint8 arrays or an image folder.")
 @click.option("--trial", "trial_dir", type=click.Path(path_type=Path), help="A trial directory: sample its generator.")
-@click.option("--generator", type=click.Path(path_type=Path),
-              help="A generator state dict (with --family, --dataset), or an ONNX generator (.onnx, with --z-size).")
+@click.option(
+    "--generator",
+    type=click.Path(path_type=Path),
+    help="A generator state dict (with --family, --dataset), or an ONNX generator (.onnx, with --z-size).",
+)
 @click.option("--z-size", type=click.IntRange(min=1), help="Noise size of an ONNX generator.")
-@click.option("--z-type", default="uniform_0_1", show_default=True, help="Noise of an ONNX generator: normal, unit, uniform_0_1.")
+@click.option(
+    "--z-type", default="uniform_0_1", show_default=True, help="Noise of an ONNX generator: normal, unit, uniform_0_1."
+)
 @click.option("--family", help="The family whose generator --generator holds.")
 @click.option("--dataset", help="The dataset --generator was trained on (sets the network shape).")
 @click.option("--width", type=float, default=1.0, show_default=True, help="Width the --generator was built with.")
 @click.option("--g-norm", default="none", show_default=True, help="Normalisation of the --generator.")
 @click.option("--against", help="Reference: DATASET[:SPLIT] (e.g. mnist:test), an .npz or a folder.")
-@click.option("--metrics", default="fid,kid,is,prc", show_default=True, help="Any of fid, kid, is, prc, swd (ProGAN's multi-scale SWD, on pixels).")
+@click.option(
+    "--metrics",
+    default="fid,kid,is,prc",
+    show_default=True,
+    help="Any of fid, kid, is, prc, swd (ProGAN's multi-scale SWD, on pixels).",
+)
 @click.option("--extractor", help="Feature extractor [default: the reference dataset's, else inception-v3-compat].")
 @click.option("--num-samples", type=click.IntRange(min=2), default=10000, show_default=True)
 @click.option("--resolution", type=int, help="Resize folder images to this size.")
 @click.option("--device", default="auto", show_default=True)
 @user_errors
-def eval_command(images_spec: str | None, trial_dir: Path | None, generator: Path | None, z_size: int | None,
-                 z_type: str, family: str | None, dataset: str | None, width: float, g_norm: str, against: str | None, metrics: str,
-                 extractor: str | None, num_samples: int, resolution: int | None, device: str) -> None:  # fmt: skip
+def eval_command(
+    images_spec: str | None,
+    trial_dir: Path | None,
+    generator: Path | None,
+    z_size: int | None,
+    z_type: str,
+    family: str | None,
+    dataset: str | None,
+    width: float,
+    g_norm: str,
+    against: str | None,
+    metrics: str,
+    extractor: str | None,
+    num_samples: int,
+    resolution: int | None,
+    device: str,
+) -> None:
     """Metrics of generated images against a reference, printed as JSON with their provenance."""
     import torch
 
@@ -425,7 +525,8 @@ def _trial_dataset(trial_dir: Path) -> str:
 
 
 def _default_extractor(against: str) -> str:
-    from benchbench.datasets import DATASETS, load as load_dataset
+    from benchbench.datasets import DATASETS
+    from benchbench.datasets import load as load_dataset
 
     name = against.rpartition(":")[0] if against.rpartition(":")[2] in ("train", "validation", "test") else against
     if name.partition(":")[0] in DATASETS and not name.endswith(".npz"):

@@ -51,8 +51,9 @@ def _as_images(array: np.ndarray, source: str) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(array))
 
 
-def load_images(spec: str, like: torch.Tensor | None = None, resolution: int | None = None,
-                split_default: str = "test") -> tuple[torch.Tensor, str]:  # fmt: skip
+def load_images(
+    spec: str, like: torch.Tensor | None = None, resolution: int | None = None, split_default: str = "test"
+) -> tuple[torch.Tensor, str]:
     """(uint8 images, a description) from an .npz, a folder, or `dataset[:argument]:split`.
     A folder is read at the size and channel count of `like` when given."""
     path = Path(spec)
@@ -82,14 +83,20 @@ def check_split(spec: str) -> None:
         raise UserError(f"{spec}: unknown split {split!r} (splits: {', '.join(SPLITS)})")
 
 
-def evaluate(fake: torch.Tensor, real: torch.Tensor, metrics: tuple[str, ...], extractor: str,
-             device: torch.device, split: str) -> dict[str, Any]:  # fmt: skip
+def evaluate(
+    fake: torch.Tensor, real: torch.Tensor, metrics: tuple[str, ...], extractor: str, device: torch.device, split: str
+) -> dict[str, Any]:
     if fake.shape[1:] != real.shape[1:]:
         raise UserError(f"generated images are {tuple(fake.shape[1:])} but the reference is {tuple(real.shape[1:])}")
     feature_metrics = tuple(m for m in metrics if m != "swd")
     values: dict[str, float] = {}
-    provenance = {"extractor": "none", "extractor_weights": "none", "n_fake": len(fake), "n_real": len(real),
-                  "split": split}  # fmt: skip
+    provenance = {
+        "extractor": "none",
+        "extractor_weights": "none",
+        "n_fake": len(fake),
+        "n_real": len(real),
+        "split": split,
+    }
     if feature_metrics:
         scorer = ImageScorer(extractor, device)
         scorer.check_metrics(feature_metrics)

@@ -57,14 +57,25 @@ def make_baseline(runs: pd.DataFrame) -> dict[str, Any]:
         for column in gated_columns():
             if column in completed and completed[column].notna().any():
                 values = completed[column].dropna().astype(float)
-                metrics[column] = {"mean": float(values.mean()), "std": float(values.std(ddof=1)) if len(values) > 1
-                                   else 0.0, "n": int(len(values))}  # fmt: skip
-        entries.append({
-            "family": family, "dataset": dataset, "budget": sorted(trials["budget"].unique().tolist()),
-            "seeds": int(len(trials)), "completed": int(len(completed)), "extractor": _one(trials, "extractor"),
-            "extractor_weights": _one(trials, "extractor_weights"), "hardware": _one(trials, "device"),
-            "versions": _one(trials, "versions"), "metrics": metrics,
-        })  # fmt: skip
+                metrics[column] = {
+                    "mean": float(values.mean()),
+                    "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+                    "n": int(len(values)),
+                }
+        entries.append(
+            {
+                "family": family,
+                "dataset": dataset,
+                "budget": sorted(trials["budget"].unique().tolist()),
+                "seeds": int(len(trials)),
+                "completed": int(len(completed)),
+                "extractor": _one(trials, "extractor"),
+                "extractor_weights": _one(trials, "extractor_weights"),
+                "hardware": _one(trials, "device"),
+                "versions": _one(trials, "versions"),
+                "metrics": metrics,
+            }
+        )
     return {"gate_version": GATE_VERSION, "entries": entries}
 
 
@@ -103,11 +114,14 @@ def check(runs: pd.DataFrame, baseline: dict[str, Any], rule: Rule = Rule()) -> 
     run_entries = set(zip(names, runs["dataset"]))
     baseline_entries = {(e["family"], e["dataset"]) for e in baseline["entries"]}
     if not run_entries & baseline_entries:
+
         def show(entries: set[tuple[str, str]]) -> str:
             return ", ".join(f"{e} on {d}" for e, d in sorted(entries)) or "none"
 
-        raise UserError(f"the run and the baseline share no entry (run: {show(run_entries)}; baseline: "
-                        f"{show(baseline_entries)}): a run of another suite, not a regression")  # fmt: skip
+        raise UserError(
+            f"the run and the baseline share no entry (run: {show(run_entries)}; baseline: "
+            f"{show(baseline_entries)}): a run of another suite, not a regression"
+        )
     rows: list[Row] = []
     for entry in baseline["entries"]:
         trials = runs[(names == entry["family"]) & (runs["dataset"] == entry["dataset"])]
@@ -115,12 +129,24 @@ def check(runs: pd.DataFrame, baseline: dict[str, Any], rule: Rule = Rule()) -> 
             rows.append(Row(entry["family"], entry["dataset"], "trials", f"{entry['seeds']}", 0, 0, -1, "missing"))
             continue
         if _one(trials, "extractor") != entry.get("extractor"):
-            raise UserError(f"{entry['family']} on {entry['dataset']}: extractor {_one(trials, 'extractor')} vs "
-                            f"baseline {entry.get('extractor')}: the metrics are not comparable")  # fmt: skip
+            raise UserError(
+                f"{entry['family']} on {entry['dataset']}: extractor {_one(trials, 'extractor')} vs "
+                f"baseline {entry.get('extractor')}: the metrics are not comparable"
+            )
         completed = trials[trials["status"] == "completed"]
         if len(completed) < len(trials) and entry["completed"] == entry["seeds"]:
-            rows.append(Row(entry["family"], entry["dataset"], "completed", f"{entry['completed']}/{entry['seeds']}",
-                            len(completed), 0, math.nan, "regressed"))  # fmt: skip
+            rows.append(
+                Row(
+                    entry["family"],
+                    entry["dataset"],
+                    "completed",
+                    f"{entry['completed']}/{entry['seeds']}",
+                    len(completed),
+                    0,
+                    math.nan,
+                    "regressed",
+                )
+            )
         same_hardware = _one(trials, "device") == entry.get("hardware")
         for column, stats in entry["metrics"].items():
             if column != SPEED and column.removeprefix("final_") not in METRICS:
@@ -128,13 +154,33 @@ def check(runs: pd.DataFrame, baseline: dict[str, Any], rule: Rule = Rule()) -> 
             higher_better, _ = _direction(column)
             reference = f"{stats['mean']:.4g} ± {stats['std']:.2g} (n={stats['n']})"
             if column == SPEED and not same_hardware:
-                rows.append(Row(entry["family"], entry["dataset"], column, reference, math.nan, math.nan, math.nan,
-                                "skipped: other hardware"))  # fmt: skip
+                rows.append(
+                    Row(
+                        entry["family"],
+                        entry["dataset"],
+                        column,
+                        reference,
+                        math.nan,
+                        math.nan,
+                        math.nan,
+                        "skipped: other hardware",
+                    )
+                )
                 continue
             values = completed[column].dropna().astype(float) if column in completed else pd.Series(dtype=float)
             if values.empty:
-                rows.append(Row(entry["family"], entry["dataset"], column, reference, math.nan, math.nan, math.nan,
-                                "regressed: no value"))  # fmt: skip
+                rows.append(
+                    Row(
+                        entry["family"],
+                        entry["dataset"],
+                        column,
+                        reference,
+                        math.nan,
+                        math.nan,
+                        math.nan,
+                        "regressed: no value",
+                    )
+                )
                 continue
             mean = float(values.mean())
             allowed = tolerance(column, stats, rule)

@@ -41,13 +41,29 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from benchbench.datasets import DATASETS
 from benchbench.errors import UserError
 from benchbench.families import FAMILIES, resolve_config
 from benchbench.training import Budget, Settings, Trial
 
-TOP_LEVEL_KEYS = {"name", "description", "families", "datasets", "seeds", "budgets", "jobs", "settings", "family",
-                  "dataset", "hyperparameter_samples", "hyperparameter_seed", "sweep", "ablation", "claim"}  # fmt: skip
+TOP_LEVEL_KEYS = {
+    "name",
+    "description",
+    "families",
+    "datasets",
+    "seeds",
+    "budgets",
+    "jobs",
+    "settings",
+    "family",
+    "dataset",
+    "hyperparameter_samples",
+    "hyperparameter_seed",
+    "sweep",
+    "ablation",
+    "claim",
+}
 
 
 @dataclass
@@ -77,8 +93,10 @@ class Suite:
         if not swept:
             return [("", {})]
         keys = list(swept)
-        return [(_label(dict(zip(keys, values))), dict(zip(keys, values)))
-                for values in itertools.product(*(swept[k] for k in keys))]  # fmt: skip
+        return [
+            (_label(dict(zip(keys, values))), dict(zip(keys, values)))
+            for values in itertools.product(*(swept[k] for k in keys))
+        ]
 
     def family_settings(self, family: str) -> list[dict[str, Any]]:
         """Setting 0 is the suite's own (published defaults plus its overrides); settings 1..K-1
@@ -93,8 +111,17 @@ class Suite:
         parallel run has compared the families on the same seeds first."""
         settings = {family: self.family_settings(family) for family in self.families}
         return [
-            Trial(family, dataset, seed, budget, self.settings, {**config, **overrides},
-                  self.dataset_options.get(dataset.partition(":")[0], {}), setting=index, variant=variant)  # fmt: skip
+            Trial(
+                family,
+                dataset,
+                seed,
+                budget,
+                self.settings,
+                {**config, **overrides},
+                self.dataset_options.get(dataset.partition(":")[0], {}),
+                setting=index,
+                variant=variant,
+            )
             for budget in self.budgets
             for dataset in self.datasets
             for index in range(self.hyperparameter_samples)
@@ -125,8 +152,9 @@ class Suite:
 
 
 def builtin_names() -> list[str]:
-    return sorted(p.name[: -len(".toml")] for p in resources.files("benchbench.suites").iterdir()
-                  if p.name.endswith(".toml"))  # fmt: skip
+    return sorted(
+        p.name[: -len(".toml")] for p in resources.files("benchbench.suites").iterdir() if p.name.endswith(".toml")
+    )
 
 
 def load(name_or_path: str) -> Suite:
@@ -146,8 +174,10 @@ def load(name_or_path: str) -> Suite:
     except tomllib.TOMLDecodeError as error:
         raise UserError(f"{source} is not valid TOML: {' '.join(str(error).split())}") from None
     if not data:
-        raise UserError(f"{source} is empty: name at least the families and datasets to run "
-                        "(`benchbench run` alone runs the default suite)")  # fmt: skip
+        raise UserError(
+            f"{source} is empty: name at least the families and datasets to run "
+            "(`benchbench run` alone runs the default suite)"
+        )
     return from_dict(data, source, default_name=path.stem)
 
 
@@ -176,16 +206,23 @@ def parse_settings(values: dict[str, Any], source: str) -> Settings:
     if unknown:
         raise UserError(f"{source}: unknown settings {unknown} (known: {sorted(known)})")
     settings = Settings(**values)
-    problems = [f"{name} must be positive" for name in ("batch_size", "width", "eval_points", "eval_samples",
-                "final_samples", "checkpoint_seconds") if not _positive(getattr(settings, name))]  # fmt: skip
+    problems = [
+        f"{name} must be positive"
+        for name in ("batch_size", "width", "eval_points", "eval_samples", "final_samples", "checkpoint_seconds")
+        if not _positive(getattr(settings, name))
+    ]
     from benchbench.metrics import EXTRACTORS
 
     for name in [settings.extractor, *(settings.final_extractors or [])]:
         if name is not None:
             EXTRACTORS.get(name)
     rule = settings.fid_threshold
-    if isinstance(rule, str) and not _is_multiple(rule) or isinstance(rule, bool) or (
-            isinstance(rule, (int, float)) and rule <= 0):  # fmt: skip
+    if (
+        isinstance(rule, str)
+        and not _is_multiple(rule)
+        or isinstance(rule, bool)
+        or (isinstance(rule, (int, float)) and rule <= 0)
+    ):
         problems.append(f"fid_threshold must be a positive number or a multiple like '50x', got {rule!r}")
     if settings.g_norm not in ("none", "batch", "layer"):
         problems.append("g_norm must be none, batch or layer")
@@ -232,8 +269,9 @@ def parse_ablation(data: Any, families: list[str], sweep: dict[str, Any], source
         if family not in families:
             raise UserError(f"{source}: ablation names {family!r}, which is not among the families {families}")
         if family in sweep:
-            raise UserError(f"{source}: {family!r} is both swept and ablated; use one of [sweep.{family}] "
-                            f"and [[ablation.{family}]]")  # fmt: skip
+            raise UserError(
+                f"{source}: {family!r} is both swept and ablated; use one of [sweep.{family}] and [[ablation.{family}]]"
+            )
         if not isinstance(variants, list) or not variants or not all(isinstance(v, dict) and v for v in variants):
             raise UserError(f"{source}: each [[ablation.{family}]] table must set at least one key")
         for changes in variants:
@@ -277,8 +315,10 @@ def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") ->
         DATASETS.get(dataset)
     samples, hp_seed = data.get("hyperparameter_samples", 1), data.get("hyperparameter_seed", 0)
     if not _positive(samples) or not isinstance(samples, int) or not isinstance(hp_seed, int):
-        raise UserError(f"{source}: hyperparameter_samples must be a positive integer and hyperparameter_seed "
-                        f"an integer, got {samples!r} and {hp_seed!r}")  # fmt: skip
+        raise UserError(
+            f"{source}: hyperparameter_samples must be a positive integer and hyperparameter_seed "
+            f"an integer, got {samples!r} and {hp_seed!r}"
+        )
     sweep = parse_sweep(data.get("sweep", {}), families, source)
     ablation = parse_ablation(data.get("ablation", {}), families, sweep, source)
     claim = data.get("claim")

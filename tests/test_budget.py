@@ -6,8 +6,15 @@ from benchbench.training.budget import Budget, Counters
 
 @pytest.mark.parametrize(
     "text, kind, value",
-    [("120s", "seconds", 120), ("2min", "seconds", 120), ("2000steps", "steps", 2000), ("50kimg", "kimg", 50),
-     ("0.5kimg", "kimg", 0.5), (" 10 steps ", "steps", 10), ("1e12flops", "flops", 1e12)],
+    [
+        ("120s", "seconds", 120),
+        ("2min", "seconds", 120),
+        ("2000steps", "steps", 2000),
+        ("50kimg", "kimg", 50),
+        ("0.5kimg", "kimg", 0.5),
+        (" 10 steps ", "steps", 10),
+        ("1e12flops", "flops", 1e12),
+    ],
 )
 def test_parse(text, kind, value):
     budget = Budget.parse(text)

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from benchbench import suite
-from benchbench.families import FAMILIES
 from benchbench.errors import UserError
+from benchbench.families import FAMILIES
 from benchbench.report import render_markdown
 from benchbench.report.claims import CLAIMS, check_claims
 
@@ -28,10 +28,14 @@ def test_a_sweep_makes_each_value_an_entry_of_its_own(suite_file):
     began = [t for t in plan if t.family == "began"]
     assert sorted({t.variant for t in began}) == ["gamma=0.3", "gamma=0.7"] and len(began) == 4
     assert {(t.variant, t.family_config["gamma"], t.family_config["lr"]) for t in began} == {
-        ("gamma=0.3", 0.3, 2e-4), ("gamma=0.7", 0.7, 2e-4)}
+        ("gamma=0.3", 0.3, 2e-4),
+        ("gamma=0.7", 0.7, 2e-4),
+    }
     assert len({t.config_hash() for t in began}) == 2 and len({t.key for t in plan}) == len(plan)
     wgan = [t for t in plan if t.family == "wgan-gp"]
-    assert [t.variant for t in wgan] == ["", ""] and "variant" not in wgan[0].config()  # hashes of unswept trials unchanged
+    assert [t.variant for t in wgan] == ["", ""] and "variant" not in wgan[
+        0
+    ].config()  # hashes of unswept trials unchanged
 
 
 def test_settings_at_their_later_defaults_stay_out_of_the_hash():
@@ -52,13 +56,16 @@ def test_a_change_of_published_defaults_is_another_configuration(monkeypatch):
     assert trial.config_hash() != before
 
 
-@pytest.mark.parametrize("text, message", [
-    ('[sweep.began]\ngama = [0.3]', "no setting"),
-    ('[sweep.began]\ngamma = ["high"]', "must be float"),
-    ('[sweep.began]\ngamma = 0.3', "non-empty list"),
-    ('[sweep.dcgan]\nlr = [1e-4]', "not among the families"),
-    ('claim = "nonsense"', "unknown claim"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[sweep.began]\ngama = [0.3]", "no setting"),
+        ('[sweep.began]\ngamma = ["high"]', "must be float"),
+        ("[sweep.began]\ngamma = 0.3", "non-empty list"),
+        ("[sweep.dcgan]\nlr = [1e-4]", "not among the families"),
+        ('claim = "nonsense"', "unknown claim"),
+    ],
+)
 def test_bad_sweeps_and_claims_are_refused(suite_file, text, message):
     with pytest.raises(UserError, match=message):
         suite.load(str(suite_file('families = ["began"]\n' + text)))
@@ -77,11 +84,25 @@ def runs(claim, family, values, column, variant_key, lower=None):
     rows = []
     for variant, finals in values.items():
         for seed, value in enumerate(finals):
-            rows.append({"family": family, "variant": f"{variant_key}={variant}", "seed": seed, "dataset": "mnist",
-                         "budget": "60s", "status": "completed", "claim": claim, "primary_metric": "fid",
-                         "extractor": "mnist-classifier", "final_fid": 100.0 + seed, column: value,
-                         "trial": f"{family}-{variant}-{seed}", "collapse_suspected": False,
-                         "diverged_at_step": None, "setting": 0})  # fmt: skip
+            rows.append(
+                {
+                    "family": family,
+                    "variant": f"{variant_key}={variant}",
+                    "seed": seed,
+                    "dataset": "mnist",
+                    "budget": "60s",
+                    "status": "completed",
+                    "claim": claim,
+                    "primary_metric": "fid",
+                    "extractor": "mnist-classifier",
+                    "final_fid": 100.0 + seed,
+                    column: value,
+                    "trial": f"{family}-{variant}-{seed}",
+                    "collapse_suspected": False,
+                    "diverged_at_step": None,
+                    "setting": 0,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -96,8 +117,13 @@ def test_progan_claim_outcomes():
 
 
 def test_cyclegan_claim_uses_label_accuracy_higher_is_better():
-    frame = runs("cyclegan", "cyclegan", {"10.0": [0.8, 0.82, 0.79], "0.0": [0.2, 0.25, 0.22]},
-                 "final_label_accuracy", "cycle_lambda")  # fmt: skip
+    frame = runs(
+        "cyclegan",
+        "cyclegan",
+        {"10.0": [0.8, 0.82, 0.79], "0.0": [0.2, 0.25, 0.22]},
+        "final_label_accuracy",
+        "cycle_lambda",
+    )
     (check,) = check_claims(frame)
     assert check.outcome == "held" and "label accuracy" in check.findings[0]
     text = render_markdown(frame)
@@ -108,13 +134,20 @@ def test_cyclegan_claim_uses_label_accuracy_higher_is_better():
 
 
 def test_began_gamma_claim_and_m_global_from_trajectories(tmp_path):
-    frame = runs("began", "began", {"0.3": [0.9, 0.92, 0.91], "0.5": [0.8, 0.81, 0.79], "0.7": [0.6, 0.62, 0.61]},
-                 "final_precision", "gamma")  # fmt: skip
+    frame = runs(
+        "began",
+        "began",
+        {"0.3": [0.9, 0.92, 0.91], "0.5": [0.8, 0.81, 0.79], "0.7": [0.6, 0.62, 0.61]},
+        "final_precision",
+        "gamma",
+    )
     frame["final_recall"] = [0.1, 0.12, 0.11, 0.3, 0.31, 0.29, 0.5, 0.52, 0.5]
     for index in frame.index:  # M_global and FID falling together along each trial
         directory = tmp_path / str(index)
         directory.mkdir()
-        pd.DataFrame({"m_global": [0.5, 0.3, 0.2, 0.1], "fid": [900, 500, 300, 200]}).to_csv(directory / "trajectory.csv")
+        pd.DataFrame({"m_global": [0.5, 0.3, 0.2, 0.1], "fid": [900, 500, 300, 200]}).to_csv(
+            directory / "trajectory.csv"
+        )
         frame.loc[index, "trial_dir"] = str(directory)
     m_global, gamma = check_claims(frame)
     assert m_global.outcome == "held" and "in 9 of 9" in m_global.findings[0]
@@ -126,11 +159,24 @@ def test_began_gamma_claim_and_m_global_from_trajectories(tmp_path):
 def test_wgan_gp_toy_claim_per_dataset():
     rows = []
     for dataset in ("8gaussians", "swissroll"):
-        for family, swd, modes in (("wgan-gp", [0.05, 0.06, 0.05], 8), ("wgan", [0.5, 0.6, 0.55], 3), ("dcgan", [0.2] * 3, 2)):
+        for family, swd, modes in (
+            ("wgan-gp", [0.05, 0.06, 0.05], 8),
+            ("wgan", [0.5, 0.6, 0.55], 3),
+            ("dcgan", [0.2] * 3, 2),
+        ):
             for seed, value in enumerate(swd):
-                rows.append({"family": family, "variant": "", "dataset": dataset, "seed": seed, "status": "completed",
-                             "final_swd": value, "claim": "wgan-gp-toy",
-                             "final_modes_covered": modes if dataset == "8gaussians" else None})  # fmt: skip
+                rows.append(
+                    {
+                        "family": family,
+                        "variant": "",
+                        "dataset": dataset,
+                        "seed": seed,
+                        "status": "completed",
+                        "final_swd": value,
+                        "claim": "wgan-gp-toy",
+                        "final_modes_covered": modes if dataset == "8gaussians" else None,
+                    }
+                )
     (check,) = check_claims(pd.DataFrame(rows))
     assert check.outcome == "held" and len(check.findings) == 2 and "modes covered 8 vs 3" in check.findings[0]
     assert set(check.table["family"]) == {"WGAN-GP", "WGAN", "DCGAN"}
@@ -142,11 +188,30 @@ def test_a_claim_suite_runs_from_the_cli_and_states_its_outcome(tmp_path):
     from benchbench.cli import main
 
     out = tmp_path / "run"
-    result = CliRunner().invoke(main, ["run", "claim-cyclegan", "--budget", "2steps", "--seeds", "1", "--jobs", "1",
-                                       "--width", "0.0625", "--out", str(out)])  # fmt: skip
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "claim-cyclegan",
+            "--budget",
+            "2steps",
+            "--seeds",
+            "1",
+            "--jobs",
+            "1",
+            "--width",
+            "0.0625",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     text = (out / "report.md").read_text()
-    assert "## Claim: CycleGAN" in text and "**Outcome: inconclusive.**" in text and "label accuracy: CycleGAN cycle_lambda=10.0" in text
+    assert (
+        "## Claim: CycleGAN" in text
+        and "**Outcome: inconclusive.**" in text
+        and "label accuracy: CycleGAN cycle_lambda=10.0" in text
+    )
     assert "CycleGAN cycle_lambda=0.0" in text  # both variants in the leaderboard, by name
 
 

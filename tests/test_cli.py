@@ -136,8 +136,7 @@ def _one_line_error(result, *fragments):
         (["run", "--datasets", "folder:/no/such/folder", "--budget", "1steps", "--seeds", "1"], "does not exist"),
         (["report", "/no/such/run"], "does not exist"),
         (["sample", "/no/such/trial", "-o", "x.npz"], "not a trial directory"),
-        (["run", "--budget", "1e99kimg", "--seeds", "1", "--families", "wgan-gp", "--datasets", "8gaussians"],
-         "days"),
+        (["run", "--budget", "1e99kimg", "--seeds", "1", "--families", "wgan-gp", "--datasets", "8gaussians"], "days"),
         (["run", "--address", "auto", "--budget", "1steps"], "--executor ray"),
         (["eval", "--images", "x.npz", "--against", "mnist:tset"], "unknown split 'tset'"),
     ],
@@ -238,8 +237,21 @@ def test_another_plan_into_an_existing_run_directory_is_refused(tiny_run, tmp_pa
 
 def test_a_flags_only_run_gets_a_directory_of_its_own(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    args = ("run", "--families", "wgan-gp", "--datasets", "8gaussians", "--seeds", "1", "--budget", "2steps",
-            "--width", "0.125", "--device", "cpu")  # fmt: skip
+    args = (
+        "run",
+        "--families",
+        "wgan-gp",
+        "--datasets",
+        "8gaussians",
+        "--seeds",
+        "1",
+        "--budget",
+        "2steps",
+        "--width",
+        "0.125",
+        "--device",
+        "cpu",
+    )
     first = invoke(*args)
     assert first.exit_code == 0, first.output
     made = [p.name for p in (tmp_path / "results").iterdir()]
@@ -248,11 +260,15 @@ def test_a_flags_only_run_gets_a_directory_of_its_own(tmp_path, monkeypatch):
     assert again.exit_code == 0 and [p.name for p in (tmp_path / "results").iterdir()] == made
 
 
-@pytest.mark.parametrize("command", [
-    ["report", "{run}", "-o", "{blocked}/r.md"], ["sample", "{trial}", "-o", "{blocked}/x.npz"],
-    ["baseline", "{run}", "-o", "{blocked}/b.json"],
-    ["bench", "--families", "wgan-gp", "--datasets", "8gaussians", "--json", "{blocked}/b.json"],
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report", "{run}", "-o", "{blocked}/r.md"],
+        ["sample", "{trial}", "-o", "{blocked}/x.npz"],
+        ["baseline", "{run}", "-o", "{blocked}/b.json"],
+        ["bench", "--families", "wgan-gp", "--datasets", "8gaussians", "--json", "{blocked}/b.json"],
+    ],
+)
 def test_an_unwritable_output_is_refused_before_any_work(command, tiny_run, tmp_path):
     out, _ = tiny_run
     blocked = tmp_path / "file"
@@ -269,6 +285,17 @@ def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(benchbench.execution, "run_local", interrupted)
-    result = invoke("run", "--families", "wgan-gp", "--datasets", "8gaussians", "--seeds", "1", "--budget", "1steps",
-                    "--out", tmp_path / "run")  # fmt: skip
+    result = invoke(
+        "run",
+        "--families",
+        "wgan-gp",
+        "--datasets",
+        "8gaussians",
+        "--seeds",
+        "1",
+        "--budget",
+        "1steps",
+        "--out",
+        tmp_path / "run",
+    )
     assert result.exit_code == 130 and "rerun the same command to resume" in result.output

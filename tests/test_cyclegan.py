@@ -23,7 +23,13 @@ PAIR = NetSpec("infogan28", (1, 28, 28), latent_dim=64, width=0.0625, source_sha
 
 def test_defaults_follow_the_paper():
     d = CycleGAN.defaults
-    assert (d["lr"], d["betas"], d["cycle_lambda"], d["identity"], d["pool_size"]) == (2e-4, (0.5, 0.999), 10.0, 0.5, 50)
+    assert (d["lr"], d["betas"], d["cycle_lambda"], d["identity"], d["pool_size"]) == (
+        2e-4,
+        (0.5, 0.999),
+        10.0,
+        0.5,
+        50,
+    )
     import benchbench.families.cyclegan as module
 
     assert "Zhu et al. 2017" in module.__doc__
@@ -95,9 +101,12 @@ def test_folder_pair_trial_translates_test_sources(tmp_path):
         _write_pngs(root / name, n, value)
     pair = datasets.load(f"pair:{root}", resolution=28, channels=1)
     assert len(pair.source("test")) == 12 and len(pair.source("validation")) == 3 and len(pair.reference("test")) == 12
-    settings = Settings(width=0.0625, batch_size=8, eval_points=2, eval_samples=20, final_samples=50,
-                        extractor="mnist-classifier")  # fmt: skip
-    trial = Trial("cyclegan", f"pair:{root}", 0, Budget.parse("3steps"), settings, {}, {"resolution": 28, "channels": 1})
+    settings = Settings(
+        width=0.0625, batch_size=8, eval_points=2, eval_samples=20, final_samples=50, extractor="mnist-classifier"
+    )
+    trial = Trial(
+        "cyclegan", f"pair:{root}", 0, Budget.parse("3steps"), settings, {}, {"resolution": 28, "channels": 1}
+    )
     summary = run_trial(trial, tmp_path / "trial", CPU)
     assert summary["status"] == "completed", summary.get("error")
     final = summary["final"]

@@ -56,7 +56,9 @@ def test_gaussian_mixtures_match_gan_toy(name, n_modes, scale, std):
 
 def test_toy_data_is_fixed_by_data_seed():
     assert torch.equal(datasets.load("swissroll").splits["test"], datasets.load("swissroll").splits["test"])
-    assert not torch.equal(datasets.load("swissroll", data_seed=1).splits["test"], datasets.load("swissroll").splits["test"])
+    assert not torch.equal(
+        datasets.load("swissroll", data_seed=1).splits["test"], datasets.load("swissroll").splits["test"]
+    )
 
 
 def test_swissroll_scale():

@@ -36,11 +36,14 @@ def test_eval_images_against_a_split_with_provenance(digits):
 
 def test_eval_swd_alone_needs_no_feature_network(digits, monkeypatch):
     monkeypatch.setenv("BENCHBENCH_INCEPTION_WEIGHTS", "/nonexistent")  # an extractor that cannot load
-    result = invoke("eval", "--images", digits, "--against", "mnist:test", "--metrics", "swd",
-                    "--extractor", "inception-v3-compat")  # fmt: skip
+    result = invoke(
+        "eval", "--images", digits, "--against", "mnist:test", "--metrics", "swd", "--extractor", "inception-v3-compat"
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert set(report["metrics"]) == {"pyramid_swd", "pyramid_swd_32", "pyramid_swd_16"} and report["extractor"] == "none"
+    assert (
+        set(report["metrics"]) == {"pyramid_swd", "pyramid_swd_32", "pyramid_swd_16"} and report["extractor"] == "none"
+    )
 
 
 def test_eval_accepts_channels_last_arrays_and_folders(digits, tmp_path):
@@ -53,8 +56,9 @@ def test_eval_accepts_channels_last_arrays_and_folders(digits, tmp_path):
     for i, image in enumerate(images):
         Image.fromarray(image[0]).save(folder / f"{i}.png")
     a = json.loads(invoke("eval", "--images", tmp_path / "hwc.npz", "--against", "mnist", "--metrics", "fid").output)
-    b = json.loads(invoke("eval", "--images", folder, "--against", "mnist", "--metrics", "fid",
-                          "--resolution", 28).output)  # fmt: skip
+    b = json.loads(
+        invoke("eval", "--images", folder, "--against", "mnist", "--metrics", "fid", "--resolution", 28).output
+    )
     assert a["n_fake"] == 40 and b["n_fake"] == 40
 
 
@@ -78,23 +82,41 @@ def test_bad_image_files_are_one_line_errors(make, fragment, tmp_path):
 def test_eval_arguments_are_checked(digits):
     assert "exactly one of" in invoke("eval", "--against", "mnist").output
     assert "--against is needed" in invoke("eval", "--images", digits).output
-    assert "unknown image metrics" in invoke("eval", "--images", digits, "--against", "mnist", "--metrics", "ppl").output
+    assert (
+        "unknown image metrics" in invoke("eval", "--images", digits, "--against", "mnist", "--metrics", "ppl").output
+    )
     assert "needs --family" in invoke("eval", "--generator", digits).output
 
 
 def test_eval_a_trial_and_a_bare_generator(tmp_path):
     from benchbench.training import Budget, Settings, Trial, run_trial
 
-    trial = Trial("began", "mnist", 0, Budget.parse("2steps"),
-                  Settings(width=0.0625, eval_points=1, eval_samples=20, final_samples=20))  # fmt: skip
+    trial = Trial(
+        "began",
+        "mnist",
+        0,
+        Budget.parse("2steps"),
+        Settings(width=0.0625, eval_points=1, eval_samples=20, final_samples=20),
+    )
     run_trial(trial, tmp_path / "trial", torch.device("cpu"))
     result = invoke("eval", "--trial", tmp_path / "trial", "--num-samples", 50, "--metrics", "fid")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["split"] == "mnist:test"
     state = torch.load(tmp_path / "trial" / "checkpoint.pt", weights_only=True)["family"]["modules"]["generator"]
     torch.save(state, tmp_path / "g.pt")
-    args = ["eval", "--generator", tmp_path / "g.pt", "--family", "began", "--dataset", "mnist", "--metrics", "fid",
-            "--num-samples", 50]  # fmt: skip
+    args = [
+        "eval",
+        "--generator",
+        tmp_path / "g.pt",
+        "--family",
+        "began",
+        "--dataset",
+        "mnist",
+        "--metrics",
+        "fid",
+        "--num-samples",
+        50,
+    ]
     assert invoke(*args, "--width", 0.0625).exit_code == 0
     wrong = invoke(*args, "--width", 0.5)
     assert wrong.exit_code == 2 and "does not fit" in wrong.output and "width 0.5" in wrong.output
@@ -120,8 +142,11 @@ def test_offline_inception_separates_digits_from_noise(tmp_path):
     """Small sets, as Inception on a CPU costs ~0.05 s per image: real-vs-real far below noise."""
     mnist = datasets.load("mnist")
     noise = torch.randint(0, 256, (100, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
-    for name, images in (("train", mnist.reference("train", 100)), ("test", mnist.reference("test", 100)),
-                         ("noise", noise)):  # fmt: skip
+    for name, images in (
+        ("train", mnist.reference("train", 100)),
+        ("test", mnist.reference("test", 100)),
+        ("noise", noise),
+    ):
         np.savez(tmp_path / f"{name}.npz", images=images.numpy())
     args = ["--against", tmp_path / "test.npz", "--extractor", "inception-v3-offline", "--metrics", "fid,kid"]
     real = invoke("eval", "--images", tmp_path / "train.npz", *args)
@@ -155,8 +180,14 @@ def test_eval_an_onnx_generator(tmp_path):
             return ((x + 1) * 127.5).round().clamp(0, 255).to(torch.uint8) if self.as_uint8 else x
 
     for name, as_uint8 in (("g.onnx", True), ("float.onnx", False)):
-        torch.onnx.export(Exported(as_uint8), (torch.rand(2, spec.latent_dim),), str(tmp_path / name),
-                          input_names=["z"], dynamic_axes={"z": {0: "n"}}, dynamo=False)  # fmt: skip
+        torch.onnx.export(
+            Exported(as_uint8),
+            (torch.rand(2, spec.latent_dim),),
+            str(tmp_path / name),
+            input_names=["z"],
+            dynamic_axes={"z": {0: "n"}},
+            dynamo=False,
+        )
     args = ["eval", "--against", "mnist:test", "--metrics", "fid", "--num-samples", 120]
     result = invoke(*args, "--generator", tmp_path / "g.onnx", "--z-size", spec.latent_dim)
     assert result.exit_code == 0, result.output

@@ -88,10 +88,25 @@ def test_speed_and_quality_directions():
     from benchbench.gate import check, make_baseline
 
     def runs(fid, speed):
-        return pd.DataFrame([{"family": "f", "dataset": "d", "budget": "1s", "status": "completed", "seed": i,
-                              "extractor": "x", "extractor_weights": "w", "device": "cpu: A (2 threads)",
-                              "versions": "v", "final_fid": fid + i, "final_is": 5.0 + i,
-                              "images_per_second": speed + 10 * i} for i in range(3)])  # fmt: skip
+        return pd.DataFrame(
+            [
+                {
+                    "family": "f",
+                    "dataset": "d",
+                    "budget": "1s",
+                    "status": "completed",
+                    "seed": i,
+                    "extractor": "x",
+                    "extractor_weights": "w",
+                    "device": "cpu: A (2 threads)",
+                    "versions": "v",
+                    "final_fid": fid + i,
+                    "final_is": 5.0 + i,
+                    "images_per_second": speed + 10 * i,
+                }
+                for i in range(3)
+            ]
+        )
 
     baseline = make_baseline(runs(100.0, 1000.0))
     verdicts = lambda frame: dict(zip(frame["metric"], frame["verdict"]))  # noqa: E731
@@ -113,13 +128,29 @@ def test_swept_variants_are_gated_apart():
     from benchbench.gate import check, make_baseline
 
     def runs(label_accuracy):
-        return pd.DataFrame([{"family": "cyclegan", "variant": variant, "dataset": "d", "budget": "1s", "seed": i,
-                              "status": "completed", "extractor": "x", "device": "cpu", "final_label_accuracy": value + i / 100}
-                             for variant, value in (("cycle_lambda=10.0", label_accuracy), ("cycle_lambda=0.0", 0.1))
-                             for i in range(3)])  # fmt: skip
+        return pd.DataFrame(
+            [
+                {
+                    "family": "cyclegan",
+                    "variant": variant,
+                    "dataset": "d",
+                    "budget": "1s",
+                    "seed": i,
+                    "status": "completed",
+                    "extractor": "x",
+                    "device": "cpu",
+                    "final_label_accuracy": value + i / 100,
+                }
+                for variant, value in (("cycle_lambda=10.0", label_accuracy), ("cycle_lambda=0.0", 0.1))
+                for i in range(3)
+            ]
+        )
 
     baseline = make_baseline(runs(0.7))
-    assert sorted(e["family"] for e in baseline["entries"]) == ["cyclegan cycle_lambda=0.0", "cyclegan cycle_lambda=10.0"]
+    assert sorted(e["family"] for e in baseline["entries"]) == [
+        "cyclegan cycle_lambda=0.0",
+        "cyclegan cycle_lambda=10.0",
+    ]
     table, passed = check(runs(0.3), baseline)  # the cycle variant lost content; the other did not change
     verdicts = {row.family: row.verdict for row in table.itertuples()}
     assert not passed and verdicts == {"cyclegan cycle_lambda=10.0": "regressed", "cyclegan cycle_lambda=0.0": "ok"}
@@ -128,8 +159,11 @@ def test_swept_variants_are_gated_apart():
 def test_bad_baselines_exit_2(gate, tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     (tmp_path / "other.json").write_text(json.dumps({"something": 1}))
-    for path, fragment in ((tmp_path / "bad.json", "not valid JSON"), (tmp_path / "other.json", "not a benchbench"),
-                           (tmp_path / "missing.json", "does not exist")):
+    for path, fragment in (
+        (tmp_path / "bad.json", "not valid JSON"),
+        (tmp_path / "other.json", "not a benchbench"),
+        (tmp_path / "missing.json", "does not exist"),
+    ):
         result = invoke("check", gate / "again", "--baseline", path)
         assert result.exit_code == 2 and fragment in result.output
 

@@ -11,8 +11,16 @@ from PIL import Image
 from benchbench.cli import main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SUITE = """
 name = "html"
 families = ["wgan-gp", "began"]
@@ -40,7 +48,7 @@ def test_the_report_is_one_self_contained_file(report):
     text = report.read_text()
     assert text.count("<table") >= 1 and "WGAN-GP" in text and "BEGAN" in text and "Verdict" in text
     assert text.count("data:image/png;base64,") >= 3  # two curves and the sample grids, embedded
-    assert "src=\"http" not in text and "href=\"http" not in text
+    assert 'src="http' not in text and 'href="http' not in text
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (.ci/run installs it)")
@@ -49,8 +57,12 @@ def test_it_renders_in_headless_chromium(report, tmp_path):
     dom = subprocess.run([*common, "--dump-dom", report.as_uri()], capture_output=True, text=True, timeout=120)
     assert "<td>WGAN-GP</td>" in dom.stdout and "<td>BEGAN</td>" in dom.stdout
     shot = tmp_path / "shot.png"
-    subprocess.run([*common, "--window-size=1200,1600", f"--screenshot={shot}", report.as_uri()],
-                   capture_output=True, timeout=120, check=True)  # fmt: skip
+    subprocess.run(
+        [*common, "--window-size=1200,1600", f"--screenshot={shot}", report.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
     assert pixels.std() > 10  # not blank: text, tables and plots
     assert (pixels < 128).mean() > 0.005

@@ -55,8 +55,9 @@ def test_selection_is_on_validation_and_the_value_on_test():
 
 def test_a_study_runs_and_reports_budget_curves(tmp_path):
     (tmp_path / "hp.toml").write_text(SUITE)
-    result = CliRunner().invoke(main, ["run", str(tmp_path / "hp.toml"), "--out", str(tmp_path / "run"),
-                                       "--device", "cpu"])  # fmt: skip
+    result = CliRunner().invoke(
+        main, ["run", str(tmp_path / "hp.toml"), "--out", str(tmp_path / "run"), "--device", "cpu"]
+    )
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "run").glob("*/summary.json"))) == 3 * 2
     assert "Equal tuning effort" in result.output and "E[selected of 3]" in result.output

@@ -73,8 +73,10 @@ def test_dcgan_steps_move_both_players_the_right_way():
         fake = g_before(z)
     family.train_step(fixed(real))
     with torch.no_grad():  # D: real up, generated down; G: its new samples look more real to the new D
-        assert family.discriminator(real).mean() - family.discriminator(fake).mean() > \
-            d_before(real).mean() - d_before(fake).mean()  # fmt: skip
+        assert (
+            family.discriminator(real).mean() - family.discriminator(fake).mean()
+            > d_before(real).mean() - d_before(fake).mean()
+        )
         assert family.discriminator(family.generator(z)).mean() > family.discriminator(g_before(z)).mean()
 
 
@@ -91,8 +93,9 @@ def test_cyclegan_steps_move_both_players_the_right_way():
         assert least_squares(d_before(family.generator(x)), 1.0) < least_squares(d_before(g_before(x)), 1.0)
         # D scores real target images nearer 1 and the generated ones it saw nearer 0
         fake = family.generator(x)
-        assert least_squares(family.d_target(y), 1.0) + least_squares(family.d_target(fake), 0.0) < \
-            least_squares(d_before(y), 1.0) + least_squares(d_before(fake), 0.0)  # fmt: skip
+        assert least_squares(family.d_target(y), 1.0) + least_squares(family.d_target(fake), 0.0) < least_squares(
+            d_before(y), 1.0
+        ) + least_squares(d_before(fake), 0.0)
 
 
 @pytest.mark.parametrize("k", [0.5, 1.0])
@@ -120,8 +123,9 @@ def test_began_generator_step_lowers_the_reconstruction_error_of_its_samples():
     before = copy.deepcopy(family.generator)
     family.train_step(fixed(torch.rand(16, 1, 28, 28)))
     with torch.no_grad():
-        assert reconstruction_loss(family.autoencoder, family.generator(z)) < \
-            reconstruction_loss(family.autoencoder, before(z))  # fmt: skip
+        assert reconstruction_loss(family.autoencoder, family.generator(z)) < reconstruction_loss(
+            family.autoencoder, before(z)
+        )
 
 
 def test_began_k_rises_from_zero_on_a_few_digits():
@@ -131,8 +135,10 @@ def test_began_k_rises_from_zero_on_a_few_digits():
     digits = datasets.load("mnist").reference("train", 256)
     family = BEGAN(NetSpec("infogan28", (1, 28, 28), 64, 0.125), {}, CPU)
     stream = datasets.BatchStream(digits, 64, 0)
-    ks = [family.train_step(lambda: datasets.load("mnist").to_model(stream.next(), family.pixel_range))["k_t"]
-          for _ in range(150)]  # fmt: skip
+    ks = [
+        family.train_step(lambda: datasets.load("mnist").to_model(stream.next(), family.pixel_range))["k_t"]
+        for _ in range(150)
+    ]
     assert ks[0] < 1e-3 and max(ks[-20:]) > 0.005
 
 
@@ -144,8 +150,12 @@ def blob(n: int = 4000) -> torch.Tensor:
 
 # family -> (data, steps, largest final/initial sliced Wasserstein distance), all at lr 1e-3, so
 # that a few hundred steps suffice; measured ratios are about half of each bound
-LEARNING = {"wgan-gp": ("8gaussians", 200, 0.3), "wgan": ("8gaussians", 200, 0.5),
-            "dcgan": ("8gaussians", 400, 0.7), "began": ("blob", 100, 0.3)}  # fmt: skip
+LEARNING = {
+    "wgan-gp": ("8gaussians", 200, 0.3),
+    "wgan": ("8gaussians", 200, 0.5),
+    "dcgan": ("8gaussians", 400, 0.7),
+    "began": ("blob", 100, 0.3),
+}
 
 
 @pytest.mark.parametrize("name", sorted(LEARNING))

@@ -8,8 +8,7 @@ from scipy import linalg
 
 from benchbench import datasets
 from benchbench.errors import UserError
-from benchbench.metrics import Evaluator
-from benchbench.metrics import mnist_classifier
+from benchbench.metrics import Evaluator, mnist_classifier
 from benchbench.metrics.collapse import collapse_suspected
 from benchbench.metrics.images import ImageScorer
 from benchbench.metrics.toy import mode_metrics, sliced_wasserstein
@@ -107,8 +106,13 @@ def test_evaluator_records_provenance(mnist):
     evaluator = Evaluator(mnist, None, CPU)
     values, provenance = evaluator.evaluate_samples(mnist.reference("validation", 300), "test", ("fid",))
     assert set(values) == {"fid"}
-    assert provenance == {"extractor": "mnist-classifier", "extractor_weights": mnist_classifier.weights_sha256()[:16],
-                          "n_fake": 300, "n_real": 10_000, "split": "test"}
+    assert provenance == {
+        "extractor": "mnist-classifier",
+        "extractor_weights": mnist_classifier.weights_sha256()[:16],
+        "n_fake": 300,
+        "n_real": 10_000,
+        "split": "test",
+    }
 
 
 def test_mode_metrics_by_hand():

@@ -9,8 +9,14 @@ from benchbench.errors import UserError
 from benchbench.families import FAMILIES
 from benchbench.families.progan import ProGAN
 from benchbench.nets import NetSpec
-from benchbench.nets.progan import (EqualizedConv2d, GrowingCritic, GrowingGenerator, from_shape, minibatch_stddev,
-                                    pixel_norm)  # fmt: skip
+from benchbench.nets.progan import (
+    EqualizedConv2d,
+    GrowingCritic,
+    GrowingGenerator,
+    from_shape,
+    minibatch_stddev,
+    pixel_norm,
+)
 from benchbench.training import Budget, Settings, Trial, run_trial
 
 
@@ -39,8 +45,19 @@ def test_defaults_follow_the_paper():
 def test_schedule_grows_from_4_to_32_with_linear_fade_ins():
     family = progan()
     assert family.critic.max_level == 3  # 28 x 28 trains as 32 x 32
-    expected = {0: (0, 1.0), 99: (0, 1.0), 100: (1, 0.0), 150: (1, 0.5), 200: (1, 1.0), 299: (1, 1.0),
-                300: (2, 0.0), 500: (3, 0.0), 550: (3, 0.5), 600: (3, 1.0), 10**6: (3, 1.0)}  # fmt: skip
+    expected = {
+        0: (0, 1.0),
+        99: (0, 1.0),
+        100: (1, 0.0),
+        150: (1, 0.5),
+        200: (1, 1.0),
+        299: (1, 1.0),
+        300: (2, 0.0),
+        500: (3, 0.0),
+        550: (3, 0.5),
+        600: (3, 1.0),
+        10**6: (3, 1.0),
+    }
     for images, (level, alpha) in expected.items():
         got = family.schedule(images)
         assert got[0] == level and got[1] == pytest.approx(alpha), images

@@ -38,8 +38,11 @@ def test_a_budget_that_does_not_parse_is_a_user_error(text):
     assert budget.value > 0 and budget.kind in KINDS.values()
 
 
-@given(st.sampled_from(["steps", "seconds", "kimg", "flops"]), values,
-       st.lists(st.floats(min_value=0, max_value=1e6), min_size=1, max_size=20))  # fmt: skip
+@given(
+    st.sampled_from(["steps", "seconds", "kimg", "flops"]),
+    values,
+    st.lists(st.floats(min_value=0, max_value=1e6), min_size=1, max_size=20),
+)
 def test_progress_is_monotone_and_spent_means_all_of_it(kind, limit, increments):
     budget, counters, previous = Budget(kind, limit), Counters(), 0.0
     for amount in increments:

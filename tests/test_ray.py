@@ -37,8 +37,9 @@ def test_ray_and_local_executors_agree(tmp_path, monkeypatch):
     assert local.exit_code == 0, local.output
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
-        remote = runner.invoke(main, ["run", str(suite), "--out", str(tmp_path / "ray"), "--device", "cpu",
-                                      "--executor", "ray"])  # fmt: skip
+        remote = runner.invoke(
+            main, ["run", str(suite), "--out", str(tmp_path / "ray"), "--device", "cpu", "--executor", "ray"]
+        )
     finally:
         ray.shutdown()
     assert remote.exit_code == 0, remote.output
@@ -56,6 +57,20 @@ def test_without_ray_installed_the_error_says_what_to_install(tmp_path, monkeypa
     import sys
 
     monkeypatch.setitem(sys.modules, "ray", None)  # makes `import ray` fail
-    result = CliRunner().invoke(main, ["run", "--out", str(tmp_path / "x"), "--budget", "1steps", "--seeds", "1",
-                                       "--datasets", "8gaussians", "--executor", "ray"])  # fmt: skip
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--out",
+            str(tmp_path / "x"),
+            "--budget",
+            "1steps",
+            "--seeds",
+            "1",
+            "--datasets",
+            "8gaussians",
+            "--executor",
+            "ray",
+        ],
+    )
     assert result.exit_code == 2 and "benchbench[ray]" in result.output

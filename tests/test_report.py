@@ -3,8 +3,8 @@ import math
 import pandas as pd
 import pytest
 
-from benchbench.report.stats import compare, hedges_g, mean_ci
 from benchbench.report import leaderboard, render_markdown, verdicts
+from benchbench.report.stats import compare, hedges_g, mean_ci
 
 
 def test_mean_ci_by_hand():
@@ -40,11 +40,24 @@ def _runs(final_a, final_b, status_b=None):
     for family, finals in (("wgan-gp", final_a), ("began", final_b)):
         for seed, value in enumerate(finals):
             status = (status_b or {}).get(seed, "completed") if family == "began" else "completed"
-            rows.append({"family": family, "dataset": "mnist", "budget": "100s", "seed": seed, "status": status,
-                         "extractor": "mnist-classifier", "primary_metric": "fid",
-                         "final_fid": value if status == "completed" else None, "final_is": 5.0,
-                         "collapse_suspected": False, "diverged_at_step": 12 if status == "diverged" else None,
-                         "device": "cpu", "versions": "torch x", "error": None})
+            rows.append(
+                {
+                    "family": family,
+                    "dataset": "mnist",
+                    "budget": "100s",
+                    "seed": seed,
+                    "status": status,
+                    "extractor": "mnist-classifier",
+                    "primary_metric": "fid",
+                    "final_fid": value if status == "completed" else None,
+                    "final_is": 5.0,
+                    "collapse_suspected": False,
+                    "diverged_at_step": 12 if status == "diverged" else None,
+                    "device": "cpu",
+                    "versions": "torch x",
+                    "error": None,
+                }
+            )
     return pd.DataFrame(rows)
 
 

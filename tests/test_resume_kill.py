@@ -30,9 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def start(suite, out):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.Popen([sys.executable, "-m", "benchbench", "run", str(suite), "--out", str(out),
-                             "--device", "cpu"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True, env=env)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "benchbench", "run", str(suite), "--out", str(out), "--device", "cpu"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env=env,
+    )
 
 
 def test_sigkill_then_rerun_equals_an_uninterrupted_run(tmp_path):

@@ -42,7 +42,7 @@ def test_the_import_graph_has_no_cycle():
         state[node] = 1
         for target in sorted(edges[node]):
             if state.get(target) == 1:
-                raise AssertionError("import cycle: " + " -> ".join(trail[trail.index(target):] + [target]))
+                raise AssertionError("import cycle: " + " -> ".join(trail[trail.index(target) :] + [target]))
             if target not in state:
                 visit(target, trail + [target])
         state[node] = 2

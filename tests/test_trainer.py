@@ -18,8 +18,13 @@ def test_a_trial_writes_its_directory(toy_trial, tmp_path):
     trial = toy_trial("wgan-gp", "40steps")
     summary = run_trial(trial, tmp_path, CPU)
     assert summary["status"] == "completed"
-    assert {p.name for p in tmp_path.iterdir()} >= {"config.json", "summary.json", "trajectory.csv", "samples.png",
-                                                    "checkpoint.pt"}
+    assert {p.name for p in tmp_path.iterdir()} >= {
+        "config.json",
+        "summary.json",
+        "trajectory.csv",
+        "samples.png",
+        "checkpoint.pt",
+    }
     counters = summary["counters"]
     assert counters["steps"] == 40
     assert counters["images"] == 40 * 5 * 64  # five critic batches per generator step are paid for
@@ -218,8 +223,14 @@ def pixel_extractor():
 def test_final_numbers_with_an_additional_extractor_stay_apart(tmp_path, pixel_extractor):
     from benchbench.report import load_runs, render_markdown
 
-    settings = Settings(width=0.0625, batch_size=16, eval_points=1, eval_samples=40, final_samples=80,
-                        final_extractors=[pixel_extractor, "mnist-classifier"])
+    settings = Settings(
+        width=0.0625,
+        batch_size=16,
+        eval_points=1,
+        eval_samples=40,
+        final_samples=80,
+        final_extractors=[pixel_extractor, "mnist-classifier"],
+    )
     summary = run_trial(Trial("began", "mnist", 0, Budget.parse("2steps"), settings), tmp_path / "t", CPU)
     extra = summary["final_by_extractor"]
     assert list(extra) == [pixel_extractor]  # the primary extractor is not scored twice
@@ -233,11 +244,17 @@ def test_final_numbers_with_an_additional_extractor_stay_apart(tmp_path, pixel_e
 def test_threshold_as_a_multiple_of_real_against_real(toy_trial, tmp_path):
     from benchbench.training.trainer import convergence
 
-    rows = [{"step": 1, "kimg": 0.1, "train_seconds": 1.0, "flops": 10.0, "swd": 5.0},
-            {"step": 2, "kimg": 0.2, "train_seconds": 2.0, "flops": 20.0, "swd": 1.0},
-            {"step": 4, "kimg": 0.4, "train_seconds": 4.0, "flops": 40.0, "swd": 0.5}]  # fmt: skip
+    rows = [
+        {"step": 1, "kimg": 0.1, "train_seconds": 1.0, "flops": 10.0, "swd": 5.0},
+        {"step": 2, "kimg": 0.2, "train_seconds": 2.0, "flops": 20.0, "swd": 1.0},
+        {"step": 4, "kimg": 0.4, "train_seconds": 4.0, "flops": 40.0, "swd": 0.5},
+    ]
     reached = convergence(rows, "swd", 1.5)
-    assert (reached["seconds_to_threshold"], reached["kimg_to_threshold"], reached["flops_to_threshold"]) == (2.0, 0.2, 20.0)
+    assert (reached["seconds_to_threshold"], reached["kimg_to_threshold"], reached["flops_to_threshold"]) == (
+        2.0,
+        0.2,
+        20.0,
+    )
     assert convergence(rows, "swd", 0.1)["seconds_to_threshold"] is None
     trial = toy_trial("wgan-gp", "10steps")
     trial.settings.fid_threshold = "1000x"  # far above real-vs-real: reached at the first point

@@ -13,14 +13,15 @@ import resource
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
-from benchbench.errors import one_line
 from benchbench.environment import device_info, versions
+from benchbench.errors import one_line
 from benchbench.families import Family
 from benchbench.training import Budget, Settings, Trial, build, run_trial
 from benchbench.training.flops import step_flops
@@ -106,8 +107,12 @@ def _autocast(device: torch.device, fn: Callable, *args: Any) -> Any:
 
 def bench_family(family_name: str, dataset: str, device: torch.device, config: BenchConfig) -> dict[str, Any]:
     data, family, real, drawn = setup_trial(family_name, dataset, device, config)
-    result: dict[str, Any] = {"family": family_name, "dataset": dataset, "device": device_info(device),
-                              "config": asdict(config)}  # fmt: skip
+    result: dict[str, Any] = {
+        "family": family_name,
+        "dataset": dataset,
+        "device": device_info(device),
+        "config": asdict(config),
+    }
     flops, method = step_flops(family, real())  # on the plain networks, before any compilation
     wrap = _apply_gpu_options(family, config, data.kind == "image")
     step = wrap(family.train_step)
@@ -132,13 +137,18 @@ def bench_family(family_name: str, dataset: str, device: torch.device, config: B
         "flops_per_iteration": flops,
         "flops_method": method,
         "achieved_tflops": flops / median / 1e12,
-        "peak_memory_mb": (torch.cuda.max_memory_allocated(device) if device.type == "cuda"
-                           else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024) / 2**20,  # fmt: skip
+        "peak_memory_mb": (
+            torch.cuda.max_memory_allocated(device)
+            if device.type == "cuda"
+            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        )
+        / 2**20,
     }
 
 
-def harness_overhead(family_name: str, dataset: str, device: torch.device, config: BenchConfig,
-                     steps: int = 60) -> dict[str, Any]:  # fmt: skip
+def harness_overhead(
+    family_name: str, dataset: str, device: torch.device, config: BenchConfig, steps: int = 60
+) -> dict[str, Any]:
     """The trainer's loop against a bare loop calling the family's step, same steps: what the
     harness adds (budget accounting, log accumulation, the divergence check, progress)."""
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda *a: None)
@@ -159,16 +169,29 @@ def harness_overhead(family_name: str, dataset: str, device: torch.device, confi
         return time.perf_counter() - started
 
     def harness_run() -> float:
-        settings = Settings(width=config.width, batch_size=config.batch_size, g_norm=config.g_norm,
-                            eval_points=1, eval_samples=16, final_samples=16, checkpoint_seconds=1e9)  # fmt: skip
+        settings = Settings(
+            width=config.width,
+            batch_size=config.batch_size,
+            g_norm=config.g_norm,
+            eval_points=1,
+            eval_samples=16,
+            final_samples=16,
+            checkpoint_seconds=1e9,
+        )
         trial = Trial(family_name, dataset, 0, Budget.parse(f"{steps}steps"), settings)
         with tempfile.TemporaryDirectory() as folder:
             return run_trial(trial, Path(folder), device)["counters"]["loop_seconds"]
 
     # Alternate and keep the best of two: warm-up and other load then hit both alike.
     bare, harness = min(bare_run(), bare_run()), min(harness_run(), harness_run())
-    return {"family": family_name, "dataset": dataset, "steps": steps, "bare_seconds": bare,
-            "harness_seconds": harness, "ratio": harness / bare}  # fmt: skip
+    return {
+        "family": family_name,
+        "dataset": dataset,
+        "steps": steps,
+        "bare_seconds": bare,
+        "harness_seconds": harness,
+        "ratio": harness / bare,
+    }
 
 
 def gpu_variants() -> dict[str, dict[str, Any]]:
@@ -183,8 +206,14 @@ def gpu_variants() -> dict[str, dict[str, Any]]:
     }
 
 
-def run_bench(families: list[str], datasets: list[str], device: torch.device, config: BenchConfig,
-              variants: dict[str, dict[str, Any]], overhead_steps: int | None) -> dict[str, Any]:  # fmt: skip
+def run_bench(
+    families: list[str],
+    datasets: list[str],
+    device: torch.device,
+    config: BenchConfig,
+    variants: dict[str, dict[str, Any]],
+    overhead_steps: int | None,
+) -> dict[str, Any]:
     results, overheads = [], []
     for dataset in datasets:
         for family in families:

@@ -4,7 +4,8 @@ options from a suite file are passed as keyword arguments."""
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from benchbench.datasets import images, mnist, pairs, toy
 from benchbench.datasets.base import SPLITS, BatchStream, Dataset

@@ -6,8 +6,8 @@ Images are centre-cropped to a square, resized to `resolution` and held in memor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import torch
@@ -128,9 +128,7 @@ def celeba(
             names[split_of[fields[1]]].append(images / fields[0])
     if not all(names.values()):
         raise UserError(f"{partition} does not list images for all of train, validation and test")
-    splits = {
-        split: _load_files(paths[:limit], resolution, 3, crop) for split, paths in names.items()
-    }
+    splits = {split: _load_files(paths[:limit], resolution, 3, crop) for split, paths in names.items()}
     return Dataset(
         name="celeba",
         kind="image",

@@ -87,11 +87,16 @@ def digits_to_mnist(data_seed: int = 0) -> DomainPair:
     target = mnist()
     digits = sklearn_digits_28(data_seed)
     return DomainPair(
-        name="digits-to-mnist", kind="image", splits=target.splits, arch="infogan28",
-        extractor="mnist-classifier", info={"source": "scikit-learn load_digits (UCI, CC BY 4.0) -> MNIST"},
-        source_splits={s: x for s, (x, _) in digits.items()}, source_labels={s: y for s, (_, y) in digits.items()},
+        name="digits-to-mnist",
+        kind="image",
+        splits=target.splits,
+        arch="infogan28",
+        extractor="mnist-classifier",
+        info={"source": "scikit-learn load_digits (UCI, CC BY 4.0) -> MNIST"},
+        source_splits={s: x for s, (x, _) in digits.items()},
+        source_labels={s: y for s, (_, y) in digits.items()},
         label_classifier="mnist-classifier",
-    )  # fmt: skip
+    )
 
 
 def folder_pair(path: str, resolution: int = 32, channels: int = 3, data_seed: int = 0) -> DomainPair:
@@ -103,7 +108,9 @@ def folder_pair(path: str, resolution: int = 32, channels: int = 3, data_seed: i
         raise UserError(f"domain pair folder {root} does not exist")
     missing = [d for d in ("trainA", "trainB", "testA", "testB") if not (root / d).is_dir()]
     if missing:
-        raise UserError(f"domain pair folder {root} lacks {', '.join(missing)}/ (expected trainA, trainB, testA, testB)")
+        raise UserError(
+            f"domain pair folder {root} lacks {', '.join(missing)}/ (expected trainA, trainB, testA, testB)"
+        )
 
     def load(folder: str) -> torch.Tensor:
         paths = sorted(p for p in (root / folder).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
@@ -122,7 +129,11 @@ def folder_pair(path: str, resolution: int = 32, channels: int = 3, data_seed: i
             splits = {"train": train[held:], "validation": train[:held]}
         domains[side] = splits | {"test": load(f"test{side}")}
     return DomainPair(
-        name=f"pair:{root}", kind="image", splits=domains["B"], arch=_arch_for(resolution),
-        extractor="inception-v3-compat", info={"source": str(root), "resolution": resolution},
+        name=f"pair:{root}",
+        kind="image",
+        splits=domains["B"],
+        arch=_arch_for(resolution),
+        extractor="inception-v3-compat",
+        info={"source": str(root), "resolution": resolution},
         source_splits=domains["A"],
-    )  # fmt: skip
+    )

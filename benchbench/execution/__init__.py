@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -46,8 +47,10 @@ def check_run_dir(out: Path, suite: Suite) -> None:
         version = previous.get("schema_version") if isinstance(previous, dict) else None
         raise UserError(f"{out} was written by schema {version}, this is {SCHEMA_VERSION}; choose another --out")
     if previous.get("trials") != [t.key for t in suite.plan()]:
-        raise UserError(f"{out} holds another run ({_difference(previous.get('suite') or {}, suite.describe())}); "
-                        "choose another --out, or remove it to start again")  # fmt: skip
+        raise UserError(
+            f"{out} holds another run ({_difference(previous.get('suite') or {}, suite.describe())}); "
+            "choose another --out, or remove it to start again"
+        )
 
 
 def prepare_run_dir(out: Path, suite: Suite) -> None:
@@ -57,8 +60,10 @@ def prepare_run_dir(out: Path, suite: Suite) -> None:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot write to output directory {out}: {error.strerror or error}") from None
-    write_json(out / "run.json", {"schema_version": SCHEMA_VERSION, "suite": suite.describe(),
-                                  "trials": [t.key for t in suite.plan()]})  # fmt: skip
+    write_json(
+        out / "run.json",
+        {"schema_version": SCHEMA_VERSION, "suite": suite.describe(), "trials": [t.key for t in suite.plan()]},
+    )
 
 
 def _difference(before: dict[str, Any], now: dict[str, Any]) -> str:
@@ -69,7 +74,9 @@ def _difference(before: dict[str, Any], now: dict[str, Any]) -> str:
             continue
         a, b = before.get(key), now.get(key)
         if isinstance(a, dict) and isinstance(b, dict):
-            changed += [f"{key}.{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+            changed += [
+                f"{key}.{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)
+            ]
         elif a != b:
             changed.append(f"{key}: {a!r} -> {b!r}")
     if not changed:
@@ -81,8 +88,9 @@ def _run_one(trial: Trial, trial_dir: str, device: str, progress: str, threads: 
     return run_trial(trial, Path(trial_dir), torch.device(device), progress, threads)
 
 
-def run_ray(trials: list[Trial], out: Path, device: torch.device, address: str | None = None,
-            notify: Notify | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def run_ray(
+    trials: list[Trial], out: Path, device: torch.device, address: str | None = None, notify: Notify | None = None
+) -> list[dict[str, Any]]:
     """Each trial a Ray task asking for one CPU (and one GPU on CUDA); results land in `out`,
     which must be a folder every node can write (a shared filesystem) on a multi-node cluster."""
     try:
@@ -114,9 +122,13 @@ def run_ray(trials: list[Trial], out: Path, device: torch.device, address: str |
 
 
 def run_local(
-    trials: list[Trial], out: Path, device: torch.device, jobs: int = 1, progress: str = "off",
+    trials: list[Trial],
+    out: Path,
+    device: torch.device,
+    jobs: int = 1,
+    progress: str = "off",
     notify: Notify | None = None,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     """Run trials; returns their summaries in plan order. `progress`: "bar", "lines" or "off"
     (several trials at once always report in lines: bars from several processes would collide)."""
     summaries: dict[str, dict[str, Any]] = {}

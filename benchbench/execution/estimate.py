@@ -59,8 +59,11 @@ def training_seconds(trial: Trial, cost: StepCost | None) -> float:
     if budget.kind == "seconds":
         return budget.value
     assert cost is not None
-    steps = {"steps": budget.value, "kimg": budget.value * 1000 / max(cost.images, 1),
-             "flops": budget.value / max(cost.flops, 1.0)}[budget.kind]  # fmt: skip
+    steps = {
+        "steps": budget.value,
+        "kimg": budget.value * 1000 / max(cost.images, 1),
+        "flops": budget.value / max(cost.flops, 1.0),
+    }[budget.kind]
     return steps * cost.seconds
 
 
@@ -78,8 +81,10 @@ def estimate(trials: list[Trial], device: torch.device, jobs: int = 1, allow_lon
         out[trial.key] = seconds = training_seconds(trial, cost)
         if seconds > DAY and not allow_long:
             speed = f" at the {cost.seconds:.3g} s per step measured here" if cost else ""
-            raise UserError(f"{trial.family} on {trial.dataset} with budget {trial.budget} would train for about "
-                            f"{seconds / DAY:.3g} days{speed}; pass --allow-long to run it anyway")  # fmt: skip
+            raise UserError(
+                f"{trial.family} on {trial.dataset} with budget {trial.budget} would train for about "
+                f"{seconds / DAY:.3g} days{speed}; pass --allow-long to run it anyway"
+            )
     return out
 
 

@@ -12,7 +12,8 @@ import abc
 import contextlib
 import hashlib
 import json
-from typing import Any, Callable, ClassVar, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -110,8 +111,7 @@ class Family(abc.ABC):
         """Every trained network by name (the generator under 'generator')."""
 
     @abc.abstractmethod
-    def optimisers(self) -> dict[str, torch.optim.Optimizer]:
-        ...
+    def optimisers(self) -> dict[str, torch.optim.Optimizer]: ...
 
     @abc.abstractmethod
     def train_step(self, real: RealBatches) -> dict[str, torch.Tensor | float]:
@@ -135,8 +135,9 @@ class Family(abc.ABC):
         the whole run (CycleGAN's learning-rate decay over the second half)."""
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, batch_size: int = 500,
-               split: str = "validation") -> torch.Tensor:  # fmt: skip
+    def sample(
+        self, n: int, generator: torch.Generator | None = None, batch_size: int = 500, split: str = "validation"
+    ) -> torch.Tensor:
         """n samples in model space (images in the family's pixel range) on the CPU, with the generator in eval mode.
         `split` matters only to families that translate that split's inputs."""
         was_training = self.generator.training

@@ -34,8 +34,17 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from benchbench.families.base import (GENERATOR_OUTPUT, Family, Logs, RealBatches, beta1_with, frozen, log_uniform,
-                                     one_of, uniform)
+from benchbench.families.base import (
+    GENERATOR_OUTPUT,
+    Family,
+    Logs,
+    RealBatches,
+    beta1_with,
+    frozen,
+    log_uniform,
+    one_of,
+    uniform,
+)
 from benchbench.nets import NetSpec
 from benchbench.nets import began as paper_nets
 
@@ -69,26 +78,48 @@ class BEGAN(Family):
         "lr_floor": 1e-6,
         "z_prior": "uniform",
     }
-    defaults_for = {"image": {"lr": 2e-4, "g_lr_scale": 5.0, "gamma": 0.75, "code_dim": 32, "loss": "l2",
-                              "ae_norm": "batch", "ae_act": "relu", "pixels": "unit"},
-                    # no published toy BEGAN: a wider code than the data lets the autoencoder copy
-                    # any point, so it tells real from generated nothing
-                    "points": {"code_dim": 1}}  # fmt: skip
-    sources = {"image": "hwalsuklee/tensorflow-generative-model-collections BEGAN.py (MNIST)",
-               "points": "ours (no published toy BEGAN); the paper's settings otherwise"}
+    defaults_for = {
+        "image": {
+            "lr": 2e-4,
+            "g_lr_scale": 5.0,
+            "gamma": 0.75,
+            "code_dim": 32,
+            "loss": "l2",
+            "ae_norm": "batch",
+            "ae_act": "relu",
+            "pixels": "unit",
+        },
+        # no published toy BEGAN: a wider code than the data lets the autoencoder copy
+        # any point, so it tells real from generated nothing
+        "points": {"code_dim": 1},
+    }
+    sources = {
+        "image": "hwalsuklee/tensorflow-generative-model-collections BEGAN.py (MNIST)",
+        "points": "ours (no published toy BEGAN); the paper's settings otherwise",
+    }
     # compare_gan's wide ranges (params.py): its discriminator batch norm is our autoencoder's
-    search_space = {"lr": log_uniform(-5, -2), "betas": beta1_with(0.999), "lambda_k": log_uniform(-4, -2),
-                    "gamma": uniform(0.0, 1.0), "ae_norm": one_of("batch", "none")}  # fmt: skip
-    choices = Family.choices | {"loss": ("l1", "l2"), "ae_norm": ("none", "batch"), "ae_act": ("elu", "lrelu", "relu"),
-                                "architecture": ("shared", "paper")}  # fmt: skip
+    search_space = {
+        "lr": log_uniform(-5, -2),
+        "betas": beta1_with(0.999),
+        "lambda_k": log_uniform(-4, -2),
+        "gamma": uniform(0.0, 1.0),
+        "ae_norm": one_of("batch", "none"),
+    }
+    choices = Family.choices | {
+        "loss": ("l1", "l2"),
+        "ae_norm": ("none", "batch"),
+        "ae_act": ("elu", "lrelu", "relu"),
+        "architecture": ("shared", "paper"),
+    }
 
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
         super().__init__(nets, config, device)
         c = self.config
         ae_output = "sigmoid" if c["pixels"] == "unit" else "linear"
         if c["architecture"] == "paper":
-            self.autoencoder = paper_nets.autoencoder(nets.shape, nets.width, c["code_dim"], c["ae_act"], c["ae_norm"],
-                                                      ae_output).to(device)  # fmt: skip
+            self.autoencoder = paper_nets.autoencoder(
+                nets.shape, nets.width, c["code_dim"], c["ae_act"], c["ae_norm"], ae_output
+            ).to(device)
         else:
             self.autoencoder = nets.autoencoder(c["code_dim"], c["ae_act"], c["ae_norm"], ae_output).to(device)
         self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=c["lr"] * c["g_lr_scale"], betas=c["betas"])

@@ -76,7 +76,9 @@ class CycleGAN(Family):
         super().__init__(nets, config, device)  # make_generator has checked that there are two domains
         c, target_channels = self.config, nets.shape[0]
         self.source_channels = nets.source_shape[0]  # type: ignore[index]
-        self.g_back = resnet_generator(target_channels, self.source_channels, nets.width, c["residual_blocks"]).to(device)
+        self.g_back = resnet_generator(target_channels, self.source_channels, nets.width, c["residual_blocks"]).to(
+            device
+        )
         self.d_target = patch_discriminator(target_channels, nets.width, c["patch_layers"]).to(device)
         self.d_source = patch_discriminator(self.source_channels, nets.width, c["patch_layers"]).to(device)
         adam = {"lr": c["lr"], "betas": c["betas"]}
@@ -87,13 +89,19 @@ class CycleGAN(Family):
 
     def make_generator(self, nets: NetSpec) -> nn.Module:
         if nets.source_shape is None or len(nets.shape) != 3:
-            raise UserError("cyclegan needs two image domains (use digits-to-mnist, or pair:PATH with trainA/, "
-                            f"trainB/, testA/, testB/); this data has one, of shape {nets.shape}")  # fmt: skip
+            raise UserError(
+                "cyclegan needs two image domains (use digits-to-mnist, or pair:PATH with trainA/, "
+                f"trainB/, testA/, testB/); this data has one, of shape {nets.shape}"
+            )
         return resnet_generator(nets.source_shape[0], nets.shape[0], nets.width, self.config["residual_blocks"])
 
     def modules(self) -> dict[str, nn.Module]:
-        return {"generator": self.generator, "generator_back": self.g_back, "d_target": self.d_target,
-                "d_source": self.d_source}  # fmt: skip
+        return {
+            "generator": self.generator,
+            "generator_back": self.g_back,
+            "d_target": self.d_target,
+            "d_source": self.d_source,
+        }
 
     def optimisers(self) -> dict[str, torch.optim.Optimizer]:
         return {"generators": self.opt_g, "discriminators": self.opt_d}
@@ -113,13 +121,17 @@ class CycleGAN(Family):
         if self.sources is None:
             raise UserError("cyclegan samples by translating source images: no dataset was given")
         images = self.sources.source(split)
-        index = torch.arange(min(n, len(images))) if generator is None else \
-            torch.randint(len(images), (n,), generator=generator)  # fmt: skip
+        index = (
+            torch.arange(min(n, len(images)))
+            if generator is None
+            else torch.randint(len(images), (n,), generator=generator)
+        )
         return self.sources.to_model(images[index]).to(self.device)
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, batch_size: int = 500,
-               split: str = "validation") -> torch.Tensor:  # fmt: skip
+    def sample(
+        self, n: int, generator: torch.Generator | None = None, batch_size: int = 500, split: str = "validation"
+    ) -> torch.Tensor:
         """Translations of the split's first min(n, split size) source images: each once, never repeated."""
         was_training = self.generator.training
         self.generator.eval()
@@ -146,14 +158,20 @@ class CycleGAN(Family):
         self.opt_g.step()
 
         pooled_y, pooled_x = self.pool_target.query(fake_y), self.pool_source.query(fake_x)
-        d_loss = 0.5 * (least_squares(self.d_target(y), 1.0) + least_squares(self.d_target(pooled_y), 0.0)) + \
-            0.5 * (least_squares(self.d_source(x), 1.0) + least_squares(self.d_source(pooled_x), 0.0))  # fmt: skip
+        d_loss = 0.5 * (least_squares(self.d_target(y), 1.0) + least_squares(self.d_target(pooled_y), 0.0)) + 0.5 * (
+            least_squares(self.d_source(x), 1.0) + least_squares(self.d_source(pooled_x), 0.0)
+        )
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
-        return {"g_loss": g_loss.detach(), "d_loss": d_loss.detach(), "adversarial": adversarial.detach(),
-                "cycle_l1_train": cycle.detach(), "identity_l1": identity.detach(),
-                "lr": self.opt_g.param_groups[0]["lr"]}  # fmt: skip
+        return {
+            "g_loss": g_loss.detach(),
+            "d_loss": d_loss.detach(),
+            "adversarial": adversarial.detach(),
+            "cycle_l1_train": cycle.detach(),
+            "identity_l1": identity.detach(),
+            "lr": self.opt_g.param_groups[0]["lr"],
+        }
 
     @torch.no_grad()
     def reconstruct(self, source: torch.Tensor) -> torch.Tensor:

@@ -50,8 +50,9 @@ class DCGAN(Family):
         with torch.no_grad():
             fake = self.generator(self.latent(x.shape[0]))
         logits_real, logits_fake = self.discriminator(x), self.discriminator(fake)
-        d_loss = F.binary_cross_entropy_with_logits(logits_real, torch.ones_like(logits_real)) + \
-            F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))  # fmt: skip
+        d_loss = F.binary_cross_entropy_with_logits(
+            logits_real, torch.ones_like(logits_real)
+        ) + F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()

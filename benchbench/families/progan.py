@@ -140,9 +140,14 @@ class ProGAN(Family):
                 average.lerp_(current, 1.0 - decay)
 
         self.images_seen += len(batch)
-        logs = {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(), "gradient_penalty": penalty.detach(),
-                "wasserstein_estimate": wasserstein.detach(), "resolution": float(x.shape[-1]),
-                "alpha": float(self.critic.alpha)}  # fmt: skip
+        logs = {
+            "d_loss": d_loss.detach(),
+            "g_loss": g_loss.detach(),
+            "gradient_penalty": penalty.detach(),
+            "wasserstein_estimate": wasserstein.detach(),
+            "resolution": float(x.shape[-1]),
+            "alpha": float(self.critic.alpha),
+        }
         self._set_phase()
         return logs
 

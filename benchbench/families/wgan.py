@@ -67,4 +67,8 @@ class WGAN(Family):
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()
-        return {"d_loss": -wasserstein.detach(), "g_loss": g_loss.detach(), "wasserstein_estimate": wasserstein.detach()}
+        return {
+            "d_loss": -wasserstein.detach(),
+            "g_loss": g_loss.detach(),
+            "wasserstein_estimate": wasserstein.detach(),
+        }

@@ -51,11 +51,17 @@ class WGANGP(Family):
         "pixels": "centred",
     }
     defaults_for = {"points": {"gp_lambda": 0.1, "z_prior": "normal"}}
-    sources = {"points": "gan_toy.py, Gulrajani et al.'s code",
-               "image": "gan_cifar.py and gan_mnist.py, Gulrajani et al.'s code; compare_gan WGAN_GP, Lucic et al. 2018"}
+    sources = {
+        "points": "gan_toy.py, Gulrajani et al.'s code",
+        "image": "gan_cifar.py and gan_mnist.py, Gulrajani et al.'s code; compare_gan WGAN_GP, Lucic et al. 2018",
+    }
     choices = Family.choices | {"critic_norm": ("none", "layer")}
-    search_space = {"lr": log_uniform(-5, -2), "betas": beta1_with(0.9), "n_critic": integers(1, 5),
-                    "gp_lambda": log_uniform(-1, 2)}  # fmt: skip
+    search_space = {
+        "lr": log_uniform(-5, -2),
+        "betas": beta1_with(0.9),
+        "n_critic": integers(1, 5),
+        "gp_lambda": log_uniform(-1, 2),
+    }
 
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
         super().__init__(nets, config, device)

@@ -55,6 +55,9 @@ declare(Metric("reverse_kl", "reverse KL", True, "KL(generated || real) over nea
 # ProGAN's multi-scale SWD on pixels, when a suite asks for it (metrics/swd.py).
 declare(Metric("pyramid_swd", "SWD x1e3", True, "metrics/swd.py (Karras et al. 2018)"))
 # Translation, for domain pairs (metrics/translation.py, through the family's evaluation hook).
-declare(Metric("label_accuracy", "label accuracy", False, "the target domain's classifier on translations",
-               bounds=(0.0, 1.0)))  # fmt: skip
+declare(
+    Metric(
+        "label_accuracy", "label accuracy", False, "the target domain's classifier on translations", bounds=(0.0, 1.0)
+    )
+)
 declare(Metric("cycle_l1", "cycle L1", True, "mean |F(G(x)) - x|"))

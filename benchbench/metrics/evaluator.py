@@ -13,7 +13,6 @@ import torch
 
 from benchbench.datasets import Dataset
 from benchbench.errors import UserError
-from benchbench.metrics.extractors import EXTRACTORS
 from benchbench.metrics.cache import cached_features
 from benchbench.metrics.images import IMAGE_METRICS, ImageScorer
 from benchbench.metrics.toy import PointScorer
@@ -83,4 +82,3 @@ class Evaluator:
         if shares is not None:  # which classes the samples fall into, beside the metrics
             provenance["class_shares"] = [round(share, 4) for share in shares]
         return values, provenance
-

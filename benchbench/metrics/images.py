@@ -54,9 +54,12 @@ class ImageScorer:
         self.layers = {m: cls.get_default_feature_layer_for_metric(m) for m in IMAGE_METRICS}
         try:
             self.model = create_feature_extractor(
-                extractor, sorted(set(self.layers.values())), cuda=device.type == "cuda", verbose=False,
+                extractor,
+                sorted(set(self.layers.values())),
+                cuda=device.type == "cuda",
+                verbose=False,
                 **self.info.options(),
-            )  # fmt: skip
+            )
         except (urllib.error.URLError, OSError, RuntimeError) as error:
             raise UserError(
                 f"feature extractor {extractor!r} could not be loaded ({error}); offline, use "

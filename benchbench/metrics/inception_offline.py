@@ -59,8 +59,10 @@ def convert(source: Path) -> dict[str, torch.Tensor]:
     for ours, theirs in zip(conv_keys, blocks):
         weight = scripted[f"{theirs}.weight"]
         if weight.shape != reference[f"{ours}.conv.weight"].shape:
-            raise UserError(f"{source}: block {theirs} has shape {tuple(weight.shape)}, {ours} expects "
-                            f"{tuple(reference[f'{ours}.conv.weight'].shape)}")  # fmt: skip
+            raise UserError(
+                f"{source}: block {theirs} has shape {tuple(weight.shape)}, {ours} expects "
+                f"{tuple(reference[f'{ours}.conv.weight'].shape)}"
+            )
         state[f"{ours}.conv.weight"] = weight.clone()
         state[f"{ours}.bn.weight"] = torch.ones_like(scripted[f"{theirs}.beta"])
         state[f"{ours}.bn.bias"] = scripted[f"{theirs}.beta"].clone()

@@ -59,8 +59,10 @@ def weights_sha256() -> str:
 def load_classifier() -> DigitNet:
     """The shipped classifier, after checking its weights against the recorded checksum."""
     if not WEIGHTS.is_file() or not WEIGHTS_INFO.is_file():
-        raise UserError(f"MNIST classifier weights missing at {WEIGHTS}; rebuild them with "
-                        "`python -m benchbench.metrics.train_classifier`")
+        raise UserError(
+            f"MNIST classifier weights missing at {WEIGHTS}; rebuild them with "
+            "`python -m benchbench.metrics.train_classifier`"
+        )
     expected = json.loads(WEIGHTS_INFO.read_text())["sha256"]
     if weights_sha256() != expected:
         raise UserError(f"MNIST classifier weights at {WEIGHTS} do not match their recorded sha256")

@@ -73,9 +73,16 @@ def _to_power_of_two(images: torch.Tensor) -> torch.Tensor:
     return images
 
 
-def sliced_wasserstein_images(fake: torch.Tensor, real: torch.Tensor, max_images: int = 8192, seed: int = 0,
-                              per_image: int = 128, size: int = 7, repeats: int = 4, directions: int = 128,
-                              ) -> dict[str, float]:  # fmt: skip
+def sliced_wasserstein_images(
+    fake: torch.Tensor,
+    real: torch.Tensor,
+    max_images: int = 8192,
+    seed: int = 0,
+    per_image: int = 128,
+    size: int = 7,
+    repeats: int = 4,
+    directions: int = 128,
+) -> dict[str, float]:
     """{"pyramid_swd_<resolution>": x1e3 per level, "pyramid_swd": their mean}, uint8 N x C x H x W sets."""
     n = min(len(fake), len(real), max_images)
     fake, real = (_to_power_of_two(x[:n].float()) for x in (fake, real))

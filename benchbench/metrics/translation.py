@@ -11,8 +11,9 @@ Both use the source images the family translated for the split's FID: its first 
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 import torch
 
@@ -21,21 +22,28 @@ from benchbench.metrics.mnist_classifier import DigitNet, accuracy, load_classif
 CLASSIFIERS = {"mnist-classifier": load_classifier}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _classifier(name: str) -> DigitNet:
     return CLASSIFIERS[name]()
 
 
-def translation_metrics(reconstruct: Callable[[torch.Tensor], torch.Tensor], dataset: Any, split: str,
-                        translated: torch.Tensor, device: torch.device) -> dict[str, float]:  # fmt: skip
+def translation_metrics(
+    reconstruct: Callable[[torch.Tensor], torch.Tensor],
+    dataset: Any,
+    split: str,
+    translated: torch.Tensor,
+    device: torch.device,
+) -> dict[str, float]:
     """Metrics of `translated` (uint8, a translation family's samples for `split` of a domain pair:
     its first source images, translated in order); `reconstruct` maps source images to F(G(x))."""
     source = dataset.source(split, len(translated))
     out: dict[str, float] = {}
     x = dataset.to_model(source)
-    out["cycle_l1"] = float(torch.cat([
-        (reconstruct(batch.to(device)).cpu() - batch).abs().flatten(1).mean(1) for batch in x.split(500)
-    ]).mean())  # fmt: skip
+    out["cycle_l1"] = float(
+        torch.cat(
+            [(reconstruct(batch.to(device)).cpu() - batch).abs().flatten(1).mean(1) for batch in x.split(500)]
+        ).mean()
+    )
     if dataset.label_classifier and dataset.source_labels is not None:
         labels = dataset.source_labels[split][: len(source)]
         net = _classifier(dataset.label_classifier)

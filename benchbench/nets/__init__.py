@@ -38,7 +38,7 @@ class NetSpec:
 
     @property
     def kind(self) -> str:
-        """"points" for vectors (N x D data), "image" for N x C x H x W."""
+        """ "points" for vectors (N x D data), "image" for N x C x H x W."""
         return "points" if len(self.shape) == 1 else "image"
 
     def generator(self, output: str = "tanh") -> nn.Module:

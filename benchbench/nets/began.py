@@ -29,19 +29,27 @@ def _base(shape: tuple[int, ...]) -> tuple[int, int]:
 
 
 def _pair(c_in: int, c_out: int, act: str, norm: str = "none", spatial: int = 0) -> list[nn.Module]:
-    return [nn.Conv2d(c_in, c_out, 3, 1, 1), norm_2d(norm, c_out, spatial), activation(act),
-            nn.Conv2d(c_out, c_out, 3, 1, 1), norm_2d(norm, c_out, spatial), activation(act)]  # fmt: skip
+    return [
+        nn.Conv2d(c_in, c_out, 3, 1, 1),
+        norm_2d(norm, c_out, spatial),
+        activation(act),
+        nn.Conv2d(c_out, c_out, 3, 1, 1),
+        norm_2d(norm, c_out, spatial),
+        activation(act),
+    ]
 
 
-def decoder(shape: tuple[int, ...], code_dim: int, width: float, act: str = "elu", output: str = "linear",
-            norm: str = "none") -> nn.Module:  # fmt: skip
+def decoder(
+    shape: tuple[int, ...], code_dim: int, width: float, act: str = "elu", output: str = "linear", norm: str = "none"
+) -> nn.Module:
     size, doublings = _base(shape)
     n = scaled(64, width)
     layers: list[nn.Module] = [nn.Linear(code_dim, n * size * size), Reshape(n, size, size)]
     for level in range(doublings):
         layers += [*_pair(n, n, act, norm, size * 2**level), nn.Upsample(scale_factor=2, mode="nearest")]
-    return nn.Sequential(*layers, *_pair(n, n, act, norm, shape[1]), nn.Conv2d(n, shape[0], 3, 1, 1),
-                         output_activation(output))  # fmt: skip
+    return nn.Sequential(
+        *layers, *_pair(n, n, act, norm, shape[1]), nn.Conv2d(n, shape[0], 3, 1, 1), output_activation(output)
+    )
 
 
 def encoder(shape: tuple[int, ...], code_dim: int, width: float, act: str = "elu") -> nn.Module:
@@ -52,14 +60,16 @@ def encoder(shape: tuple[int, ...], code_dim: int, width: float, act: str = "elu
     for level in range(doublings):
         layers += [*_pair(channels, channels, act), nn.Conv2d(channels, n * (level + 2), 3, 2, 1), activation(act)]
         channels = n * (level + 2)
-    return nn.Sequential(*layers, *_pair(channels, channels, act), nn.Flatten(),
-                         nn.Linear(channels * size * size, code_dim))  # fmt: skip
+    return nn.Sequential(
+        *layers, *_pair(channels, channels, act), nn.Flatten(), nn.Linear(channels * size * size, code_dim)
+    )
 
 
 def generator(shape: tuple[int, ...], latent_dim: int, width: float, output: str = "linear") -> nn.Module:
     return decoder(shape, latent_dim, width, output=output)
 
 
-def autoencoder(shape: tuple[int, ...], width: float, code_dim: int, act: str = "elu", norm: str = "none",
-                output: str = "linear") -> nn.Module:  # fmt: skip
+def autoencoder(
+    shape: tuple[int, ...], width: float, code_dim: int, act: str = "elu", norm: str = "none", output: str = "linear"
+) -> nn.Module:
     return nn.Sequential(encoder(shape, code_dim, width, act), decoder(shape, code_dim, width, act, output, norm))

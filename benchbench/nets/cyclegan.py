@@ -22,9 +22,14 @@ class ResidualBlock(nn.Module):
     def __init__(self, channels: int) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3), nn.InstanceNorm2d(channels), nn.ReLU(True),
-            nn.ReflectionPad2d(1), nn.Conv2d(channels, channels, 3), nn.InstanceNorm2d(channels),
-        )  # fmt: skip
+            nn.ReflectionPad2d(1),
+            nn.Conv2d(channels, channels, 3),
+            nn.InstanceNorm2d(channels),
+            nn.ReLU(True),
+            nn.ReflectionPad2d(1),
+            nn.Conv2d(channels, channels, 3),
+            nn.InstanceNorm2d(channels),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
@@ -37,8 +42,11 @@ def resnet_generator(c_in: int, c_out: int, width: float, blocks: int = 3) -> nn
         layers += [nn.Conv2d(f * m, f * m * 2, 3, stride=2, padding=1), nn.InstanceNorm2d(f * m * 2), nn.ReLU(True)]
     layers += [ResidualBlock(f * 4) for _ in range(blocks)]
     for m in (4, 2):
-        layers += [nn.ConvTranspose2d(f * m, f * m // 2, 3, stride=2, padding=1, output_padding=1),
-                   nn.InstanceNorm2d(f * m // 2), nn.ReLU(True)]  # fmt: skip
+        layers += [
+            nn.ConvTranspose2d(f * m, f * m // 2, 3, stride=2, padding=1, output_padding=1),
+            nn.InstanceNorm2d(f * m // 2),
+            nn.ReLU(True),
+        ]
     layers += [nn.ReflectionPad2d(3), nn.Conv2d(f, c_out, 7), nn.Tanh()]
     return nn.Sequential(*layers)
 

@@ -37,8 +37,9 @@ def _downsampler(shape: tuple[int, ...], channels: list[int], norm: str, act: st
     return modules
 
 
-def generator(shape: tuple[int, ...], latent_dim: int, width: float, norm: str, output: str = "tanh",
-              act: str = "relu") -> nn.Module:
+def generator(
+    shape: tuple[int, ...], latent_dim: int, width: float, norm: str, output: str = "tanh", act: str = "relu"
+) -> nn.Module:
     channels = _levels(shape, width)
     return nn.Sequential(
         nn.Linear(latent_dim, channels[0] * 16),
@@ -52,18 +53,26 @@ def generator(shape: tuple[int, ...], latent_dim: int, width: float, norm: str, 
 
 def discriminator(shape: tuple[int, ...], width: float, norm: str, act: str = "lrelu") -> nn.Module:
     channels = _levels(shape, width)
-    return nn.Sequential(*_downsampler(shape, channels, norm, act), nn.Flatten(), nn.Linear(channels[0] * 16, 1), nn.Flatten(0))
+    return nn.Sequential(
+        *_downsampler(shape, channels, norm, act), nn.Flatten(), nn.Linear(channels[0] * 16, 1), nn.Flatten(0)
+    )
 
 
-def autoencoder(shape: tuple[int, ...], width: float, code_dim: int, act: str = "elu", norm: str = "none",
-                output: str = "linear") -> nn.Module:
+def autoencoder(
+    shape: tuple[int, ...], width: float, code_dim: int, act: str = "elu", norm: str = "none", output: str = "linear"
+) -> nn.Module:
     """The encoder has no normalisation (BEGAN's and compare_gan's); `norm` applies to the code
     and the decoder, as compare_gan's discriminator batch norm does."""
     channels = _levels(shape, width)
     return nn.Sequential(
         *_downsampler(shape, channels, "none", act),
-        nn.Flatten(), nn.Linear(channels[0] * 16, code_dim), norm_1d(norm, code_dim), activation(act),
-        nn.Linear(code_dim, channels[0] * 16), norm_1d(norm, channels[0] * 16), activation(act),
+        nn.Flatten(),
+        nn.Linear(channels[0] * 16, code_dim),
+        norm_1d(norm, code_dim),
+        activation(act),
+        nn.Linear(code_dim, channels[0] * 16),
+        norm_1d(norm, channels[0] * 16),
+        activation(act),
         Reshape(channels[0], 4, 4),
         *_upsampler(shape, channels, norm, act, output_activation(output)),
-    )  # fmt: skip
+    )

@@ -18,42 +18,66 @@ import torch.nn as nn
 from benchbench.nets.common import Reshape, activation, norm_1d, norm_2d, output_activation, scaled
 
 
-def generator(shape: tuple[int, ...], latent_dim: int, width: float, norm: str, output: str = "tanh",
-              act: str = "lrelu") -> nn.Module:
+def generator(
+    shape: tuple[int, ...], latent_dim: int, width: float, norm: str, output: str = "tanh", act: str = "lrelu"
+) -> nn.Module:
     channels = shape[0]
     fc, c2, c1 = scaled(1024, width), scaled(128, width), scaled(64, width)
     return nn.Sequential(
-        nn.Linear(latent_dim, fc), norm_1d(norm, fc), activation(act),
-        nn.Linear(fc, c2 * 7 * 7), norm_1d(norm, c2 * 7 * 7), activation(act),
+        nn.Linear(latent_dim, fc),
+        norm_1d(norm, fc),
+        activation(act),
+        nn.Linear(fc, c2 * 7 * 7),
+        norm_1d(norm, c2 * 7 * 7),
+        activation(act),
         Reshape(c2, 7, 7),
-        nn.ConvTranspose2d(c2, c1, 4, 2, 1), norm_2d(norm, c1, 14), activation(act),
-        nn.ConvTranspose2d(c1, channels, 4, 2, 1), output_activation(output),
-    )  # fmt: skip
+        nn.ConvTranspose2d(c2, c1, 4, 2, 1),
+        norm_2d(norm, c1, 14),
+        activation(act),
+        nn.ConvTranspose2d(c1, channels, 4, 2, 1),
+        output_activation(output),
+    )
 
 
 def discriminator(shape: tuple[int, ...], width: float, norm: str, act: str = "lrelu") -> nn.Module:
     channels = shape[0]
     c1, c2, fc = scaled(64, width), scaled(128, width), scaled(1024, width)
     return nn.Sequential(
-        nn.Conv2d(channels, c1, 4, 2, 1), activation(act),
-        nn.Conv2d(c1, c2, 4, 2, 1), norm_2d(norm, c2, 7), activation(act),
+        nn.Conv2d(channels, c1, 4, 2, 1),
+        activation(act),
+        nn.Conv2d(c1, c2, 4, 2, 1),
+        norm_2d(norm, c2, 7),
+        activation(act),
         nn.Flatten(),
-        nn.Linear(c2 * 7 * 7, fc), norm_1d(norm, fc), activation(act),
-        nn.Linear(fc, 1), nn.Flatten(0),
-    )  # fmt: skip
+        nn.Linear(c2 * 7 * 7, fc),
+        norm_1d(norm, fc),
+        activation(act),
+        nn.Linear(fc, 1),
+        nn.Flatten(0),
+    )
 
 
-def autoencoder(shape: tuple[int, ...], width: float, code_dim: int, act: str = "elu", norm: str = "none",
-                output: str = "linear") -> nn.Module:
+def autoencoder(
+    shape: tuple[int, ...], width: float, code_dim: int, act: str = "elu", norm: str = "none", output: str = "linear"
+) -> nn.Module:
     channels = shape[0]
     c1, c2 = scaled(64, width), scaled(128, width)
     return nn.Sequential(
-        nn.Conv2d(channels, c1, 4, 2, 1), activation(act),
-        nn.Conv2d(c1, c2, 4, 2, 1), activation(act),
+        nn.Conv2d(channels, c1, 4, 2, 1),
+        activation(act),
+        nn.Conv2d(c1, c2, 4, 2, 1),
+        activation(act),
         nn.Flatten(),
-        nn.Linear(c2 * 7 * 7, code_dim), norm_1d(norm, code_dim), activation(act),
-        nn.Linear(code_dim, c2 * 7 * 7), norm_1d(norm, c2 * 7 * 7), activation(act),
+        nn.Linear(c2 * 7 * 7, code_dim),
+        norm_1d(norm, code_dim),
+        activation(act),
+        nn.Linear(code_dim, c2 * 7 * 7),
+        norm_1d(norm, c2 * 7 * 7),
+        activation(act),
         Reshape(c2, 7, 7),
-        nn.ConvTranspose2d(c2, c1, 4, 2, 1), norm_2d(norm, c1, 14), activation(act),
-        nn.ConvTranspose2d(c1, channels, 4, 2, 1), output_activation(output),
-    )  # fmt: skip
+        nn.ConvTranspose2d(c2, c1, 4, 2, 1),
+        norm_2d(norm, c1, 14),
+        activation(act),
+        nn.ConvTranspose2d(c1, channels, 4, 2, 1),
+        output_activation(output),
+    )

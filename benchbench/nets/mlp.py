@@ -15,8 +15,9 @@ def _stack(inputs: int, hidden: int, outputs: int, layers: int, norm: str, act: 
     return modules + [nn.Linear(hidden, outputs)]
 
 
-def generator(shape: tuple[int, ...], latent_dim: int, width: float, norm: str, output: str = "linear",
-              act: str = "relu") -> nn.Module:
+def generator(
+    shape: tuple[int, ...], latent_dim: int, width: float, norm: str, output: str = "linear", act: str = "relu"
+) -> nn.Module:
     """Points are unbounded: the output stays linear whatever `output` an image family asks for."""
     return nn.Sequential(*_stack(latent_dim, scaled(512, width), shape[0], 3, norm, act))
 
@@ -25,8 +26,9 @@ def discriminator(shape: tuple[int, ...], width: float, norm: str, act: str = "r
     return nn.Sequential(*_stack(shape[0], scaled(512, width), 1, 3, norm, act), nn.Flatten(0))
 
 
-def autoencoder(shape: tuple[int, ...], width: float, code_dim: int, act: str = "elu", norm: str = "none",
-                output: str = "linear") -> nn.Module:
+def autoencoder(
+    shape: tuple[int, ...], width: float, code_dim: int, act: str = "elu", norm: str = "none", output: str = "linear"
+) -> nn.Module:
     hidden = scaled(512, width)
     encoder = _stack(shape[0], hidden, code_dim, 2, "none", act)
     decoder = _stack(code_dim, hidden, shape[0], 2, norm, act)

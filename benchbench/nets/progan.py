@@ -102,8 +102,9 @@ class GrowingGenerator(nn.Module):
         for level in range(1, self.max_level + 1):
             c_in, c_out = channels(level - 1, width), channels(level, width)
             self.blocks.append(nn.ModuleList([EqualizedConv2d(c_in, c_out, 3), EqualizedConv2d(c_out, c_out, 3)]))
-        self.to_rgb = nn.ModuleList([EqualizedConv2d(channels(lv, width), shape[0], 1, gain=1.0)
-                                     for lv in range(self.max_level + 1)])  # fmt: skip
+        self.to_rgb = nn.ModuleList(
+            [EqualizedConv2d(channels(lv, width), shape[0], 1, gain=1.0) for lv in range(self.max_level + 1)]
+        )
 
     def synthesize(self, z: torch.Tensor) -> torch.Tensor:
         """Images at the current resolution, the newest block faded in by alpha."""
@@ -132,8 +133,9 @@ class GrowingCritic(nn.Module):
         self.shape, self.max_level, self.group_size = tuple(shape), levels_for(shape), group_size
         self.register_buffer("level", torch.tensor(0))
         self.register_buffer("alpha", torch.tensor(1.0))
-        self.from_rgb = nn.ModuleList([EqualizedConv2d(shape[0], channels(lv, width), 1)
-                                       for lv in range(self.max_level + 1)])  # fmt: skip
+        self.from_rgb = nn.ModuleList(
+            [EqualizedConv2d(shape[0], channels(lv, width), 1) for lv in range(self.max_level + 1)]
+        )
         c0 = channels(0, width)
         self.blocks = nn.ModuleList([nn.ModuleList([EqualizedConv2d(c0 + 1, c0, 3)])])
         for level in range(1, self.max_level + 1):

@@ -17,16 +17,25 @@ from typing import Any
 
 import pandas as pd
 
-from benchbench.report.stats import Comparison, bootstrap_ci
 from benchbench.report.claims import check_claims
 from benchbench.report.entries import by_entry, collapsed_count, label, primary_metric
+from benchbench.report.stats import Comparison, bootstrap_ci
 from benchbench.report.tables import sections
 
 DOCUMENT_VERSION = 1
 # Trial columns summarised per entry: final and best-on-validation metrics, convergence, speed.
 SUMMARISED_PREFIXES = ("final_", "best_")
-SUMMARISED = ("seconds_to_threshold", "kimg_to_threshold", "steps_to_threshold", "flops_to_threshold", "auc_log",
-              "images_per_second", "steps", "kimg", "train_seconds")  # fmt: skip
+SUMMARISED = (
+    "seconds_to_threshold",
+    "kimg_to_threshold",
+    "steps_to_threshold",
+    "flops_to_threshold",
+    "auc_log",
+    "images_per_second",
+    "steps",
+    "kimg",
+    "train_seconds",
+)
 NOT_METRICS = {"final_n_fake", "final_n_real", "best_n_fake", "best_n_real", "final_class_shares", "best_class_shares"}
 
 
@@ -71,24 +80,40 @@ def entry_record(entry: str, trials: pd.DataFrame) -> dict[str, Any]:
     family, _, variant = entry.partition(" ")
     status = trials["status"]
     return {
-        "entry": entry, "label": label(entry), "family": family, "variant": variant,
-        "seeds": int(len(trials)), "completed": int((status == "completed").sum()),
-        "diverged": int((status == "diverged").sum()), "failed": int((status == "failed").sum()),
-        "collapsed": collapsed_count(trials), "metrics": metrics,
-    }  # fmt: skip
+        "entry": entry,
+        "label": label(entry),
+        "family": family,
+        "variant": variant,
+        "seeds": int(len(trials)),
+        "completed": int((status == "completed").sum()),
+        "diverged": int((status == "diverged").sum()),
+        "failed": int((status == "failed").sum()),
+        "collapsed": collapsed_count(trials),
+        "metrics": metrics,
+    }
 
 
 def comparison_record(comparison: Comparison, labels: dict[str, str]) -> dict[str, Any]:
     return {
-        "a": comparison.a, "b": comparison.b, "metric": comparison.metric, "test": comparison.test,
-        "p_value": _number(comparison.p_value), "p_adjusted": _number(comparison.p_adjusted),
-        "effect_size": _number(comparison.effect_size), "p_a_better": _number(comparison.p_improvement),
-        "winner": comparison.winner, "mean_a": _number(comparison.mean_a), "mean_b": _number(comparison.mean_b),
-        "seeds_a": comparison.n_a + comparison.n_lost_a, "seeds_b": comparison.n_b + comparison.n_lost_b,
-        "lost_a": comparison.n_lost_a, "lost_b": comparison.n_lost_b,
-        "collapsed_a": comparison.n_collapsed_a, "collapsed_b": comparison.n_collapsed_b,
+        "a": comparison.a,
+        "b": comparison.b,
+        "metric": comparison.metric,
+        "test": comparison.test,
+        "p_value": _number(comparison.p_value),
+        "p_adjusted": _number(comparison.p_adjusted),
+        "effect_size": _number(comparison.effect_size),
+        "p_a_better": _number(comparison.p_improvement),
+        "winner": comparison.winner,
+        "mean_a": _number(comparison.mean_a),
+        "mean_b": _number(comparison.mean_b),
+        "seeds_a": comparison.n_a + comparison.n_lost_a,
+        "seeds_b": comparison.n_b + comparison.n_lost_b,
+        "lost_a": comparison.n_lost_a,
+        "lost_b": comparison.n_lost_b,
+        "collapsed_a": comparison.n_collapsed_a,
+        "collapsed_b": comparison.n_collapsed_b,
         "sentence": comparison.sentence(labels),
-    }  # fmt: skip
+    }
 
 
 def report_document(runs: pd.DataFrame, title: str, planned_trials: int | None) -> dict[str, Any]:
@@ -97,23 +122,35 @@ def report_document(runs: pd.DataFrame, title: str, planned_trials: int | None) 
         dataset, budget, extractor = section.key
         frame = section.frame
         weights = frame["extractor_weights"].dropna().unique().tolist() if "extractor_weights" in frame else []
-        out_sections.append({
-            "dataset": dataset, "budget": budget, "extractor": extractor,
-            "extractor_weights": weights[0] if len(weights) == 1 else None,
-            "primary_metric": primary_metric(frame),
-            "entries": [entry_record(entry, trials) for entry, trials in by_entry(frame)],
-            "verdicts": [comparison_record(c, section.labels) for c in section.comparisons],
-            "tuned_verdicts": [comparison_record(c, section.labels) for c in section.tuned_comparisons],
-            "notes": section.notes,
-        })  # fmt: skip
-    claims = [{"title": c.title, "statement": c.statement, "outcome": c.outcome, "findings": c.findings}
-              for c in check_claims(runs)]  # fmt: skip
+        out_sections.append(
+            {
+                "dataset": dataset,
+                "budget": budget,
+                "extractor": extractor,
+                "extractor_weights": weights[0] if len(weights) == 1 else None,
+                "primary_metric": primary_metric(frame),
+                "entries": [entry_record(entry, trials) for entry, trials in by_entry(frame)],
+                "verdicts": [comparison_record(c, section.labels) for c in section.comparisons],
+                "tuned_verdicts": [comparison_record(c, section.labels) for c in section.tuned_comparisons],
+                "notes": section.notes,
+            }
+        )
+    claims = [
+        {"title": c.title, "statement": c.statement, "outcome": c.outcome, "findings": c.findings}
+        for c in check_claims(runs)
+    ]
     trials = [{k: v for k, v in row.items()} for row in runs.to_dict(orient="records")]
-    return _clean({
-        "schema_version": DOCUMENT_VERSION, "title": title,
-        "trials_planned": planned_trials, "trials_found": int(len(runs)),
-        "sections": out_sections, "claims": claims, "trials": trials,
-    })  # fmt: skip
+    return _clean(
+        {
+            "schema_version": DOCUMENT_VERSION,
+            "title": title,
+            "trials_planned": planned_trials,
+            "trials_found": int(len(runs)),
+            "sections": out_sections,
+            "claims": claims,
+            "trials": trials,
+        }
+    )
 
 
 def leaderboard_csv(document: dict[str, Any]) -> str:
@@ -122,8 +159,10 @@ def leaderboard_csv(document: dict[str, Any]) -> str:
     for section in document["sections"]:
         for entry in section["entries"]:
             row = {k: section[k] for k in ("dataset", "budget", "extractor", "extractor_weights")}
-            row |= {k: entry[k] for k in ("entry", "family", "variant", "seeds", "completed", "diverged", "failed",
-                                          "collapsed")}  # fmt: skip
+            row |= {
+                k: entry[k]
+                for k in ("entry", "family", "variant", "seeds", "completed", "diverged", "failed", "collapsed")
+            }
             for name, stats in entry["metrics"].items():
                 row |= {f"{name}_mean": stats["mean"], f"{name}_low": stats["low"], f"{name}_high": stats["high"]}
             rows.append(row)

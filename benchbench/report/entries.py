@@ -5,15 +5,22 @@ checks import this module; it imports none of them."""
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from collections.abc import Iterator
 
 import pandas as pd
 
 from benchbench.metrics.catalog import METRICS
 from benchbench.report.stats import Comparison, bootstrap_ci, compare
 
-LABELS = {"wgan-gp": "WGAN-GP", "began": "BEGAN", "wgan": "WGAN", "dcgan": "DCGAN", "progan": "ProGAN",
-          "cyclegan": "CycleGAN"}  # fmt: skip
+LABELS = {
+    "wgan-gp": "WGAN-GP",
+    "began": "BEGAN",
+    "wgan": "WGAN",
+    "dcgan": "DCGAN",
+    "progan": "ProGAN",
+    "cyclegan": "CycleGAN",
+}
+
 
 def heading(name: str) -> str:
     """A metric's column heading from the catalogue (its name if it is not declared)."""
@@ -71,14 +78,23 @@ def lower_is_better(metric: str) -> bool:
     return METRICS.get(metric).lower_is_better if metric in METRICS else True
 
 
-def compare_entries(frame: pd.DataFrame, a: str, b: str, column: str, metric: str,
-                    lower_is_better: bool = True) -> Comparison:  # fmt: skip
+def compare_entries(
+    frame: pd.DataFrame, a: str, b: str, column: str, metric: str, lower_is_better: bool = True
+) -> Comparison:
     """Entries a and b on `column` over their completed seeds; diverged or failed seeds rank worst."""
     entry = entry_names(frame)
     done, lost = frame["status"] == "completed", frame["status"].isin(["diverged", "failed"])
     values = {e: frame.loc[(entry == e) & done, column].dropna().tolist() if column in frame else [] for e in (a, b)}
-    comparison = compare(a, values[a], b, values[b], metric, lower_is_better,
-                         lost_a=int(((entry == a) & lost).sum()), lost_b=int(((entry == b) & lost).sum()))  # fmt: skip
+    comparison = compare(
+        a,
+        values[a],
+        b,
+        values[b],
+        metric,
+        lower_is_better,
+        lost_a=int(((entry == a) & lost).sum()),
+        lost_b=int(((entry == b) & lost).sum()),
+    )
     comparison.n_collapsed_a = collapsed_count(frame[entry == a])
     comparison.n_collapsed_b = collapsed_count(frame[entry == b])
     return comparison

@@ -37,40 +37,65 @@ def _code(text: str) -> str:
 def render_html(runs: pd.DataFrame, title: str = "benchbench report") -> str:
     body = [f"<h1>{html.escape(title)}</h1>"]
     for check in check_claims(runs):
-        body += [f"<h2>Claim: {html.escape(check.title)}</h2>", f"<p>{_code(check.statement)}</p>",
-                 f'<p class="verdict">Outcome: {html.escape(check.outcome)}.</p>', "<ul>",
-                 *[f"<li>{_code(finding)}</li>" for finding in check.findings], "</ul>"]  # fmt: skip
+        body += [
+            f"<h2>Claim: {html.escape(check.title)}</h2>",
+            f"<p>{_code(check.statement)}</p>",
+            f'<p class="verdict">Outcome: {html.escape(check.outcome)}.</p>',
+            "<ul>",
+            *[f"<li>{_code(finding)}</li>" for finding in check.findings],
+            "</ul>",
+        ]
         if check.table is not None and len(check.table):
             body.append(check.table.to_html(index=False, border=0, na_rep="-"))
     for section in sections(runs):
-        body += [f"<h2>{html.escape(section.heading)}</h2>", f"<p>{_code(section.provenance)}</p>",
-                 section.leaderboard.to_html(index=False, classes="leaderboard", border=0, na_rep="-")]  # fmt: skip
+        body += [
+            f"<h2>{html.escape(section.heading)}</h2>",
+            f"<p>{_code(section.provenance)}</p>",
+            section.leaderboard.to_html(index=False, classes="leaderboard", border=0, na_rep="-"),
+        ]
         for caption, table in section.extra:
             body += [f"<p>{_code(caption)}</p>", table.to_html(index=False, border=0, na_rep="-")]
         body += [f'<p class="verdict">Verdict: {_code(verdict)}.</p>' for verdict in section.verdicts]
         if section.hyperparameters is not None:
-            study = runs[(runs["dataset"] == section.frame["dataset"].iloc[0])
-                         & (runs["budget"] == section.frame["budget"].iloc[0])]  # fmt: skip
+            study = runs[
+                (runs["dataset"] == section.frame["dataset"].iloc[0])
+                & (runs["budget"] == section.frame["budget"].iloc[0])
+            ]
             primary = primary_metric(section.frame)
-            body += ["<h3>Equal tuning effort</h3>", section.hyperparameters.to_html(index=False, border=0),
-                     *[f'<p class="verdict">Verdict at equal tuning effort: {_code(v)}.</p>' for v in section.tuned],
-                     _image(budget_plot(study, primary), "test value of the validation-selected setting against settings tried")]  # fmt: skip
+            body += [
+                "<h3>Equal tuning effort</h3>",
+                section.hyperparameters.to_html(index=False, border=0),
+                *[f'<p class="verdict">Verdict at equal tuning effort: {_code(v)}.</p>' for v in section.tuned],
+                _image(
+                    budget_plot(study, primary), "test value of the validation-selected setting against settings tried"
+                ),
+            ]
         body += [f'<p class="note">{_code(note)}</p>' for note in section.notes]
         if section.equilibrium:
-            body += ["<p>BEGAN's equilibrium (k_t, mean between evaluation points):</p>", "<ul>",
-                     *[f"<li>{_code(note)}</li>" for note in section.equilibrium], "</ul>"]  # fmt: skip
+            body += [
+                "<p>BEGAN's equilibrium (k_t, mean between evaluation points):</p>",
+                "<ul>",
+                *[f"<li>{_code(note)}</li>" for note in section.equilibrium],
+                "</ul>",
+            ]
         primary = primary_metric(section.frame)
-        plots = [(metric_curves(section.frame, primary, "train_seconds"), f"{primary} against training seconds"),
-                 (metric_curves(section.frame, primary, "kimg"), f"{primary} against kimg"),
-                 (began_trace(section.frame), "BEGAN k_t and autoencoder losses along training"),
-                 (m_global_against_fid(section.frame), "BEGAN M_global against FID")]  # fmt: skip
+        plots = [
+            (metric_curves(section.frame, primary, "train_seconds"), f"{primary} against training seconds"),
+            (metric_curves(section.frame, primary, "kimg"), f"{primary} against kimg"),
+            (began_trace(section.frame), "BEGAN k_t and autoencoder losses along training"),
+            (m_global_against_fid(section.frame), "BEGAN M_global against FID"),
+        ]
         images = [_image(png, alt) for png, alt in plots if png]
         if images:
             body += ['<div class="plots">', *images, "</div>"]
         grids = sample_grids(section.frame)
         if grids:
-            body += ["<h3>Samples</h3>"] + [f"<figure>{_image(png, name)}<figcaption>{html.escape(name)}</figcaption>"
-                                            "</figure>" for name, png in grids.items()]  # fmt: skip
+            body += ["<h3>Samples</h3>"] + [
+                f"<figure>{_image(png, name)}<figcaption>{html.escape(name)}</figcaption></figure>"
+                for name, png in grids.items()
+            ]
         body.append(f"<footer>{html.escape(section.fingerprint)}</footer>")
-    return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")  # fmt: skip
+    return (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+    )

@@ -23,8 +23,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from benchbench.report.stats import Comparison, compare  # noqa: E402
 from benchbench.report.entries import by_entry, ci_text, collapsed_count, label  # noqa: E402
+from benchbench.report.stats import Comparison, compare  # noqa: E402
 
 
 def setting_scores(trials: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -35,9 +35,14 @@ def setting_scores(trials: pd.DataFrame, metric: str) -> pd.DataFrame:
         done = runs[runs["status"] == "completed"]
         validation = done["best_validation_score"].dropna() if "best_validation_score" in done else pd.Series()
         test = done[f"best_{metric}"].dropna() if f"best_{metric}" in done else pd.Series()
-        rows.append({"setting": int(setting), "completed": len(done),
-                     "validation": float(validation.mean()) if len(validation) else math.nan,
-                     "test": float(test.mean()) if len(test) else math.nan})  # fmt: skip
+        rows.append(
+            {
+                "setting": int(setting),
+                "completed": len(done),
+                "validation": float(validation.mean()) if len(validation) else math.nan,
+                "test": float(test.mean()) if len(test) else math.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -75,15 +80,27 @@ def budget_table(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
         scores = setting_scores(trials, metric)
         validation, test = _selectable(scores)
         chosen = selected_setting(trials, metric)
-        picked = trials[(trials["setting"] == chosen) & (trials["status"] == "completed")] if chosen is not None else trials[:0]
+        picked = (
+            trials[(trials["setting"] == chosen) & (trials["status"] == "completed")]
+            if chosen is not None
+            else trials[:0]
+        )
         curve = expected_best(validation, test)
         name = metric.upper()
-        rows.append({
-            "family": label(family), "settings": len(scores), f"own setting {name}": f"{test[0]:.4g}",
-            f"median over settings": f"{np.median(test):.4g}", "selected on validation": chosen,
-            f"its test {name} (95% CI)": ci_text(picked[f"best_{metric}"].dropna().tolist()) if len(picked) else "-",
-            "its collapsed seeds": collapsed_count(picked), f"E[selected of {len(scores)}]": f"{curve['mean'].iloc[-1]:.4g}",
-        })  # fmt: skip
+        rows.append(
+            {
+                "family": label(family),
+                "settings": len(scores),
+                f"own setting {name}": f"{test[0]:.4g}",
+                "median over settings": f"{np.median(test):.4g}",
+                "selected on validation": chosen,
+                f"its test {name} (95% CI)": ci_text(picked[f"best_{metric}"].dropna().tolist())
+                if len(picked)
+                else "-",
+                "its collapsed seeds": collapsed_count(picked),
+                f"E[selected of {len(scores)}]": f"{curve['mean'].iloc[-1]:.4g}",
+            }
+        )
     return pd.DataFrame(rows)
 
 

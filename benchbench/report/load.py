@@ -15,10 +15,29 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     """A trial summary as one flat row: final_fid, best_fid, ... beside the identifying fields."""
     row: dict[str, Any] = {
         key: summary.get(key)
-        for key in ("trial", "family", "dataset", "seed", "setting", "budget", "budget_kind", "budget_value", "status",
-                    "config_hash", "primary_metric", "extractor", "images_per_second", "steps_per_second",
-                    "peak_memory_mb", "diverged_at_step", "collapse_suspected", "error", "trial_dir", "claim")
-    }  # fmt: skip
+        for key in (
+            "trial",
+            "family",
+            "dataset",
+            "seed",
+            "setting",
+            "budget",
+            "budget_kind",
+            "budget_value",
+            "status",
+            "config_hash",
+            "primary_metric",
+            "extractor",
+            "images_per_second",
+            "steps_per_second",
+            "peak_memory_mb",
+            "diverged_at_step",
+            "collapse_suspected",
+            "error",
+            "trial_dir",
+            "claim",
+        )
+    }
     row["variant"] = summary.get("variant") or ""
     counters = summary.get("counters", {})
     for key in ("steps", "kimg", "train_seconds", "eval_seconds"):
@@ -39,8 +58,14 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     # hyperparameter study selects on (the test split only scores the selection)
     row["best_validation_score"] = (summary.get("best") or {}).get("validation_score")
     convergence = summary.get("convergence") or {}
-    for key in ("threshold", "seconds_to_threshold", "kimg_to_threshold", "steps_to_threshold", "flops_to_threshold",
-                "auc_log"):  # fmt: skip
+    for key in (
+        "threshold",
+        "seconds_to_threshold",
+        "kimg_to_threshold",
+        "steps_to_threshold",
+        "flops_to_threshold",
+        "auc_log",
+    ):
         row[key] = convergence.get(key)
     device = summary.get("device") or {}
     row["device"] = f"{device.get('type', '?')}: {device.get('name', '?')} ({device.get('threads', '?')} threads)"
@@ -113,5 +138,7 @@ def check_provenance(runs: pd.DataFrame) -> None:
         for (dataset, extractor), frame in runs.groupby(["dataset", "extractor"], dropna=False):
             values = frame[column].dropna().unique()
             if len(values) > 1:
-                raise UserError(f"{dataset} with {extractor}: trials differ in {column} ({', '.join(map(str, values))}); "
-                                "their metrics are not comparable, so they are not merged")  # fmt: skip
+                raise UserError(
+                    f"{dataset} with {extractor}: trials differ in {column} ({', '.join(map(str, values))}); "
+                    "their metrics are not comparable, so they are not merged"
+                )

@@ -17,10 +17,15 @@ def render_markdown(runs: pd.DataFrame, title: str = "benchbench report") -> str
             lines += [caption, "", table.to_markdown(index=False), ""]
         lines += [f"**Verdict:** {verdict}." for verdict in section.verdicts]
         if section.hyperparameters is not None:
-            lines += ["", "Equal tuning effort (Lucic et al. 2018): each family's settings, the one with the best "
-                      "mean validation score selected, its best-on-validation checkpoints scored on test; the "
-                      "leaderboard above is each family's own setting (setting 0):", "",
-                      section.hyperparameters.to_markdown(index=False), ""]  # fmt: skip
+            lines += [
+                "",
+                "Equal tuning effort (Lucic et al. 2018): each family's settings, the one with the best "
+                "mean validation score selected, its best-on-validation checkpoints scored on test; the "
+                "leaderboard above is each family's own setting (setting 0):",
+                "",
+                section.hyperparameters.to_markdown(index=False),
+                "",
+            ]
             lines += [f"**Verdict at equal tuning effort:** {verdict}." for verdict in section.tuned]
         if section.notes:
             lines += [""] + [f"- {note}" for note in section.notes]

@@ -15,8 +15,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from benchbench.report.load import read_trajectory  # noqa: E402
 from benchbench.report.entries import by_entry, collapsed_count, entry_names, label  # noqa: E402
+from benchbench.report.load import read_trajectory  # noqa: E402
 
 
 def trajectories(frame: pd.DataFrame) -> dict[str, list[pd.DataFrame]]:
@@ -69,8 +69,13 @@ def metric_curves(frame: pd.DataFrame, metric: str, x: str) -> bytes | None:
 
 def m_global_against_fid(frame: pd.DataFrame) -> bytes | None:
     """BEGAN's convergence measure against FID along training, with Spearman's rank correlation."""
-    runs = [t for entry, trials in trajectories(frame).items() if entry.split(" ")[0] == "began"
-            for t in trials if {"m_global", "fid"} <= set(t.columns)]  # fmt: skip
+    runs = [
+        t
+        for entry, trials in trajectories(frame).items()
+        if entry.split(" ")[0] == "began"
+        for t in trials
+        if {"m_global", "fid"} <= set(t.columns)
+    ]
     points = pd.concat(runs) if runs else pd.DataFrame()
     if len(points) < 3:
         return None
@@ -87,8 +92,13 @@ def m_global_against_fid(frame: pd.DataFrame) -> bytes | None:
 def began_trace(frame: pd.DataFrame) -> bytes | None:
     """BEGAN's equilibrium along training, per seed: k_t (left) and the autoencoder's losses on
     real and generated images (right). k_t stuck at 0 means the discriminator ignores fakes."""
-    runs = [(entry, t) for entry, trials in trajectories(frame).items() if entry.split(" ")[0] == "began"
-            for t in trials if {"k_t", "loss_real", "g_loss", "step"} <= set(t.columns)]  # fmt: skip
+    runs = [
+        (entry, t)
+        for entry, trials in trajectories(frame).items()
+        if entry.split(" ")[0] == "began"
+        for t in trials
+        if {"k_t", "loss_real", "g_loss", "step"} <= set(t.columns)
+    ]
     if not runs:
         return None
     figure, (k_axes, loss_axes) = plt.subplots(1, 2, figsize=(9, 3.4))

@@ -49,8 +49,14 @@ def bootstrap_ci(values: list[float], confidence: float = 0.95) -> tuple[float, 
     mean = float(data.mean())
     if len(data) < 2 or np.ptp(data) == 0:
         return (mean, math.nan, math.nan) if len(data) < 2 else (mean, mean, mean)
-    result = stats.bootstrap((data,), np.mean, confidence_level=confidence, n_resamples=9999,
-                             method="percentile", rng=np.random.default_rng(0))  # fmt: skip
+    result = stats.bootstrap(
+        (data,),
+        np.mean,
+        confidence_level=confidence,
+        n_resamples=9999,
+        method="percentile",
+        rng=np.random.default_rng(0),
+    )
     return mean, float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
@@ -97,30 +103,52 @@ class Comparison:
     def sentence(self, label: dict[str, str]) -> str:
         name_a, name_b = label.get(self.a, self.a), label.get(self.b, self.b)
         if math.isnan(self.p_value):
-            return (f"not enough seeds to test ({self.n_a} vs {self.n_b} completed): "
-                    f"{self.metric} {self.mean_a:.4g} vs {self.mean_b:.4g}")  # fmt: skip
+            return (
+                f"not enough seeds to test ({self.n_a} vs {self.n_b} completed): "
+                f"{self.metric} {self.mean_a:.4g} vs {self.mean_b:.4g}"
+            )
         head = f"{label.get(self.winner, self.winner)} better" if self.winner else "no significant difference"
         adjusted = "" if math.isnan(self.p_adjusted) else f", Holm-adjusted p = {self.p_adjusted:.3g}"
-        lost = (f"; {self.n_lost_a} and {self.n_lost_b} seeds diverged or failed, ranked worst"
-                if self.n_lost_a or self.n_lost_b else "")  # fmt: skip
-        return (f"{head}: {self.metric} {name_a} {self.mean_a:.4g} vs {name_b} {self.mean_b:.4g} "
-                f"({self.test} p = {self.p_value:.3g}{adjusted}, Hedges' g = {self.effect_size:.2f}, "
-                f"P({name_a} better) = {self.p_improvement:.2f}, {self.n_a + self.n_lost_a} vs "
-                f"{self.n_b + self.n_lost_b} seeds{lost}){self.collapse_caveat(name_a, name_b)}")  # fmt: skip
+        lost = (
+            f"; {self.n_lost_a} and {self.n_lost_b} seeds diverged or failed, ranked worst"
+            if self.n_lost_a or self.n_lost_b
+            else ""
+        )
+        return (
+            f"{head}: {self.metric} {name_a} {self.mean_a:.4g} vs {name_b} {self.mean_b:.4g} "
+            f"({self.test} p = {self.p_value:.3g}{adjusted}, Hedges' g = {self.effect_size:.2f}, "
+            f"P({name_a} better) = {self.p_improvement:.2f}, {self.n_a + self.n_lost_a} vs "
+            f"{self.n_b + self.n_lost_b} seeds{lost}){self.collapse_caveat(name_a, name_b)}"
+        )
 
     def collapse_caveat(self, name_a: str, name_b: str) -> str:
         """A comparison with a collapsed model says how it trained here, not which method is better."""
-        parts = [f"{name} collapsed in {n} of {total} seeds" for name, n, total in
-                 ((name_a, self.n_collapsed_a, self.n_a + self.n_lost_a),
-                  (name_b, self.n_collapsed_b, self.n_b + self.n_lost_b)) if n]  # fmt: skip
+        parts = [
+            f"{name} collapsed in {n} of {total} seeds"
+            for name, n, total in (
+                (name_a, self.n_collapsed_a, self.n_a + self.n_lost_a),
+                (name_b, self.n_collapsed_b, self.n_b + self.n_lost_b),
+            )
+            if n
+        ]
         if not parts:
             return ""
-        return (". CAUTION: " + " and ".join(parts) + "; this compares collapsed training with healthy "
-                "training, not the two methods")  # fmt: skip
+        return (
+            ". CAUTION: " + " and ".join(parts) + "; this compares collapsed training with healthy "
+            "training, not the two methods"
+        )
 
 
-def compare(a: str, values_a: list[float], b: str, values_b: list[float], metric: str,
-            lower_is_better: bool = True, lost_a: int = 0, lost_b: int = 0) -> Comparison:  # fmt: skip
+def compare(
+    a: str,
+    values_a: list[float],
+    b: str,
+    values_b: list[float],
+    metric: str,
+    lower_is_better: bool = True,
+    lost_a: int = 0,
+    lost_b: int = 0,
+) -> Comparison:
     """Compare completed seeds' values; `lost_*` seeds (diverged, failed) count as the worst outcome."""
     x, y = _finite(values_a), _finite(values_b)
     mean_x = float(x.mean()) if len(x) else math.nan
@@ -128,8 +156,9 @@ def compare(a: str, values_a: list[float], b: str, values_b: list[float], metric
     worst = math.inf if lower_is_better else -math.inf
     all_x, all_y = np.concatenate([x, [worst] * lost_a]), np.concatenate([y, [worst] * lost_b])
     if len(all_x) < 2 or len(all_y) < 2 or (len(x) < 2 and not lost_a) or (len(y) < 2 and not lost_b):
-        return Comparison(a, b, metric, len(x), len(y), mean_x, mean_y, math.nan, math.nan, None,
-                          n_lost_a=lost_a, n_lost_b=lost_b)  # fmt: skip
+        return Comparison(
+            a, b, metric, len(x), len(y), mean_x, mean_y, math.nan, math.nan, None, n_lost_a=lost_a, n_lost_b=lost_b
+        )
     u = stats.mannwhitneyu(all_x, all_y, alternative="two-sided")
     better_pairs = u.statistic if not lower_is_better else len(all_x) * len(all_y) - u.statistic
     p_improvement = float(better_pairs / (len(all_x) * len(all_y)))
@@ -145,8 +174,22 @@ def compare(a: str, values_a: list[float], b: str, values_b: list[float], metric
         a_better = mean_x < mean_y if lower_is_better else mean_x > mean_y
     winner = (a if a_better else b) if p_value < ALPHA else None
     effect = hedges_g(x, y) if len(x) >= 2 and len(y) >= 2 else math.nan
-    return Comparison(a, b, metric, len(x), len(y), mean_x, mean_y, p_value, effect, winner, test,
-                      p_improvement, n_lost_a=lost_a, n_lost_b=lost_b)  # fmt: skip
+    return Comparison(
+        a,
+        b,
+        metric,
+        len(x),
+        len(y),
+        mean_x,
+        mean_y,
+        p_value,
+        effect,
+        winner,
+        test,
+        p_improvement,
+        n_lost_a=lost_a,
+        n_lost_b=lost_b,
+    )
 
 
 def adjust(comparisons: list[Comparison], lower_is_better: bool = True) -> list[Comparison]:

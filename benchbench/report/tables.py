@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
 from benchbench.metrics.catalog import METRICS
 from benchbench.report.entries import (
-    interval_text,
-    interval_text,
     by_entry,
     collapsed_count,
     compare_entries,
     entry_names,
     heading,
+    interval_text,
     label,
     lower_is_better,
     primary_metric,
@@ -55,8 +55,7 @@ def groups(runs: pd.DataFrame) -> Iterator[tuple[tuple[str, str, str], pd.DataFr
     """(dataset, budget, extractor) groups; trials without a result still count in their group."""
     runs = runs.copy()
     runs["extractor"] = runs["extractor"].fillna("-")
-    for key, frame in runs.groupby(["dataset", "budget", "extractor"], sort=True):
-        yield key, frame
+    yield from runs.groupby(["dataset", "budget", "extractor"], sort=True)
 
 
 def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
@@ -98,7 +97,9 @@ def verdicts(frame: pd.DataFrame) -> list[Comparison]:
         return []
     entries = list(dict.fromkeys(entry_names(frame)))
     lower = lower_is_better(primary)
-    return [compare_entries(frame, a, b, column, heading(primary), lower) for a, b in itertools.combinations(entries, 2)]
+    return [
+        compare_entries(frame, a, b, column, heading(primary), lower) for a, b in itertools.combinations(entries, 2)
+    ]
 
 
 def warnings(frame: pd.DataFrame) -> list[str]:
@@ -108,12 +109,16 @@ def warnings(frame: pd.DataFrame) -> list[str]:
             notes.append(f"{label(family)}: only {len(trials)} seed(s); intervals and tests need at least 3.")
         collapsed = collapsed_count(trials)
         if collapsed:
-            notes.append(f"{label(family)}: collapsed in {collapsed} of {len(trials)} seeds (fewer than half of "
-                         "the classes drawn, or IS below 1.5 without class labels, or at most one mode covered).")  # fmt: skip
+            notes.append(
+                f"{label(family)}: collapsed in {collapsed} of {len(trials)} seeds (fewer than half of "
+                "the classes drawn, or IS below 1.5 without class labels, or at most one mode covered)."
+            )
         for _, trial in trials[trials["status"] != "completed"].iterrows():
             detail = f" at step {int(trial['diverged_at_step'])}" if trial["status"] == "diverged" else ""
-            notes.append(f"{label(family)} seed {trial['seed']}: {trial['status']}{detail}"
-                         + (f" ({trial['error']})" if isinstance(trial.get("error"), str) else ""))  # fmt: skip
+            notes.append(
+                f"{label(family)} seed {trial['seed']}: {trial['status']}{detail}"
+                + (f" ({trial['error']})" if isinstance(trial.get("error"), str) else "")
+            )
     return notes
 
 
@@ -144,11 +149,14 @@ def extra_extractor_tables(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]
                 column, title = f"final_{name}@{extractor}", heading(name)
                 if column in trials and trials[column].notna().any():
                     title = f"final {title} (bootstrap 95% CI)" if name == "fid" else title
-                    row[title] = interval_text(*bootstrap_ci(trials[column].dropna().tolist()), title.startswith("final"))
+                    row[title] = interval_text(
+                        *bootstrap_ci(trials[column].dropna().tolist()), title.startswith("final")
+                    )
             rows.append(row)
         weights = _distinct_text(frame, f"extractor_weights@{extractor}")
-        tables.append((f"Also scored with `{extractor}` (weights {weights}), same samples and split:",
-                       pd.DataFrame(rows)))  # fmt: skip
+        tables.append(
+            (f"Also scored with `{extractor}` (weights {weights}), same samples and split:", pd.DataFrame(rows))
+        )
     return tables
 
 
@@ -206,25 +214,32 @@ def sections(runs: pd.DataFrame) -> list[Section]:
     for ((dataset, budget, extractor), frame), group_comparisons in zip(grouped, comparisons):
         completed = frame[frame["status"] == "completed"]
         weights = _distinct_text(frame, "extractor_weights")
-        provenance = (f"Feature extractor: `{extractor}` (weights {weights}); final metrics on the test split, "
-                      f"{_distinct(completed, 'final_n_fake')} generated vs {_distinct(completed, 'final_n_real')} "
-                      "real. Best-on-val: the checkpoint with the best validation score, scored on test.")  # fmt: skip
+        provenance = (
+            f"Feature extractor: `{extractor}` (weights {weights}); final metrics on the test split, "
+            f"{_distinct(completed, 'final_n_fake')} generated vs {_distinct(completed, 'final_n_real')} "
+            "real. Best-on-val: the checkpoint with the best validation score, scored on test."
+        )
         threshold = frame["threshold"].dropna().unique().tolist() if "threshold" in frame else []
         if threshold:
             provenance += f" Time to threshold: first validation point at or below {threshold[0]:g}."
-        out.append(Section(
-            heading=f"{dataset}, budget {budget}",
-            provenance=provenance,
-            leaderboard=leaderboard(frame),
-            hyperparameters=(budget_table(studies[(dataset, budget, extractor)], primary_metric(frame))
-                             if (dataset, budget, extractor) in studies else None),  # fmt: skip
-            tuned_comparisons=tuned.get((dataset, budget, extractor), []),
-            extra=extra_extractor_tables(frame),
-            comparisons=group_comparisons,
-            notes=warnings(frame),
-            equilibrium=equilibrium_notes(frame),
-            fingerprint=f"Device: {_distinct_text(frame, 'device')}. Versions: {_distinct_text(frame, 'versions')}.",
-            frame=frame,
-            key=(dataset, budget, extractor),
-        ))  # fmt: skip
+        out.append(
+            Section(
+                heading=f"{dataset}, budget {budget}",
+                provenance=provenance,
+                leaderboard=leaderboard(frame),
+                hyperparameters=(
+                    budget_table(studies[(dataset, budget, extractor)], primary_metric(frame))
+                    if (dataset, budget, extractor) in studies
+                    else None
+                ),
+                tuned_comparisons=tuned.get((dataset, budget, extractor), []),
+                extra=extra_extractor_tables(frame),
+                comparisons=group_comparisons,
+                notes=warnings(frame),
+                equilibrium=equilibrium_notes(frame),
+                fingerprint=f"Device: {_distinct_text(frame, 'device')}. Versions: {_distinct_text(frame, 'versions')}.",
+                frame=frame,
+                key=(dataset, budget, extractor),
+            )
+        )
     return out

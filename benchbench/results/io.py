@@ -15,8 +15,9 @@ import itertools
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 SCHEMA_VERSION = 1
 
@@ -63,10 +64,15 @@ def write_npz_stream(path: Path, key: str, count: int, chunks: Iterable[Any]) ->
     os.close(handle)
     try:
         os.chmod(tmp, 0o666 & ~_umask())
-        with zipfile.ZipFile(tmp, "w", allowZip64=True) as archive, \
-                archive.open(f"{key}.npy", "w", force_zip64=True) as member:  # fmt: skip
-            header = {"descr": np.lib.format.dtype_to_descr(first.dtype), "fortran_order": False,
-                      "shape": (count, *first.shape[1:])}  # fmt: skip
+        with (
+            zipfile.ZipFile(tmp, "w", allowZip64=True) as archive,
+            archive.open(f"{key}.npy", "w", force_zip64=True) as member,
+        ):
+            header = {
+                "descr": np.lib.format.dtype_to_descr(first.dtype),
+                "fortran_order": False,
+                "shape": (count, *first.shape[1:]),
+            }
             np.lib.format.write_array_header_2_0(member, header)
             written = 0
             for chunk in itertools.chain([first], iterator):

@@ -13,8 +13,16 @@ from dataclasses import asdict, dataclass
 
 from benchbench.errors import UserError
 
-UNITS = {"steps": "steps", "step": "steps", "s": "seconds", "sec": "seconds", "seconds": "seconds",
-         "min": "seconds", "kimg": "kimg", "flops": "flops"}  # fmt: skip
+UNITS = {
+    "steps": "steps",
+    "step": "steps",
+    "s": "seconds",
+    "sec": "seconds",
+    "seconds": "seconds",
+    "min": "seconds",
+    "kimg": "kimg",
+    "flops": "flops",
+}
 _PATTERN = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([a-z]+)\s*$", re.IGNORECASE)
 
 
@@ -41,7 +49,7 @@ class Budget:
     value: float
 
     @classmethod
-    def parse(cls, text: str) -> "Budget":
+    def parse(cls, text: str) -> Budget:
         """'2000steps', '120s', '2min', '50kimg' or '1e12flops'."""
         match = _PATTERN.match(str(text))
         if not match or match.group(2).lower() not in UNITS:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import torch
@@ -81,8 +82,9 @@ def sample_trial(trial_dir: Path, count: int, best: bool = False, seed: int = 0)
     return key, np.concatenate(list(sample_chunks(dataset, family, count, seed)))
 
 
-def sample_generator(path: Path, family: str, dataset: str, count: int, width: float = 1.0,
-                     g_norm: str = "none", seed: int = 0) -> torch.Tensor:  # fmt: skip
+def sample_generator(
+    path: Path, family: str, dataset: str, count: int, width: float = 1.0, g_norm: str = "none", seed: int = 0
+) -> torch.Tensor:
     """uint8 images from a bare generator state dict of `family`, built for `dataset`."""
     if not path.is_file():
         raise UserError(f"generator file {path} does not exist")
@@ -92,13 +94,16 @@ def sample_generator(path: Path, family: str, dataset: str, count: int, width: f
     try:
         built.generator.load_state_dict(state.get("generator", state) if isinstance(state, dict) else state)
     except Exception:
-        raise UserError(f"generator {path} does not fit a {family} generator for {dataset} at width {width}: "
-                        "its tensors' names or shapes differ (check --width, --g-norm, --family)") from None  # fmt: skip
+        raise UserError(
+            f"generator {path} does not fit a {family} generator for {dataset} at width {width}: "
+            "its tensors' names or shapes differ (check --width, --g-norm, --family)"
+        ) from None
     return data.from_model(built.sample(count, torch.Generator().manual_seed(seed)), built.pixel_range)
 
 
-def sample_onnx(path: Path, count: int, z_size: int, z_type: str = "uniform_0_1", seed: int = 0,
-                batch_size: int = 500) -> torch.Tensor:  # fmt: skip
+def sample_onnx(
+    path: Path, count: int, z_size: int, z_type: str = "uniform_0_1", seed: int = 0, batch_size: int = 500
+) -> torch.Tensor:
     """uint8 images from an ONNX generator, run by torch-fidelity's wrapper (onnxruntime). It
     must map a batch of z_size noise vectors of torch-fidelity's `z_type` to uint8 N x C x H x W."""
     if not path.is_file():
@@ -115,10 +120,14 @@ def sample_onnx(path: Path, count: int, z_size: int, z_type: str = "uniform_0_1"
     try:
         model = GenerativeModelONNX(str(path), z_size, z_type, 0)
         rng = np.random.RandomState(seed)
-        batches = [model(sample_random(rng, (min(batch_size, count - i), z_size), z_type)) for i in range(0, count, batch_size)]
+        batches = [
+            model(sample_random(rng, (min(batch_size, count - i), z_size), z_type)) for i in range(0, count, batch_size)
+        ]
     except Exception as error:
         raise UserError(f"ONNX generator {path} failed: {one_line(error)}") from None
     images = torch.cat([torch.as_tensor(b) for b in batches])
     if images.dtype != torch.uint8 or images.dim() != 4:
-        raise UserError(f"ONNX generator {path} must output uint8 N x C x H x W, got {images.dtype} {tuple(images.shape)}")
+        raise UserError(
+            f"ONNX generator {path} must output uint8 N x C x H x W, got {images.dtype} {tuple(images.shape)}"
+        )
     return images

@@ -64,7 +64,7 @@ class TrialState:
         }
 
     @classmethod
-    def from_dict(cls, state: dict[str, Any]) -> "TrialState":
+    def from_dict(cls, state: dict[str, Any]) -> TrialState:
         return cls(
             counters=Counters(**state["counters"]),
             trajectory=list(state["trajectory"]),

@@ -15,8 +15,9 @@ import random
 import resource
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,8 +56,14 @@ def build(trial: Trial, device: torch.device) -> tuple[datasets.Dataset, NetSpec
     dataset = datasets.load(trial.dataset, **trial.dataset_options)
     s = trial.settings
     arch = s.arch or dataset.arch
-    spec = NetSpec(arch, dataset.shape, s.latent_dim or DEFAULT_LATENT_DIM.get(arch, 64), s.width, s.g_norm,
-                   source_shape=dataset.source_shape)  # fmt: skip
+    spec = NetSpec(
+        arch,
+        dataset.shape,
+        s.latent_dim or DEFAULT_LATENT_DIM.get(arch, 64),
+        s.width,
+        s.g_norm,
+        source_shape=dataset.source_shape,
+    )
     family = FAMILIES.get(trial.family)(spec, trial.family_config, device)
     family.use_dataset(dataset)
     return dataset, spec, family
@@ -67,8 +74,15 @@ def _all_finite(family: Family) -> bool:
 
 
 class TrialRunner:
-    def __init__(self, trial: Trial, trial_dir: Path, device: torch.device, progress: str = "off",
-                 threads: int | None = None, clock: Callable[[], float] = time.perf_counter) -> None:  # fmt: skip
+    def __init__(
+        self,
+        trial: Trial,
+        trial_dir: Path,
+        device: torch.device,
+        progress: str = "off",
+        threads: int | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.trial, self.dir, self.device = trial, trial_dir, device
         self.progress = Progress(trial.key, progress)
         self.clock = clock  # every duration the trainer records comes from here (tests pass a fake one)
@@ -87,8 +101,11 @@ class TrialRunner:
         except UserError:
             raise
         except Exception as error:  # a crash in one trial is recorded, and the suite goes on
-            summary = self._base_summary() | {"status": "failed", "error": f"{type(error).__name__}: {error}",
-                                               "traceback": traceback.format_exc()}  # fmt: skip
+            summary = self._base_summary() | {
+                "status": "failed",
+                "error": f"{type(error).__name__}: {error}",
+                "traceback": traceback.format_exc(),
+            }
         write_json(summary_path, summary)
         return summary
 
@@ -183,8 +200,11 @@ class TrialRunner:
         # Wall time of the loop without evaluations and checkpoints: what the harness itself costs.
         counters.loop_seconds += self.clock() - loop_started - (counters.eval_seconds - eval_before)
         summary = self._finish(family, evaluator, state, dataset, spec, stream)
-        return summary | {"flops_per_step": flops_per_step, "flops_method": flops_method,
-                          **({"flops_per_step_by_phase": state.flops_by_phase} if state.flops_by_phase else {})}
+        return summary | {
+            "flops_per_step": flops_per_step,
+            "flops_method": flops_method,
+            **({"flops_per_step_by_phase": state.flops_by_phase} if state.flops_by_phase else {}),
+        }
 
     @staticmethod
     def _latest(state: TrialState, evaluator: Evaluator) -> str | None:
@@ -210,13 +230,19 @@ class TrialRunner:
         """One trajectory point: scores on the validation split; its time is not training time."""
         started = self.clock()
         counters, settings = state.counters, self.trial.settings
-        row: dict[str, float] = {"step": counters.steps, "kimg": counters.kimg, "train_seconds": counters.train_seconds,
-                                 "flops": counters.flops}  # fmt: skip
+        row: dict[str, float] = {
+            "step": counters.steps,
+            "kimg": counters.kimg,
+            "train_seconds": counters.train_seconds,
+            "flops": counters.flops,
+        }
         if not _all_finite(family):
             state.diverged_at = counters.steps
         else:
-            samples = dataset.from_model(family.sample(settings.eval_samples, torch.Generator().manual_seed(1),
-                                                       split="validation"), family.pixel_range)  # fmt: skip
+            samples = dataset.from_model(
+                family.sample(settings.eval_samples, torch.Generator().manual_seed(1), split="validation"),
+                family.pixel_range,
+            )
             values, _ = evaluator.evaluate_samples(samples, "validation", TRAJECTORY_METRICS)
             values.update(family.evaluation_extras(dataset, "validation", samples))
             row.update(values)
@@ -230,10 +256,17 @@ class TrialRunner:
         rng = {"torch": torch.get_rng_state()}
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
-        save_tensors(self.checkpoint_path, {
-            "schema_version": SCHEMA_VERSION, "config_hash": self.trial.config_hash(),
-            "family": family.state_dict(), "stream": stream.state_dict(), "rng": rng, "state": state.to_dict(),
-        })  # fmt: skip
+        save_tensors(
+            self.checkpoint_path,
+            {
+                "schema_version": SCHEMA_VERSION,
+                "config_hash": self.trial.config_hash(),
+                "family": family.state_dict(),
+                "stream": stream.state_dict(),
+                "rng": rng,
+                "state": state.to_dict(),
+            },
+        )
         state.counters.eval_seconds += self.clock() - started
 
     def _resume(self, family: Family, stream: datasets.BatchStream) -> TrialState:
@@ -250,11 +283,20 @@ class TrialRunner:
         except UserError as error:
             raise UserError(f"cannot resume: {error}; remove it to train again") from None
         except Exception as error:  # a PyTorch file of another shape: not this trial's checkpoint
-            raise UserError(f"cannot resume: {self.checkpoint_path} is not a checkpoint of this trial "
-                            f"({one_line(error)}); remove it to train again") from None  # fmt: skip
+            raise UserError(
+                f"cannot resume: {self.checkpoint_path} is not a checkpoint of this trial "
+                f"({one_line(error)}); remove it to train again"
+            ) from None
 
-    def _finish(self, family: Family, evaluator: Evaluator, state: TrialState, dataset: Any, spec: NetSpec,
-                stream: datasets.BatchStream) -> dict[str, Any]:  # fmt: skip
+    def _finish(
+        self,
+        family: Family,
+        evaluator: Evaluator,
+        state: TrialState,
+        dataset: Any,
+        spec: NetSpec,
+        stream: datasets.BatchStream,
+    ) -> dict[str, Any]:
         settings, counters = self.trial.settings, state.counters
         atomic_write_text(self.dir / "trajectory.csv", pd.DataFrame(state.trajectory).to_csv(index=False))
         summary = self._base_summary() | {
@@ -265,8 +307,13 @@ class TrialRunner:
             "steps_per_second": counters.steps / max(counters.train_seconds, 1e-9),
             "harness_overhead": counters.loop_seconds / max(counters.train_seconds, 1e-9) - 1,
             "peak_memory_mb": self._peak_memory_mb(),
-            "nets": {"arch": spec.arch, "width": spec.width, "latent_dim": spec.latent_dim, "g_norm": spec.g_norm,
-                     "parameters": {name: count_parameters(m) for name, m in family.modules().items()}},  # fmt: skip
+            "nets": {
+                "arch": spec.arch,
+                "width": spec.width,
+                "latent_dim": spec.latent_dim,
+                "g_norm": spec.g_norm,
+                "parameters": {name: count_parameters(m) for name, m in family.modules().items()},
+            },
             "family_config": family.config,
             "primary_metric": evaluator.primary,
             "extractor": evaluator.extractor,
@@ -281,21 +328,34 @@ class TrialRunner:
             values.update(final_metrics(final, dataset, settings))
             summary["final"] = {"metrics": values, **provenance, "step": counters.steps}
             summary["collapse_suspected"] = collapse_suspected(values, len(provenance.get("class_shares", [])))
-            extra = {name: self._score_with(name, dataset, final) for name in self._final_extractors(dataset, evaluator)}
+            extra = {
+                name: self._score_with(name, dataset, final) for name in self._final_extractors(dataset, evaluator)
+            }
             if extra:
                 summary["final_by_extractor"] = extra
             if state.best_step == counters.steps:  # the final generator is the best one: same numbers
-                summary["best"] = {**summary["final"], "selected_on": "validation", "validation_score": state.best_score}
+                summary["best"] = {
+                    **summary["final"],
+                    "selected_on": "validation",
+                    "validation_score": state.best_score,
+                }
             elif state.best_generator is not None:
                 current = {k: v.clone() for k, v in family.generator.state_dict().items()}
                 family.generator.load_state_dict(state.best_generator)
-                best = dataset.from_model(family.sample(settings.final_samples, torch.Generator().manual_seed(2),
-                                                        split="test"), family.pixel_range)  # fmt: skip
+                best = dataset.from_model(
+                    family.sample(settings.final_samples, torch.Generator().manual_seed(2), split="test"),
+                    family.pixel_range,
+                )
                 values, provenance = evaluator.evaluate_samples(best, "test")
                 values.update(family.evaluation_extras(dataset, "test", best))
                 family.generator.load_state_dict(current)
-                summary["best"] = {"metrics": values, **provenance, "step": state.best_step,
-                                   "selected_on": "validation", "validation_score": state.best_score}  # fmt: skip
+                summary["best"] = {
+                    "metrics": values,
+                    **provenance,
+                    "step": state.best_step,
+                    "selected_on": "validation",
+                    "validation_score": state.best_score,
+                }
             save_sample_grid(self.dir / "samples.png", family, dataset)
             counters.eval_seconds += self.clock() - started
             summary["counters"] = counters.as_dict()
@@ -340,14 +400,24 @@ def convergence(trajectory: list[dict[str, float]], metric: str, threshold: floa
     """Time, kimg and steps to reach `threshold` on the validation trajectory (None: not reached),
     and the area under log(metric) over normalised training time (lower: faster and better)."""
     points = [row for row in trajectory if math.isfinite(row.get(metric, math.nan))]
-    out: dict[str, Any] = {"metric": metric, "threshold": threshold, "seconds_to_threshold": None,
-                           "kimg_to_threshold": None, "steps_to_threshold": None, "flops_to_threshold": None,
-                           "auc_log": None}  # fmt: skip
+    out: dict[str, Any] = {
+        "metric": metric,
+        "threshold": threshold,
+        "seconds_to_threshold": None,
+        "kimg_to_threshold": None,
+        "steps_to_threshold": None,
+        "flops_to_threshold": None,
+        "auc_log": None,
+    }
     if threshold is not None:
         for row in points:
             if row[metric] <= threshold:
-                out.update(seconds_to_threshold=row["train_seconds"], kimg_to_threshold=row["kimg"],
-                           steps_to_threshold=row["step"], flops_to_threshold=row.get("flops"))  # fmt: skip
+                out.update(
+                    seconds_to_threshold=row["train_seconds"],
+                    kimg_to_threshold=row["kimg"],
+                    steps_to_threshold=row["step"],
+                    flops_to_threshold=row.get("flops"),
+                )
                 break
     if len(points) >= 2 and all(row[metric] > 0 for row in points):
         seconds = np.array([row["train_seconds"] for row in points])
@@ -358,6 +428,12 @@ def convergence(trajectory: list[dict[str, float]], metric: str, threshold: floa
     return out
 
 
-def run_trial(trial: Trial, trial_dir: Path, device: torch.device, progress: str = "off",
-              threads: int | None = None, clock: Callable[[], float] = time.perf_counter) -> dict[str, Any]:  # fmt: skip
+def run_trial(
+    trial: Trial,
+    trial_dir: Path,
+    device: torch.device,
+    progress: str = "off",
+    threads: int | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> dict[str, Any]:
     return TrialRunner(trial, trial_dir, device, progress, threads, clock).run()
