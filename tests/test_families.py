@@ -109,7 +109,7 @@ def test_began_k_is_clipped_to_the_unit_interval():
 
 
 def test_began_halves_the_learning_rate_when_m_global_stalls():
-    family = BEGAN(IMAGES, {"lr_window": 2, "lr": 1e-4}, torch.device("cpu"))
+    family = BEGAN(IMAGES, {"lr_window": 2, "lr": 1e-4, "g_lr_scale": 1.0}, torch.device("cpu"))
     for value in (1.0, 1.0, 0.5, 0.5):  # second window improves: no decay
         family._decay_lr_if_stalled(value)
     assert family.opt_g.param_groups[0]["lr"] == pytest.approx(1e-4)
