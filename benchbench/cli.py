@@ -54,7 +54,7 @@ def main() -> None:
 @click.option("--families", help="Comma-separated families, e.g. wgan-gp,began.")
 @click.option("--datasets", help="Comma-separated datasets, e.g. mnist,8gaussians,folder:/path.")
 @click.option("--seeds", help="A number of seeds (3 = seeds 0,1,2) or a comma-separated list.")
-@click.option("--budget", help="Comma-separated budgets: 120s, 2min, 2000steps, 50kimg.")
+@click.option("--budget", help="Comma-separated budgets: 120s, 2min, 2000steps, 50kimg, 1e15flops (training FLOPs).")
 @click.option("--width", type=float, help="Width multiplier of all networks.")
 @click.option("--jobs", type=int, help="Trials run at once on the CPU (the cores are split between them).")
 @click.option("--extractor", help="Feature extractor for image metrics [default: the dataset's].")

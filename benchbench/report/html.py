@@ -18,6 +18,7 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; 
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
 th { background: #f2f2f2; } td:first-child, th:first-child { text-align: left; }
+.scroll { overflow-x: auto; max-width: 100%; }
 .verdict { font-weight: 600; } .note { color: #8a4b00; } .plots img { max-width: 48%; margin: 0.5%; }
 figure { display: inline-block; margin: 0.5em; } figcaption { font-size: 0.85em; text-align: center; }
 footer { margin-top: 2em; font-size: 0.85em; color: #555; }
@@ -34,6 +35,11 @@ def _code(text: str) -> str:
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
+def _table(frame: pd.DataFrame, **options: object) -> str:
+    """A table that scrolls inside its own box on a narrow window instead of widening the page."""
+    return f'<div class="scroll">{frame.to_html(index=False, border=0, na_rep="-", **options)}</div>'
+
+
 def render_html(runs: pd.DataFrame, title: str = "benchbench report") -> str:
     body = [f"<h1>{html.escape(title)}</h1>"]
     for check in check_claims(runs):
@@ -46,15 +52,15 @@ def render_html(runs: pd.DataFrame, title: str = "benchbench report") -> str:
             "</ul>",
         ]
         if check.table is not None and len(check.table):
-            body.append(check.table.to_html(index=False, border=0, na_rep="-"))
+            body.append(_table(check.table))
     for section in sections(runs):
         body += [
             f"<h2>{html.escape(section.heading)}</h2>",
             f"<p>{_code(section.provenance)}</p>",
-            section.leaderboard.to_html(index=False, classes="leaderboard", border=0, na_rep="-"),
+            _table(section.leaderboard, classes="leaderboard"),
         ]
         for caption, table in section.extra:
-            body += [f"<p>{_code(caption)}</p>", table.to_html(index=False, border=0, na_rep="-")]
+            body += [f"<p>{_code(caption)}</p>", _table(table)]
         body += [f'<p class="verdict">Verdict: {_code(verdict)}.</p>' for verdict in section.verdicts]
         if section.hyperparameters is not None:
             study = runs[
@@ -64,7 +70,7 @@ def render_html(runs: pd.DataFrame, title: str = "benchbench report") -> str:
             primary = primary_metric(section.frame)
             body += [
                 "<h3>Equal tuning effort</h3>",
-                section.hyperparameters.to_html(index=False, border=0),
+                _table(section.hyperparameters),
                 *[f'<p class="verdict">Verdict at equal tuning effort: {_code(v)}.</p>' for v in section.tuned],
                 _image(
                     budget_plot(study, primary), "test value of the validation-selected setting against settings tried"

@@ -214,11 +214,16 @@ def sections(runs: pd.DataFrame) -> list[Section]:
     for ((dataset, budget, extractor), frame), group_comparisons in zip(grouped, comparisons):
         completed = frame[frame["status"] == "completed"]
         weights = _distinct_text(frame, "extractor_weights")
-        provenance = (
-            f"Feature extractor: `{extractor}` (weights {weights}); final metrics on the test split, "
-            f"{_distinct(completed, 'final_n_fake')} generated vs {_distinct(completed, 'final_n_real')} "
-            "real. Best-on-val: the checkpoint with the best validation score, scored on test."
-        )
+        counts = f"{_distinct(completed, 'final_n_fake')} generated vs {_distinct(completed, 'final_n_real')} real"
+        if primary_metric(frame) == "swd":  # 2-D points: no feature network, no Inception Score
+            measured = (
+                f"Metrics on the points themselves (no feature extractor); final metrics on the test split, {counts}"
+            )
+        else:
+            measured = (
+                f"Feature extractor: `{extractor}` (weights {weights}); final metrics on the test split, {counts}"
+            )
+        provenance = f"{measured}. Best-on-val: the checkpoint with the best validation score, scored on test."
         threshold = frame["threshold"].dropna().unique().tolist() if "threshold" in frame else []
         if threshold:
             provenance += f" Time to threshold: first validation point at or below {threshold[0]:g}."
