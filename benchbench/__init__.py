@@ -1,3 +1,3 @@
 """benchbench: compare GAN families under the same budget, honestly."""
 
-__version__ = "0.1.0"
+__version__ = "0.3.0"

@@ -39,6 +39,7 @@ def tiny_run(tmp_path_factory):
 def test_run_writes_a_report_with_a_verdict(tiny_run):
     out, result = tiny_run
     assert "**Verdict:**" in result.output and "| WGAN-GP" in result.output and "| BEGAN" in result.output
+    assert "Feature extractor" not in result.output and "| IS" not in result.output  # points: neither applies
     assert (out / "summary.csv").exists() and (out / "report.md").exists() and (out / "run.json").exists()
     rows = (out / "summary.csv").read_text().strip().splitlines()
     assert len(rows) == 1 + 6
