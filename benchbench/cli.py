@@ -514,6 +514,10 @@ def eval_command(
         real, described = load_images(against, like=fake, resolution=resolution)
     fake = fake[:num_samples]
     name = extractor or _default_extractor(against)
+    click.echo(
+        f"scoring {len(fake)} images against {len(real)} of {described} ({', '.join(_split(metrics) or [])}; {name})",
+        err=True,
+    )
     result = evaluate(fake, real, wanted, name, resolve_device(device), described)
     click.echo(json.dumps(result, indent=2))
 

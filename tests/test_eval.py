@@ -26,7 +26,7 @@ def digits(tmp_path_factory):
 def test_eval_images_against_a_split_with_provenance(digits):
     result = invoke("eval", "--images", digits, "--against", "mnist:test", "--metrics", "fid,kid,is")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert set(report["metrics"]) == {"fid", "kid", "kid_std", "is", "is_std", "classes", "top_class_share"}
     assert report["metrics"]["classes"] == 10 and len(report["class_shares"]) == 10  # real digits: every class
     assert report["extractor"] == "mnist-classifier" and report["split"] == "mnist:test"
@@ -40,7 +40,7 @@ def test_eval_swd_alone_needs_no_feature_network(digits, monkeypatch):
         "eval", "--images", digits, "--against", "mnist:test", "--metrics", "swd", "--extractor", "inception-v3-compat"
     )
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert (
         set(report["metrics"]) == {"pyramid_swd", "pyramid_swd_32", "pyramid_swd_16"} and report["extractor"] == "none"
     )
@@ -55,9 +55,9 @@ def test_eval_accepts_channels_last_arrays_and_folders(digits, tmp_path):
     folder.mkdir()
     for i, image in enumerate(images):
         Image.fromarray(image[0]).save(folder / f"{i}.png")
-    a = json.loads(invoke("eval", "--images", tmp_path / "hwc.npz", "--against", "mnist", "--metrics", "fid").output)
+    a = json.loads(invoke("eval", "--images", tmp_path / "hwc.npz", "--against", "mnist", "--metrics", "fid").stdout)
     b = json.loads(
-        invoke("eval", "--images", folder, "--against", "mnist", "--metrics", "fid", "--resolution", 28).output
+        invoke("eval", "--images", folder, "--against", "mnist", "--metrics", "fid", "--resolution", 28).stdout
     )
     assert a["n_fake"] == 40 and b["n_fake"] == 40
 
@@ -101,7 +101,7 @@ def test_eval_a_trial_and_a_bare_generator(tmp_path):
     run_trial(trial, tmp_path / "trial", torch.device("cpu"))
     result = invoke("eval", "--trial", tmp_path / "trial", "--num-samples", 50, "--metrics", "fid")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["split"] == "mnist:test"
+    assert json.loads(result.stdout)["split"] == "mnist:test"
     state = torch.load(tmp_path / "trial" / "checkpoint.pt", weights_only=True)["family"]["modules"]["generator"]
     torch.save(state, tmp_path / "g.pt")
     args = [
@@ -151,8 +151,8 @@ def test_offline_inception_separates_digits_from_noise(tmp_path):
     args = ["--against", tmp_path / "test.npz", "--extractor", "inception-v3-offline", "--metrics", "fid,kid"]
     real = invoke("eval", "--images", tmp_path / "train.npz", *args)
     assert real.exit_code == 0, real.output
-    fake = json.loads(invoke("eval", "--images", tmp_path / "noise.npz", *args).output)
-    real = json.loads(real.output)
+    fake = json.loads(invoke("eval", "--images", tmp_path / "noise.npz", *args).stdout)
+    real = json.loads(real.stdout)
     assert real["extractor"] == "inception-v3-offline" and set(real["metrics"]) >= {"fid", "kid"}
     assert real["metrics"]["fid"] < 0.3 * fake["metrics"]["fid"]
     refused = invoke("eval", "--images", tmp_path / "train.npz", *args[:-1], "is")
@@ -191,7 +191,7 @@ def test_eval_an_onnx_generator(tmp_path):
     args = ["eval", "--against", "mnist:test", "--metrics", "fid", "--num-samples", 120]
     result = invoke(*args, "--generator", tmp_path / "g.onnx", "--z-size", spec.latent_dim)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["n_fake"] == 120
+    assert json.loads(result.stdout)["n_fake"] == 120
     refused = invoke(*args, "--generator", tmp_path / "float.onnx", "--z-size", spec.latent_dim)
     assert refused.exit_code == 2 and "must output uint8" in refused.output
     assert "needs --z-size" in invoke(*args, "--generator", tmp_path / "g.onnx").output
