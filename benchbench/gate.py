@@ -71,6 +71,7 @@ def make_baseline(runs: pd.DataFrame) -> dict[str, Any]:
                 "completed": int(len(completed)),
                 "extractor": _one(trials, "extractor"),
                 "extractor_weights": _one(trials, "extractor_weights"),
+                "step_settings": _one(trials, "step_settings"),
                 "hardware": _one(trials, "device"),
                 "versions": _one(trials, "versions"),
                 "metrics": metrics,
@@ -128,6 +129,10 @@ def check(runs: pd.DataFrame, baseline: dict[str, Any], rule: Rule = Rule()) -> 
         if trials.empty:
             rows.append(Row(entry["family"], entry["dataset"], "trials", f"{entry['seeds']}", 0, 0, -1, "missing"))
             continue
+        settings = entry.get("step_settings")
+        if settings is not None and _one(trials, "step_settings") != settings:
+            raise UserError(f"{entry['family']} on {entry['dataset']}: step settings {_one(trials, 'step_settings')} vs "
+                            f"baseline {settings}: other numerics, not comparable")  # fmt: skip
         if _one(trials, "extractor") != entry.get("extractor"):
             raise UserError(
                 f"{entry['family']} on {entry['dataset']}: extractor {_one(trials, 'extractor')} vs "

@@ -228,6 +228,9 @@ def parse_settings(values: dict[str, Any], source: str) -> Settings:
         problems.append("g_norm must be none, batch or layer")
     if not isinstance(settings.swd_samples, int) or isinstance(settings.swd_samples, bool) or settings.swd_samples < 0:
         problems.append("swd_samples must be a whole number >= 0")
+    import benchbench.training.speed as speed
+
+    problems += speed.check(settings)
     if settings.eval_samples < 2 or settings.final_samples < 2:
         problems.append("eval_samples and final_samples must be at least 2")
     if problems:

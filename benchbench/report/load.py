@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,8 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     row["versions"] = ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
     nets = summary.get("nets") or {}
     row["width"] = nets.get("width")
+    # how the steps were computed (Adam implementation, layout, TF32, autocast): they change numerics
+    row["step_settings"] = json.dumps(summary.get("step_settings") or {}, sort_keys=True)
     return row
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+import benchbench.training.speed as speed
 from benchbench import datasets
 from benchbench.environment import available_cores, device_info, threads_per_trial, versions
 from benchbench.errors import UserError, one_line
@@ -123,6 +124,7 @@ class TrialRunner:
             "budget_value": t.budget.value,
             "budget": str(t.budget),
             "config_hash": t.config_hash(),
+            "step_settings": speed.step_settings(t.settings),
             "versions": versions(),
             "device": device_info(self.device),
         }
@@ -146,10 +148,13 @@ class TrialRunner:
         if self.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
 
+        train_step = speed.apply(family, settings, self.device, dataset.kind == "image")
+
         def real() -> torch.Tensor:
             batch = stream.next()
             state.counters.images += len(batch)
-            return dataset.to_model(batch, family.pixel_range).to(self.device, non_blocking=True)
+            batch = dataset.to_model(batch, family.pixel_range).to(self.device, non_blocking=True)
+            return speed.batch_layout(batch, settings)
 
         fractions = eval_fractions(settings.eval_points)
         budget, counters = trial.budget, state.counters
@@ -164,7 +169,7 @@ class TrialRunner:
         while not budget.spent(counters) and state.diverged_at is None:
             family.budget_progress(budget.progress(counters))
             started = self.clock()
-            pending.add(family.train_step(real))
+            pending.add(train_step(real))
             counters.train_seconds += self.clock() - started
             counters.steps += 1
             counters.flops += flops_per_step

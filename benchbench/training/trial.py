@@ -39,12 +39,23 @@ class Settings:
     # ProGAN's multi-scale sliced Wasserstein distance on this many final images (0: off; it costs
     # ~10 s per 1,000 images on 2 CPU cores). Images only.
     swd_samples: int = 0
+    # Cheaper steps, each a change of numerics (training/speed.py); the defaults keep float32.
+    optimizer_impl: str = "default"  # default | foreach | fused (Adam)
+    channels_last: bool = False
+    tf32: bool = False
+    autocast: str = "none"  # none | bf16
 
 
 # Settings added after benchbench 0.1 are left out of a trial's config (and so of its hash and
 # directory name) while they hold these defaults, as is an empty variant: trials that do not use
 # them keep their 0.1 hashes, and their run directories still resume.
-LATER_DEFAULTS: dict[str, Any] = {"swd_samples": 0}
+LATER_DEFAULTS: dict[str, Any] = {
+    "swd_samples": 0,
+    "optimizer_impl": "default",
+    "channels_last": False,
+    "tf32": False,
+    "autocast": "none",
+}
 
 
 @dataclass
