@@ -131,7 +131,7 @@ def run(
         click.echo(f"  {summary['trial']}: {summary['status']} {value}", err=True)
 
     if executor == "ray":
-        run_ray(trials, out, torch_device, address, notify=notify)
+        run_ray(trials, out, torch_device, address, notify=notify, trials_per_device=plan.jobs)
     else:
         run_local(
             trials, out, torch_device, plan.jobs, progress="bar" if sys.stderr.isatty() else "lines", notify=notify

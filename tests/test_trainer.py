@@ -309,3 +309,14 @@ def test_logs_summed_on_the_device_equal_python_sums_of_every_step(toy_trial, tm
                 total += logs[key]
             assert row[key] == total / len(steps)
         previous = int(row["step"])
+
+
+def test_a_trial_ends_the_same_alone_or_beside_another(toy_trial, tmp_path):
+    """Trials packed on one machine (jobs = 2) give bitwise the results they give alone on a CPU."""
+    from benchbench.execution import run_local
+
+    trials = [toy_trial("wgan-gp", "20steps", seed=s) for s in (0, 1)]
+    alone = run_local(trials[:1], tmp_path / "alone", CPU, jobs=1)[0]
+    packed = run_local(trials, tmp_path / "packed", CPU, jobs=2)[0]
+    assert packed["device"]["trials_at_once"] == 2 and alone["device"]["trials_at_once"] == 1
+    assert packed["final"]["metrics"] == alone["final"]["metrics"]

@@ -84,12 +84,19 @@ def _difference(before: dict[str, Any], now: dict[str, Any]) -> str:
     return "; ".join(changed[:3]) + (f"; and {len(changed) - 3} more" if len(changed) > 3 else "")
 
 
-def _run_one(trial: Trial, trial_dir: str, device: str, progress: str, threads: int | None = None) -> dict[str, Any]:
-    return run_trial(trial, Path(trial_dir), torch.device(device), progress, threads)
+def _run_one(
+    trial: Trial, trial_dir: str, device: str, progress: str, threads: int | None = None, sharing: int = 1
+) -> dict[str, Any]:
+    return run_trial(trial, Path(trial_dir), torch.device(device), progress, threads, sharing=sharing)
 
 
 def run_ray(
-    trials: list[Trial], out: Path, device: torch.device, address: str | None = None, notify: Notify | None = None
+    trials: list[Trial],
+    out: Path,
+    device: torch.device,
+    address: str | None = None,
+    notify: Notify | None = None,
+    trials_per_device: int = 1,
 ) -> list[dict[str, Any]]:
     """Each trial a Ray task asking for one CPU (and one GPU on CUDA); results land in `out`,
     which must be a folder every node can write (a shared filesystem) on a multi-node cluster."""
@@ -104,7 +111,7 @@ def run_ray(
         except (ConnectionError, RuntimeError, ValueError) as error:
             raise UserError(f"cannot reach a Ray cluster at {address!r}: {error}") from None
     try:
-        gpus = 1 if device.type == "cuda" else 0
+        gpus = 1 / trials_per_device if device.type == "cuda" else 0  # Ray's fractional GPUs pack trials
         task = ray.remote(num_cpus=1, num_gpus=gpus)(_run_one)
         pending = {task.remote(t, str(out.resolve() / t.key), str(device), "off", 1): t for t in trials}
         summaries: dict[str, dict[str, Any]] = {}
@@ -133,8 +140,8 @@ def run_local(
     (several trials at once always report in lines: bars from several processes would collide)."""
     summaries: dict[str, dict[str, Any]] = {}
     jobs = max(1, min(jobs, len(trials)))
-    if device.type == "cuda":
-        jobs = 1  # one process owns the GPU; several would time each other's kernels
+    # On a GPU, jobs > 1 packs that many trials on the device (one process each): a small GAN
+    # leaves most of a GPU idle. Their timings then share the device, and each result says so.
     threads = threads_per_trial(jobs, "image")  # each trial's share of the cores; points use 1
     if jobs == 1:
         for trial in trials:
@@ -145,7 +152,7 @@ def run_local(
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(jobs, mp_context=context) as pool:
             mode = "off" if progress == "off" else "lines"
-            futures = {pool.submit(_run_one, t, str(out / t.key), str(device), mode, threads): t for t in trials}
+            futures = {pool.submit(_run_one, t, str(out / t.key), str(device), mode, threads, jobs): t for t in trials}
             for future in as_completed(futures):
                 summaries[futures[future].key] = future.result()
                 if notify:

@@ -83,8 +83,10 @@ class TrialRunner:
         progress: str = "off",
         threads: int | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        sharing: int = 1,
     ) -> None:
         self.trial, self.dir, self.device = trial, trial_dir, device
+        self.sharing = sharing  # trials running at once on this machine or device (recorded)
         self.progress = Progress(trial.key, progress)
         self.clock = clock  # every duration the trainer records comes from here (tests pass a fake one)
         self.threads = threads  # this trial's share of the CPU cores (None: all the process may use)
@@ -126,7 +128,7 @@ class TrialRunner:
             "config_hash": t.config_hash(),
             "step_settings": speed.step_settings(t.settings),
             "versions": versions(),
-            "device": device_info(self.device),
+            "device": device_info(self.device) | {"trials_at_once": self.sharing},
         }
 
     def _train_and_evaluate(self) -> dict[str, Any]:
@@ -440,5 +442,6 @@ def run_trial(
     progress: str = "off",
     threads: int | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    sharing: int = 1,
 ) -> dict[str, Any]:
-    return TrialRunner(trial, trial_dir, device, progress, threads, clock).run()
+    return TrialRunner(trial, trial_dir, device, progress, threads, clock, sharing).run()
