@@ -303,6 +303,17 @@ def _check_writable(path: Path) -> None:
     show_default=True,
     help="Steps for the harness-vs-bare-loop comparison (0: skip).",
 )
+@click.option("--packed", "packed_k", default="", help="Trials at once on the device to measure, e.g. 1,2,4,8.")
+@click.option(
+    "--packed-steps", type=click.IntRange(min=1), default=30, show_default=True, help="Timed steps per packed trial."
+)
+@click.option(
+    "--trial-steps",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="The trial length behind 'trials per device-hour'.",
+)
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the results here.")
 @user_errors
 def bench(
@@ -316,10 +327,14 @@ def bench(
     warmup: int,
     gpu_options: bool,
     overhead_steps: int,
+    packed_k: str,
+    packed_steps: int,
+    trial_steps: int,
     json_path: Path | None,
 ) -> None:
-    """Time one full training iteration per family (median and quartiles), images/s, FLOPs,
-    peak memory, and the harness's overhead against a bare PyTorch loop."""
+    """Time one full training iteration per family (median and quartiles), images/s, FLOPs and
+    MFU, peak memory, the harness's overhead against a plain loop of the family's step, and
+    (--packed) the trials per device-hour with several trials sharing the device."""
     import pandas as pd
 
     from benchbench.bench import BenchConfig, gpu_variants, run_bench
@@ -341,7 +356,11 @@ def bench(
         raise UserError("--gpu-options needs --device cuda")
     config = BenchConfig(width=width, batch_size=batch_size, warmup=warmup, repeats=repeats, block=block)
     variants = gpu_variants() if gpu_options else {"plain": {}}
-    report = run_bench(family_names, dataset_names, torch_device, config, variants, overhead_steps or None)
+    ks = tuple(_int(k, "--packed") for k in _split(packed_k) or [])
+    if any(k < 1 for k in ks):
+        raise UserError("--packed takes positive numbers of trials, e.g. 1,2,4,8")
+    report = run_bench(family_names, dataset_names, torch_device, config, variants, overhead_steps or None, ks,
+                       packed_steps, trial_steps)  # fmt: skip
     columns = [
         "family",
         "dataset",
@@ -353,6 +372,7 @@ def bench(
         "flops_per_iteration",
         "flops_method",
         "achieved_tflops",
+        "mfu",
         "peak_memory_mb",
         "error",
     ]
@@ -364,6 +384,9 @@ def bench(
     if report["overhead"]:
         click.echo("\nharness overhead (trainer loop / bare PyTorch loop, same steps):")
         click.echo(pd.DataFrame(report["overhead"]).to_markdown(index=False, floatfmt=".4g"))
+    if report["packed"]:
+        click.echo("\ntrials sharing the device (each its own process):")
+        click.echo(pd.DataFrame(report["packed"]).to_markdown(index=False, floatfmt=".4g"))
     if json_path:
         from benchbench.results import write_json
 

@@ -35,3 +35,18 @@ def test_harness_overhead_is_measured_against_a_bare_loop():
     overhead = harness_overhead("began", "8gaussians", CPU, TINY, steps=5)
     assert overhead["bare_seconds"] > 0 and overhead["harness_seconds"] > 0
     assert overhead["ratio"] == overhead["harness_seconds"] / overhead["bare_seconds"]
+
+
+def test_mfu_is_achieved_over_a_named_peak():
+    result = bench_family("began", "mnist", CPU, TINY)
+    assert result["precision"] == "fp32" and result["peak_source"].startswith("measured")
+    assert result["mfu"] == pytest.approx(result["achieved_tflops"] / result["peak_tflops"])
+    assert 0 < result["mfu"] < 1.5  # a step is no faster than a large matrix product, give or take noise
+
+
+def test_packed_trials_report_trials_per_device_hour():
+    from benchbench.bench.capacity import packed
+
+    result = packed("wgan-gp", "8gaussians", CPU, TINY, k=2, steps=3, trial_steps=100)
+    assert result["trials_at_once"] == 2 and result["steps_per_second"] > 0
+    assert result["trials_per_device_hour"] == pytest.approx(3600 * result["steps_per_second"] / 100)

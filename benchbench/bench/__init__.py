@@ -14,30 +14,19 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import torch
 
+import benchbench.training.speed as speed
+from benchbench.bench.setup import BenchConfig, setup_trial
 from benchbench.environment import device_info, versions
 from benchbench.errors import one_line
 from benchbench.families import Family
-from benchbench.training import Budget, Settings, Trial, build, run_trial
+from benchbench.training import Budget, Settings, Trial, run_trial
 from benchbench.training.flops import step_flops
-
-
-@dataclass
-class BenchConfig:
-    width: float = 0.25
-    batch_size: int = 64
-    g_norm: str = "batch"
-    warmup: int = 5
-    repeats: int = 7
-    block: int = 5
-    channels_last: bool = False
-    bf16: bool = False
-    compile: str | None = None  # None, "default" or "reduce-overhead" (CUDA graphs)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -70,39 +59,22 @@ def time_iterations(step: Callable[[], Any], device: torch.device, config: Bench
     return times
 
 
-def setup_trial(family_name: str, dataset: str, device: torch.device, config: BenchConfig, seed: int = 0):
-    settings = Settings(width=config.width, batch_size=config.batch_size, g_norm=config.g_norm)
-    trial = Trial(family_name, dataset, seed, Budget.parse("1steps"), settings)
-    torch.manual_seed(seed)
-    data, _, family = build(trial, device)
-    stream = data.train_batches(config.batch_size, seed)
-    drawn = [0]
-
-    def real() -> torch.Tensor:
-        batch = stream.next()
-        drawn[0] += len(batch)
-        out = data.to_model(batch, family.pixel_range).to(device, non_blocking=True)
-        return out.contiguous(memory_format=torch.channels_last) if config.channels_last and out.dim() == 4 else out
-
-    return data, family, real, drawn
-
-
-def _apply_gpu_options(family: Family, config: BenchConfig, image_data: bool) -> Callable[[Callable], Any]:
-    if config.channels_last and image_data:
-        for module in family.modules().values():
-            module.to(memory_format=torch.channels_last)
+def _apply_gpu_options(family: Family, config: BenchConfig, image_data: bool) -> Callable[..., Any]:
+    """The family's step with the trainer's step settings applied, then torch.compile if asked."""
+    step = speed.apply(family, config.step_settings(), family.device, image_data)
     if config.compile:
         for attribute, value in list(vars(family).items()):
             if isinstance(value, torch.nn.Module):
                 setattr(family, attribute, torch.compile(value, mode=config.compile))
-    if config.bf16:
-        return lambda fn: lambda *a: _autocast(family.device, fn, *a)
-    return lambda fn: fn
+    return step
 
 
-def _autocast(device: torch.device, fn: Callable, *args: Any) -> Any:
-    with torch.autocast(device_type=device.type, dtype=torch.bfloat16):
-        return fn(*args)
+def _utilisation(achieved: float, device: torch.device, precision: str) -> dict[str, Any]:
+    """MFU: achieved FLOP/s over the device's peak at the step's precision (bench/capacity.py)."""
+    from benchbench.bench.capacity import peak_flops
+
+    peak, source = peak_flops(device, precision)
+    return {"precision": precision, "peak_tflops": peak / 1e12, "peak_source": source, "mfu": achieved / peak}
 
 
 def bench_family(family_name: str, dataset: str, device: torch.device, config: BenchConfig) -> dict[str, Any]:
@@ -114,8 +86,7 @@ def bench_family(family_name: str, dataset: str, device: torch.device, config: B
         "config": asdict(config),
     }
     flops, method = step_flops(family, real())  # on the plain networks, before any compilation
-    wrap = _apply_gpu_options(family, config, data.kind == "image")
-    step = wrap(family.train_step)
+    step = _apply_gpu_options(family, config, data.kind == "image")
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     try:
@@ -137,6 +108,7 @@ def bench_family(family_name: str, dataset: str, device: torch.device, config: B
         "flops_per_iteration": flops,
         "flops_method": method,
         "achieved_tflops": flops / median / 1e12,
+        **_utilisation(flops / median, device, "bf16" if config.bf16 else ("tf32" if config.tf32 else "fp32")),
         "peak_memory_mb": (
             torch.cuda.max_memory_allocated(device)
             if device.type == "cuda"
@@ -200,9 +172,11 @@ def gpu_variants() -> dict[str, dict[str, Any]]:
         "plain": {},
         "channels_last": {"channels_last": True},
         "bf16": {"bf16": True},
+        "fused_adam": {"optimizer_impl": "fused"},
+        "tf32": {"tf32": True},
         "compile": {"compile": "default"},
         "cuda_graphs": {"compile": "reduce-overhead"},
-        "all": {"channels_last": True, "bf16": True, "compile": "default"},
+        "all": {"channels_last": True, "bf16": True, "optimizer_impl": "fused", "tf32": True, "compile": "default"},
     }
 
 
@@ -213,8 +187,13 @@ def run_bench(
     config: BenchConfig,
     variants: dict[str, dict[str, Any]],
     overhead_steps: int | None,
+    packed_k: tuple[int, ...] = (),
+    packed_steps: int = 30,
+    trial_steps: int = 1000,
 ) -> dict[str, Any]:
-    results, overheads = [], []
+    from benchbench.bench.capacity import packed
+
+    results, overheads, packing = [], [], []
     for dataset in datasets:
         for family in families:
             for variant, options in variants.items():
@@ -222,4 +201,6 @@ def run_bench(
                 results.append({"variant": variant, **measured})
             if overhead_steps:
                 overheads.append(harness_overhead(family, dataset, device, config, overhead_steps))
-    return {"versions": versions(), "device": device_info(device), "results": results, "overhead": overheads}
+            packing += [packed(family, dataset, device, config, k, packed_steps, trial_steps) for k in packed_k]
+    return {"versions": versions(), "device": device_info(device), "results": results, "overhead": overheads,
+            "packed": packing}  # fmt: skip
