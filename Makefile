@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.benchbench-deps
 
-.PHONY: install run test lint bench toy mutate clean
+.PHONY: install run test test-all lint bench toy mutate clean
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,11 @@ lint: install
 	$(VENV)/bin/ruff format --check benchbench tests
 	$(VENV)/bin/ruff check benchbench tests
 
+# The fast tests (under 5 minutes on 2 cores); test-all adds the end-to-end ones marked slow.
 test: lint
+	$(VENV)/bin/python -m pytest -q -m "not slow"
+
+test-all: lint
 	$(VENV)/bin/python -m pytest -q
 
 # Microbenchmarks against the committed baseline; fails when a median is 25% slower.

@@ -182,6 +182,7 @@ def test_wgan_gp_toy_claim_per_dataset():
     assert set(check.table["family"]) == {"WGAN-GP", "WGAN", "DCGAN"}
 
 
+@pytest.mark.slow
 def test_a_claim_suite_runs_from_the_cli_and_states_its_outcome(tmp_path):
     from click.testing import CliRunner
 

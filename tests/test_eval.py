@@ -122,6 +122,7 @@ def test_eval_a_trial_and_a_bare_generator(tmp_path):
     assert wrong.exit_code == 2 and "does not fit" in wrong.output and "width 0.5" in wrong.output
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_INCEPTION, reason="needs the [inception] extra")
 def test_offline_inception_matches_the_torchscript_export():
     from benchbench.metrics.images import ImageScorer
@@ -137,6 +138,7 @@ def test_offline_inception_matches_the_torchscript_export():
     assert torch.allclose(ours, theirs, atol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_INCEPTION, reason="needs the [inception] extra")
 def test_offline_inception_separates_digits_from_noise(tmp_path):
     """Small sets, as Inception on a CPU costs ~0.05 s per image: real-vs-real far below noise."""
@@ -162,6 +164,7 @@ def test_offline_inception_separates_digits_from_noise(tmp_path):
 HAS_ONNX = importlib.util.find_spec("onnxruntime") is not None and importlib.util.find_spec("onnx") is not None
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_ONNX, reason="needs the [onnx] extra")
 def test_eval_an_onnx_generator(tmp_path):
     from benchbench.training import Budget, Settings, Trial, build

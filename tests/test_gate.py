@@ -5,6 +5,8 @@ from click.testing import CliRunner
 
 from benchbench.cli import main
 
+pytestmark = pytest.mark.slow  # runs three small suites
+
 # gan_toy.py's toy settings (lambda 0.1) with a larger step: it learns within 200 steps.
 SUITE = """
 name = "gate"

@@ -10,6 +10,8 @@ from PIL import Image
 
 from benchbench.cli import main
 
+pytestmark = pytest.mark.slow  # runs a suite, then a browser
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
     "--headless",

@@ -53,6 +53,7 @@ def test_selection_is_on_validation_and_the_value_on_test():
     assert curve["mean"].iloc[1] == pytest.approx(0.5 * 5.0 + 0.25 * 5.0 + 0.25 * 0.5, rel=0.05)
 
 
+@pytest.mark.slow
 def test_a_study_runs_and_reports_budget_curves(tmp_path):
     (tmp_path / "hp.toml").write_text(SUITE)
     result = CliRunner().invoke(

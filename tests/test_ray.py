@@ -9,6 +9,8 @@ from click.testing import CliRunner
 
 from benchbench.cli import main
 
+pytestmark = pytest.mark.slow  # starts a Ray instance
+
 needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs the [ray] extra")
 
 SUITE = """

@@ -11,6 +11,8 @@ import pytest
 
 from benchbench.results import load_tensors, read_json
 
+pytestmark = pytest.mark.slow  # trains, kills and trains again in subprocesses
+
 SUITE = """
 name = "killed"
 families = ["wgan-gp"]
