@@ -300,7 +300,7 @@ def test_logs_summed_on_the_device_equal_python_sums_of_every_step(toy_trial, tm
     run_trial(toy_trial("began", "30steps"), tmp_path, CPU)
     trainer_family = Counter(owner for owner, _ in seen).most_common(1)[0][0]  # not FLOP counting's copy
     per_step = [logs for owner, logs in seen if owner == trainer_family]
-    trajectory, previous = pd.read_csv(tmp_path / "trajectory.csv"), 0
+    trajectory, previous = pd.read_csv(tmp_path / "trajectory.csv", float_precision="round_trip"), 0
     for _, row in trajectory.iterrows():
         steps = per_step[previous : int(row["step"])]
         for key in ("d_loss", "g_loss", "loss_real", "m_global", "k_t"):
