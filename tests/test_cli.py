@@ -300,3 +300,18 @@ def test_ctrl_c_exits_130_and_says_how_to_resume(tmp_path, monkeypatch):
         tmp_path / "run",
     )
     assert result.exit_code == 130 and "rerun the same command to resume" in result.output
+
+
+def test_help_imports_no_torch():
+    """`--help` and argument errors answer at once: torch and the heavy modules load only inside
+    the commands that need them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom benchbench.cli import main\n"
+        "try:\n    main(['run', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('torch' in sys.modules, 'pandas' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "False False"

@@ -8,8 +8,7 @@ BEGAN, the WGAN-GP authors' CIFAR code) or [0, 1] (compare_gan, the BEGAN and WG
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 
@@ -68,7 +67,6 @@ class Dataset:
     extractor: str | None = None
     modes: torch.Tensor | None = None
     mode_std: float | None = None
-    info: dict[str, Any] = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -77,7 +77,6 @@ def image_folder(path: str, resolution: int = 32, channels: int = 3, data_seed: 
         splits=tensors,
         arch=_arch_for(resolution),
         extractor="inception-v3-compat",
-        info={"source": str(root), "resolution": resolution},
     )
 
 
@@ -104,7 +103,6 @@ def cifar10(root: str = "~/.cache/benchbench/data", n_validation: int = 5000) ->
         splits={"train": train_x[:cut], "validation": train_x[cut:], "test": test_x},
         arch="dcgan",
         extractor="inception-v3-compat",
-        info={"source": root},
     )
 
 
@@ -135,5 +133,4 @@ def celeba(
         splits=splits,
         arch="dcgan",
         extractor="inception-v3-compat",
-        info={"source": str(base), "resolution": resolution, "crop": crop},
     )

@@ -67,5 +67,4 @@ def mnist() -> Dataset:
         splits={split: images for split, (images, _) in arrays.items()},
         arch="infogan28",
         extractor="mnist-classifier",
-        info={"source": "MNIST IDX files shipped with benchbench", "licence": "CC BY-SA 3.0"},
     )

@@ -92,7 +92,6 @@ def digits_to_mnist(data_seed: int = 0) -> DomainPair:
         splits=target.splits,
         arch="infogan28",
         extractor="mnist-classifier",
-        info={"source": "scikit-learn load_digits (UCI, CC BY 4.0) -> MNIST"},
         source_splits={s: x for s, (x, _) in digits.items()},
         source_labels={s: y for s, (_, y) in digits.items()},
         label_classifier="mnist-classifier",
@@ -134,6 +133,5 @@ def folder_pair(path: str, resolution: int = 32, channels: int = 3, data_seed: i
         splits=domains["B"],
         arch=_arch_for(resolution),
         extractor="inception-v3-compat",
-        info={"source": str(root), "resolution": resolution},
         source_splits=domains["A"],
     )

@@ -121,7 +121,8 @@ class Family(abc.ABC):
         trainer sums them there and reads them every few steps, so a step never waits for the GPU."""
 
     def latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """The prior both families share by default: U[-1, 1]^d, as in compare_gan (Lucic et al. 2018)."""
+        """The latent prior: U[-1, 1]^d by default, as in compare_gan (Lucic et al. 2018), or N(0, 1)
+        with `z_prior = "normal"` (gan_toy.py, ProGAN)."""
         shape = (n, self.nets.latent_dim)
         if self.config.get("z_prior", "uniform") == "normal":
             return torch.randn(shape, generator=generator).to(self.device)

@@ -2,7 +2,8 @@
 
 An architecture offers three networks for a data shape: a generator (latent -> sample), a
 discriminator (sample -> one score) and an autoencoder (sample -> reconstruction). A family
-asks for the discriminator kind its paper uses; every family gets the same generator (its last activation follows the family's pixel range).
+asks for the discriminator kind its paper uses; every family gets the same generator unless
+its paper brings its own (its last activation follows the family's pixel range).
 """
 
 from __future__ import annotations

@@ -26,21 +26,6 @@ def _finite(values: list[float]) -> np.ndarray:
     return np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
 
 
-def mean_ci(values: list[float], confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval; the interval is NaN with fewer than 2 values."""
-    data = _finite(values)
-    if len(data) == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(data.mean())
-    if len(data) < 2:
-        return mean, math.nan, math.nan
-    sem = stats.sem(data)
-    if sem == 0:
-        return mean, mean, mean
-    low, high = stats.t.interval(confidence, len(data) - 1, loc=mean, scale=sem)
-    return mean, float(low), float(high)
-
-
 def bootstrap_ci(values: list[float], confidence: float = 0.95) -> tuple[float, float, float]:
     """Mean and percentile-bootstrap interval of the mean over seeds (NaN with fewer than 2)."""
     data = _finite(values)

@@ -4,7 +4,7 @@ run_dir/
   run.json                      what was asked (suite, plan) and the schema version
   summary.csv                   one row per trial (flattened summary.json)
   report.md                     tables and verdicts
-  <family>__<dataset>__s<seed>__<budget>/
+  <family>__<dataset>__s<seed>__<budget>__<config hash>/
       config.json  trajectory.csv  summary.json  samples.png  checkpoint.pt
 """
 
