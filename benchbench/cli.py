@@ -314,6 +314,11 @@ def _check_writable(path: Path) -> None:
     show_default=True,
     help="The trial length behind 'trials per device-hour'.",
 )
+@click.option(
+    "--threads-study",
+    is_flag=True,
+    help="On a CPU: step time with the chosen thread count, 1 and all cores, alone and beside a busy process.",
+)
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the results here.")
 @user_errors
 def bench(
@@ -330,6 +335,7 @@ def bench(
     packed_k: str,
     packed_steps: int,
     trial_steps: int,
+    threads_study: bool,
     json_path: Path | None,
 ) -> None:
     """Time one full training iteration per family (median and quartiles), images/s, FLOPs and
@@ -359,8 +365,18 @@ def bench(
     ks = tuple(_int(k, "--packed") for k in _split(packed_k) or [])
     if any(k < 1 for k in ks):
         raise UserError("--packed takes positive numbers of trials, e.g. 1,2,4,8")
-    report = run_bench(family_names, dataset_names, torch_device, config, variants, overhead_steps or None, ks,
-                       packed_steps, trial_steps)  # fmt: skip
+    report = run_bench(
+        family_names,
+        dataset_names,
+        torch_device,
+        config,
+        variants,
+        overhead_steps or None,
+        ks,
+        packed_steps,
+        trial_steps,
+        threads_study,
+    )
     columns = [
         "family",
         "dataset",
@@ -384,6 +400,9 @@ def bench(
     if report["overhead"]:
         click.echo("\nharness overhead (trainer loop / bare PyTorch loop, same steps):")
         click.echo(pd.DataFrame(report["overhead"]).to_markdown(index=False, floatfmt=".4g"))
+    if report["threads"]:
+        click.echo("\nthreads (ms per step):")
+        click.echo(pd.DataFrame(report["threads"]).to_markdown(index=False, floatfmt=".4g"))
     if report["packed"]:
         click.echo("\ntrials sharing the device (each its own process):")
         click.echo(pd.DataFrame(report["packed"]).to_markdown(index=False, floatfmt=".4g"))

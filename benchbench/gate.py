@@ -131,8 +131,10 @@ def check(runs: pd.DataFrame, baseline: dict[str, Any], rule: Rule = Rule()) -> 
             continue
         settings = entry.get("step_settings")
         if settings is not None and _one(trials, "step_settings") != settings:
-            raise UserError(f"{entry['family']} on {entry['dataset']}: step settings {_one(trials, 'step_settings')} vs "
-                            f"baseline {settings}: other numerics, not comparable")  # fmt: skip
+            raise UserError(
+                f"{entry['family']} on {entry['dataset']}: step settings {_one(trials, 'step_settings')} vs "
+                f"baseline {settings}: other numerics, not comparable"
+            )
         if _one(trials, "extractor") != entry.get("extractor"):
             raise UserError(
                 f"{entry['family']} on {entry['dataset']}: extractor {_one(trials, 'extractor')} vs "

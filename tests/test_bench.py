@@ -50,3 +50,12 @@ def test_packed_trials_report_trials_per_device_hour():
     result = packed("wgan-gp", "8gaussians", CPU, TINY, k=2, steps=3, trial_steps=100)
     assert result["trials_at_once"] == 2 and result["steps_per_second"] > 0
     assert result["trials_per_device_hour"] == pytest.approx(3600 * result["steps_per_second"] / 100)
+
+
+def test_the_thread_study_compares_the_chosen_count_with_one_and_all_cores():
+    from benchbench.bench.capacity import thread_study
+
+    rows = thread_study("wgan-gp", "8gaussians", CPU, TINY, steps=2)
+    assert len(rows) == 6 and {r["beside a busy process"] for r in rows} == {False, True}
+    assert rows[0]["threads"] == "1 (chosen)"  # 2-D points: one thread
+    assert all(r["ms_per_step"] > 0 for r in rows)

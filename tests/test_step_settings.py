@@ -48,8 +48,13 @@ def test_bf16_autocast_trains():
 
 
 def test_step_settings_are_in_the_configuration_and_the_result(tmp_path):
-    base = Trial("wgan-gp", "8gaussians", 0, Budget.parse("2steps"),
-                 Settings(width=0.125, eval_points=1, eval_samples=100, final_samples=100))  # fmt: skip
+    base = Trial(
+        "wgan-gp",
+        "8gaussians",
+        0,
+        Budget.parse("2steps"),
+        Settings(width=0.125, eval_points=1, eval_samples=100, final_samples=100),
+    )
     fused = dataclasses.replace(base, settings=dataclasses.replace(base.settings, optimizer_impl="fused"))
     assert "optimizer_impl" not in base.config()["settings"]  # at its default: out of the hash
     assert fused.config_hash() != base.config_hash()

@@ -190,10 +190,11 @@ def run_bench(
     packed_k: tuple[int, ...] = (),
     packed_steps: int = 30,
     trial_steps: int = 1000,
+    threads_study: bool = False,
 ) -> dict[str, Any]:
-    from benchbench.bench.capacity import packed
+    from benchbench.bench.capacity import packed, thread_study
 
-    results, overheads, packing = [], [], []
+    results, overheads, packing, threads = [], [], [], []
     for dataset in datasets:
         for family in families:
             for variant, options in variants.items():
@@ -202,5 +203,13 @@ def run_bench(
             if overhead_steps:
                 overheads.append(harness_overhead(family, dataset, device, config, overhead_steps))
             packing += [packed(family, dataset, device, config, k, packed_steps, trial_steps) for k in packed_k]
-    return {"versions": versions(), "device": device_info(device), "results": results, "overhead": overheads,
-            "packed": packing}  # fmt: skip
+            if threads_study and device.type == "cpu":
+                threads += thread_study(family, dataset, device, config)
+    return {
+        "versions": versions(),
+        "device": device_info(device),
+        "results": results,
+        "overhead": overheads,
+        "packed": packing,
+        "threads": threads,
+    }

@@ -70,8 +70,9 @@ def _packed_worker(family: str, dataset: str, device: str, config: Any, steps: i
     return time.perf_counter() - started, drawn[0] - before
 
 
-def packed(family: str, dataset: str, device: torch.device, config: Any, k: int, steps: int,
-           trial_steps: int) -> dict[str, Any]:  # fmt: skip
+def packed(
+    family: str, dataset: str, device: torch.device, config: Any, k: int, steps: int, trial_steps: int
+) -> dict[str, Any]:
     """K processes training `family` at once on `device`, `steps` timed steps each."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Manager().Barrier(k)
@@ -80,7 +81,54 @@ def packed(family: str, dataset: str, device: torch.device, config: Any, k: int,
     wall = max(seconds for seconds, _ in results)
     images = sum(count for _, count in results)
     return {
-        "family": family, "dataset": dataset, "trials_at_once": k, "steps_each": steps,
-        "steps_per_second": k * steps / wall, "images_per_second": images / wall,
-        "trials_per_device_hour": 3600 * k * steps / wall / trial_steps, "trial_steps": trial_steps,
-    }  # fmt: skip
+        "family": family,
+        "dataset": dataset,
+        "trials_at_once": k,
+        "steps_each": steps,
+        "steps_per_second": k * steps / wall,
+        "images_per_second": images / wall,
+        "trials_per_device_hour": 3600 * k * steps / wall / trial_steps,
+        "trial_steps": trial_steps,
+    }
+
+
+def _busy() -> None:  # one core's worth of work, as another user's job would be
+    while True:
+        pass
+
+
+def thread_study(family: str, dataset: str, device: torch.device, config: Any, steps: int = 20) -> list[dict[str, Any]]:
+    """Seconds per step with the thread count a trial would get (environment.threads_per_trial),
+    with 1 thread and with every core, each alone and beside one busy single-threaded process."""
+    from benchbench.bench.setup import setup_trial
+    from benchbench.environment import available_cores, threads_per_trial
+
+    data, built, real, _ = setup_trial(family, dataset, device, config)
+    chosen = threads_per_trial(1, data.kind)
+    counts = {"chosen": chosen, "one": 1, "all cores": available_cores()}
+    rows, previous = [], torch.get_num_threads()
+    for busy in (False, True):
+        worker = multiprocessing.get_context("spawn").Process(target=_busy, daemon=True) if busy else None
+        if worker:
+            worker.start()
+        try:
+            for name, threads in counts.items():
+                torch.set_num_threads(threads)
+                built.train_step(real)  # warm-up at this thread count
+                started = time.perf_counter()
+                for _ in range(steps):
+                    built.train_step(real)
+                rows.append(
+                    {
+                        "family": family,
+                        "threads": f"{threads} ({name})",
+                        "beside a busy process": busy,
+                        "ms_per_step": 1000 * (time.perf_counter() - started) / steps,
+                    }
+                )
+        finally:
+            if worker:
+                worker.terminate()
+                worker.join()
+    torch.set_num_threads(previous)
+    return rows

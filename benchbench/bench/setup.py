@@ -27,8 +27,12 @@ class BenchConfig:
 
     def step_settings(self) -> Settings:
         """The trainer's own step settings for these options (training/speed.py)."""
-        return Settings(optimizer_impl=self.optimizer_impl, channels_last=self.channels_last, tf32=self.tf32,
-                        autocast="bf16" if self.bf16 else "none")  # fmt: skip
+        return Settings(
+            optimizer_impl=self.optimizer_impl,
+            channels_last=self.channels_last,
+            tf32=self.tf32,
+            autocast="bf16" if self.bf16 else "none",
+        )
 
 
 def setup_trial(family_name: str, dataset: str, device: torch.device, config: BenchConfig, seed: int = 0):

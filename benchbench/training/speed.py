@@ -40,8 +40,9 @@ def apply(family: Any, settings: Any, device: torch.device, image_data: bool) ->
     if impl != "default":
         for optimiser in family.optimisers().values():
             if not isinstance(optimiser, torch.optim.Adam):
-                raise UserError(f"optimizer_impl = {impl!r} applies to Adam; {family.name} uses "
-                                f"{type(optimiser).__name__}")  # fmt: skip
+                raise UserError(
+                    f"optimizer_impl = {impl!r} applies to Adam; {family.name} uses {type(optimiser).__name__}"
+                )
             for group in optimiser.param_groups:
                 group["foreach"], group["fused"] = impl == "foreach", impl == "fused"
     if settings.channels_last and image_data:
