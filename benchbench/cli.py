@@ -173,23 +173,24 @@ def report(run_dirs: tuple[Path, ...], fmt: str, output: Path | None, per_trial:
     verdicts, claims and trials in a versioned schema (benchbench/report/report.schema.json);
     csv: the leaderboard, one row per entry (--trials: one per trial)."""
     from benchbench.report import load_runs, render_markdown
+    from benchbench.report.load import planned_trials
 
     if output:
         _check_writable(output)
     runs = load_runs(list(run_dirs))
+    planned = planned_trials(list(run_dirs))
     if fmt == "md":
-        text = render_markdown(runs)
+        text = render_markdown(runs, planned=planned)
     elif fmt == "html":
         from benchbench.report.html import render_html
 
-        text = render_html(runs)
+        text = render_html(runs, planned=planned)
     elif fmt == "csv" and per_trial:
         text = runs.to_csv(index=False)
     else:
         from benchbench.report.document import leaderboard_csv, report_document
-        from benchbench.report.load import planned_trials
 
-        document = report_document(runs, "benchbench report", planned_trials(list(run_dirs)))
+        document = report_document(runs, "benchbench report", planned)
         text = leaderboard_csv(document) if fmt == "csv" else json.dumps(document, indent=2)
     if output:
         from benchbench.results import atomic_write_text

@@ -93,6 +93,7 @@ def test_a_report_says_how_many_planned_trials_it_holds(tiny_run, tmp_path):
     shutil.rmtree(next(partial.glob("began__*s2*")))
     document = json.loads(invoke("report", partial, "--format", "json").output)
     assert document["trials_planned"] == 6 and document["trials_found"] == 5
+    assert "holds 5 of the 6 planned trials" in invoke("report", partial).output
 
 
 def test_sample_writes_npz(tiny_run, tmp_path):

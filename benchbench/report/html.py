@@ -10,6 +10,7 @@ import pandas as pd
 from benchbench.report.claims import check_claims
 from benchbench.report.entries import primary_metric
 from benchbench.report.hyper import budget_plot
+from benchbench.report.markdown import completeness
 from benchbench.report.plots import began_trace, m_global_against_fid, metric_curves, sample_grids
 from benchbench.report.tables import sections
 
@@ -40,8 +41,11 @@ def _table(frame: pd.DataFrame, **options: object) -> str:
     return f'<div class="scroll">{frame.to_html(index=False, border=0, na_rep="-", **options)}</div>'
 
 
-def render_html(runs: pd.DataFrame, title: str = "benchbench report") -> str:
+def render_html(runs: pd.DataFrame, title: str = "benchbench report", planned: int | None = None) -> str:
     body = [f"<h1>{html.escape(title)}</h1>"]
+    partial = completeness(runs, planned)
+    if partial:
+        body.append(f'<p class="note">{html.escape(partial)}</p>')
     for check in check_claims(runs):
         body += [
             f"<h2>Claim: {html.escape(check.title)}</h2>",

@@ -9,8 +9,17 @@ from benchbench.report.claims import check_claims, render_claims
 from benchbench.report.tables import sections
 
 
-def render_markdown(runs: pd.DataFrame, title: str = "benchbench report") -> str:
-    lines = [f"# {title}", ""] + render_claims(check_claims(runs))
+def completeness(runs: pd.DataFrame, planned: int | None) -> str | None:
+    """A sentence when the report holds fewer trials than its runs planned (a run still going, or
+    trials lost), so that a partial table is never read as a whole one."""
+    if planned is None or len(runs) >= planned:
+        return None
+    return f"This report holds {len(runs)} of the {planned} planned trials."
+
+
+def render_markdown(runs: pd.DataFrame, title: str = "benchbench report", planned: int | None = None) -> str:
+    partial = completeness(runs, planned)
+    lines = [f"# {title}", ""] + ([f"**{partial}**", ""] if partial else []) + render_claims(check_claims(runs))
     for section in sections(runs):
         lines += [f"## {section.heading}", "", section.provenance, "", section.leaderboard.to_markdown(index=False), ""]
         for caption, table in section.extra:
