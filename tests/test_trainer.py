@@ -242,7 +242,7 @@ def test_final_numbers_with_an_additional_extractor_stay_apart(tmp_path, pixel_e
 
 
 def test_threshold_as_a_multiple_of_real_against_real(toy_trial, tmp_path):
-    from benchbench.training.trainer import convergence
+    from benchbench.training.convergence import convergence
 
     rows = [
         {"step": 1, "kimg": 0.1, "train_seconds": 1.0, "flops": 10.0, "swd": 5.0},

@@ -16,6 +16,7 @@ import resource
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from benchbench.metrics.images import IMAGE_METRICS
 from benchbench.nets import DEFAULT_LATENT_DIM, NetSpec, count_parameters
 from benchbench.results import SCHEMA_VERSION, load_tensors, read_json, save_tensors, write_json
 from benchbench.results.io import atomic_write_text
+from benchbench.training.convergence import TRAJECTORY_METRICS, convergence, resolve_threshold
 from benchbench.training.flops import step_flops
 from benchbench.training.logs import CUDA_READ_EVERY, LogSums
 from benchbench.training.progress import Progress
@@ -43,7 +45,22 @@ from benchbench.training.state import TrialState, eval_fractions
 from benchbench.training.trial import Trial
 
 FINISHED = ("completed", "diverged")
-TRAJECTORY_METRICS = ("fid", "kid", "isc")
+
+
+@dataclass
+class Run:
+    """A trial in progress: what it trains with, and the FLOPs of its current phase's step."""
+
+    dataset: datasets.Dataset
+    spec: NetSpec
+    family: Family
+    evaluator: Evaluator
+    stream: datasets.BatchStream
+    state: TrialState
+    train_step: Callable[..., Any]
+    flops_per_step: float
+    flops_method: str
+    phase: str
 
 
 def seed_everything(seed: int) -> None:
@@ -132,6 +149,18 @@ class TrialRunner:
         }
 
     def _train_and_evaluate(self) -> dict[str, Any]:
+        run = self._prepare()
+        self._train(run)
+        summary = self._finish(run)
+        return summary | {
+            "flops_per_step": run.flops_per_step,
+            "flops_method": run.flops_method,
+            **({"flops_per_step_by_phase": run.state.flops_by_phase} if run.state.flops_by_phase else {}),
+        }
+
+    def _prepare(self) -> Run:
+        """Everything a trial trains with: data, networks, evaluator, the real-batch stream, its
+        state (resumed from the checkpoint if there is one) and the FLOPs of a step."""
         trial, settings = self.trial, self.trial.settings
         seed_everything(trial.seed)
         dataset, spec, family = build(trial, self.device)
@@ -144,22 +173,32 @@ class TrialRunner:
             state = self._resume(family, stream)
             self.progress.say(f"resuming at step {state.counters.steps} ({state.counters.train_seconds:.0f} s trained)")
         flops_per_step, flops_method = self._count_flops(family, dataset)  # for the (resumed) phase
-        phase = family.phase()
-        if phase:
-            state.flops_by_phase[phase] = flops_per_step
+        if family.phase():
+            state.flops_by_phase[family.phase()] = flops_per_step
         if self.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
-
         train_step = speed.apply(family, settings, self.device, dataset.kind == "image")
+        return Run(
+            dataset, spec, family, evaluator, stream, state, train_step, flops_per_step, flops_method, family.phase()
+        )
+
+    def _real_batches(self, run: Run) -> Callable[[], torch.Tensor]:
+        """What a family's step draws real data through: the next batch, counted, on the device."""
 
         def real() -> torch.Tensor:
-            batch = stream.next()
-            state.counters.images += len(batch)
-            batch = dataset.to_model(batch, family.pixel_range).to(self.device, non_blocking=True)
-            return speed.batch_layout(batch, settings)
+            batch = run.stream.next()
+            run.state.counters.images += len(batch)
+            batch = run.dataset.to_model(batch, run.family.pixel_range).to(self.device, non_blocking=True)
+            return speed.batch_layout(batch, self.trial.settings)
 
+        return real
+
+    def _train(self, run: Run) -> None:
+        """Steps until the budget is spent, with evaluations at log-spaced points, checkpoints, and
+        the logs read at read points (every step on a CPU, every CUDA_READ_EVERY on a GPU)."""
+        settings, budget, state = self.trial.settings, self.trial.budget, run.state
+        counters, family, real = state.counters, run.family, self._real_batches(run)
         fractions = eval_fractions(settings.eval_points)
-        budget, counters = trial.budget, state.counters
         last_checkpoint = counters.train_seconds
         pending = LogSums()
         read_every = 1 if self.device.type == "cpu" else CUDA_READ_EVERY
@@ -171,47 +210,40 @@ class TrialRunner:
         while not budget.spent(counters) and state.diverged_at is None:
             family.budget_progress(budget.progress(counters))
             started = self.clock()
-            pending.add(train_step(real))
+            pending.add(run.train_step(real))
             counters.train_seconds += self.clock() - started
             counters.steps += 1
-            counters.flops += flops_per_step
-            if family.phase() != phase:  # a new phase (a ProGAN resolution) costs a different amount
-                phase = family.phase()
-                flops_per_step, flops_method = self._count_flops(family, dataset)
-                state.flops_by_phase[phase] = flops_per_step
+            counters.flops += run.flops_per_step
+            if family.phase() != run.phase:  # a new phase (a ProGAN resolution) costs a different amount
+                run.phase = family.phase()
+                run.flops_per_step, run.flops_method = self._count_flops(family, run.dataset)
+                state.flops_by_phase[run.phase] = run.flops_per_step
             checkpoint_due = counters.train_seconds - last_checkpoint >= settings.checkpoint_seconds
-            if counters.steps % read_every == 0 or eval_due() or budget.spent(counters) or checkpoint_due:
-                # a read point: wait for the device (that wait is training time), check the logs
-                waited = self.clock()
-                self._synchronize()
-                counters.train_seconds += self.clock() - waited
-                sums, count, finite = pending.read()
-                if not finite:
-                    state.diverged_at = counters.steps
-                    break
-                state.add_log_sums(sums, count)
-            else:
+            if not (counters.steps % read_every == 0 or eval_due() or budget.spent(counters) or checkpoint_due):
                 continue
-            self.progress.update(budget.progress(counters), counters.steps, self._latest(state, evaluator))
+            # a read point: wait for the device (that wait is training time), check the logs
+            waited = self.clock()
+            self._synchronize()
+            counters.train_seconds += self.clock() - waited
+            sums, count, finite = pending.read()
+            if not finite:
+                state.diverged_at = counters.steps
+                break
+            state.add_log_sums(sums, count)
+            self.progress.update(budget.progress(counters), counters.steps, self._latest(state, run.evaluator))
             due = eval_due()
             if due or budget.spent(counters):
                 while eval_due():
                     state.next_eval += 1
-                self._evaluate_point(family, evaluator, state, dataset)
+                self._evaluate_point(family, run.evaluator, state, run.dataset)
                 if state.diverged_at is not None:
                     break
             if due or counters.train_seconds - last_checkpoint >= settings.checkpoint_seconds:
-                self._save_checkpoint(family, stream, state)
+                self._save_checkpoint(family, run.stream, state)
                 last_checkpoint = counters.train_seconds
         self.progress.close()
         # Wall time of the loop without evaluations and checkpoints: what the harness itself costs.
         counters.loop_seconds += self.clock() - loop_started - (counters.eval_seconds - eval_before)
-        summary = self._finish(family, evaluator, state, dataset, spec, stream)
-        return summary | {
-            "flops_per_step": flops_per_step,
-            "flops_method": flops_method,
-            **({"flops_per_step_by_phase": state.flops_by_phase} if state.flops_by_phase else {}),
-        }
 
     @staticmethod
     def _latest(state: TrialState, evaluator: Evaluator) -> str | None:
@@ -295,16 +327,10 @@ class TrialRunner:
                 f"({one_line(error)}); remove it to train again"
             ) from None
 
-    def _finish(
-        self,
-        family: Family,
-        evaluator: Evaluator,
-        state: TrialState,
-        dataset: Any,
-        spec: NetSpec,
-        stream: datasets.BatchStream,
-    ) -> dict[str, Any]:
-        settings, counters = self.trial.settings, state.counters
+    def _finish(self, run: Run) -> dict[str, Any]:
+        """The summary: counters, speed, networks and settings, the final and best-on-validation
+        scores on the test split (unless the trial diverged), convergence; a last checkpoint."""
+        settings, state, family, counters = self.trial.settings, run.state, run.family, run.state.counters
         atomic_write_text(self.dir / "trajectory.csv", pd.DataFrame(state.trajectory).to_csv(index=False))
         summary = self._base_summary() | {
             "status": "diverged" if state.diverged_at is not None else "completed",
@@ -315,62 +341,63 @@ class TrialRunner:
             "harness_overhead": counters.loop_seconds / max(counters.train_seconds, 1e-9) - 1,
             "peak_memory_mb": self._peak_memory_mb(),
             "nets": {
-                "arch": spec.arch,
-                "width": spec.width,
-                "latent_dim": spec.latent_dim,
-                "g_norm": spec.g_norm,
+                "arch": run.spec.arch,
+                "width": run.spec.width,
+                "latent_dim": run.spec.latent_dim,
+                "g_norm": run.spec.g_norm,
                 "parameters": {name: count_parameters(m) for name, m in family.modules().items()},
             },
             "family_config": family.config,
-            "primary_metric": evaluator.primary,
-            "extractor": evaluator.extractor,
+            "primary_metric": run.evaluator.primary,
+            "extractor": run.evaluator.extractor,
         }
         if state.diverged_at is None:
             self.progress.say(f"final evaluation: {settings.final_samples} samples against the test split")
             started = self.clock()
-            sampler = torch.Generator().manual_seed(2)
-            final = dataset.from_model(family.sample(settings.final_samples, sampler, split="test"), family.pixel_range)
-            values, provenance = evaluator.evaluate_samples(final, "test")
-            values.update(family.evaluation_extras(dataset, "test", final))
-            values.update(final_metrics(final, dataset, settings))
-            summary["final"] = {"metrics": values, **provenance, "step": counters.steps}
-            summary["collapse_suspected"] = collapse_suspected(values, len(provenance.get("class_shares", [])))
-            extra = {
-                name: self._score_with(name, dataset, final) for name in self._final_extractors(dataset, evaluator)
-            }
-            if extra:
-                summary["final_by_extractor"] = extra
-            if state.best_step == counters.steps:  # the final generator is the best one: same numbers
-                summary["best"] = {
-                    **summary["final"],
-                    "selected_on": "validation",
-                    "validation_score": state.best_score,
-                }
-            elif state.best_generator is not None:
-                current = {k: v.clone() for k, v in family.generator.state_dict().items()}
-                family.generator.load_state_dict(state.best_generator)
-                best = dataset.from_model(
-                    family.sample(settings.final_samples, torch.Generator().manual_seed(2), split="test"),
-                    family.pixel_range,
-                )
-                values, provenance = evaluator.evaluate_samples(best, "test")
-                values.update(family.evaluation_extras(dataset, "test", best))
-                family.generator.load_state_dict(current)
-                summary["best"] = {
-                    "metrics": values,
-                    **provenance,
-                    "step": state.best_step,
-                    "selected_on": "validation",
-                    "validation_score": state.best_score,
-                }
-            save_sample_grid(self.dir / "samples.png", family, dataset)
+            summary |= self._final_scores(run)
+            save_sample_grid(self.dir / "samples.png", family, run.dataset)
             counters.eval_seconds += self.clock() - started
             summary["counters"] = counters.as_dict()
-        threshold = resolve_threshold(settings.fid_threshold, evaluator, dataset, settings.eval_samples)
-        summary["convergence"] = convergence(state.trajectory, evaluator.primary, threshold)
+        threshold = resolve_threshold(settings.fid_threshold, run.evaluator, run.dataset, settings.eval_samples)
+        summary["convergence"] = convergence(state.trajectory, run.evaluator.primary, threshold)
         summary["convergence"]["threshold_rule"] = settings.fid_threshold
-        self._save_checkpoint(family, stream, state)
+        self._save_checkpoint(family, run.stream, state)
         return summary
+
+    def _test_scores(self, run: Run) -> tuple[torch.Tensor, dict[str, Any]]:
+        """The generator's final_samples on the test split, scored: (samples, block for the summary)."""
+        family, dataset = run.family, run.dataset
+        sampler = torch.Generator().manual_seed(2)
+        samples = dataset.from_model(
+            family.sample(self.trial.settings.final_samples, sampler, split="test"), family.pixel_range
+        )
+        values, provenance = run.evaluator.evaluate_samples(samples, "test")
+        values.update(family.evaluation_extras(dataset, "test", samples))
+        return samples, {"metrics": values, **provenance}
+
+    def _final_scores(self, run: Run) -> dict[str, Any]:
+        """final (the last generator) and best (the best-on-validation one), both on the test split,
+        the collapse flag, and the final samples under any additional extractors."""
+        state, family, dataset, steps = run.state, run.family, run.dataset, run.state.counters.steps
+        samples, final = self._test_scores(run)
+        final["metrics"].update(final_metrics(samples, dataset, self.trial.settings))
+        out: dict[str, Any] = {"final": final | {"step": steps}}
+        out["collapse_suspected"] = collapse_suspected(final["metrics"], len(final.get("class_shares", [])))
+        extra = {
+            name: self._score_with(name, dataset, samples) for name in self._final_extractors(dataset, run.evaluator)
+        }
+        if extra:
+            out["final_by_extractor"] = extra
+        selected = {"selected_on": "validation", "validation_score": state.best_score}
+        if state.best_step == steps:  # the final generator is the best one: same numbers
+            out["best"] = out["final"] | selected
+        elif state.best_generator is not None:
+            current = {k: v.clone() for k, v in family.generator.state_dict().items()}
+            family.generator.load_state_dict(state.best_generator)
+            _, best = self._test_scores(run)
+            family.generator.load_state_dict(current)
+            out["best"] = best | {"step": state.best_step} | selected
+        return out
 
     def _final_extractors(self, dataset: Any, evaluator: Evaluator) -> list[str]:
         """Extra extractors for the final numbers: as set, or by default the standard offline
@@ -391,48 +418,6 @@ class TrialRunner:
         if self.device.type == "cuda":
             return torch.cuda.max_memory_allocated(self.device) / 2**20
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # process peak RSS, in MiB
-
-
-def resolve_threshold(rule: float | str | None, evaluator: Evaluator, dataset: Any, n: int) -> float | None:
-    """A number as it is; "Nx": N times the primary metric of n real training samples against
-    the validation split, which is the floor a generator can reach at that sample count."""
-    if rule is None or isinstance(rule, (int, float)):
-        return rule
-    real = dataset.reference("train", n)
-    values, _ = evaluator.evaluate_samples(real, "validation", TRAJECTORY_METRICS)
-    return float(rule[:-1]) * values[evaluator.primary]
-
-
-def convergence(trajectory: list[dict[str, float]], metric: str, threshold: float | None) -> dict[str, Any]:
-    """Time, kimg and steps to reach `threshold` on the validation trajectory (None: not reached),
-    and the area under log(metric) over normalised training time (lower: faster and better)."""
-    points = [row for row in trajectory if math.isfinite(row.get(metric, math.nan))]
-    out: dict[str, Any] = {
-        "metric": metric,
-        "threshold": threshold,
-        "seconds_to_threshold": None,
-        "kimg_to_threshold": None,
-        "steps_to_threshold": None,
-        "flops_to_threshold": None,
-        "auc_log": None,
-    }
-    if threshold is not None:
-        for row in points:
-            if row[metric] <= threshold:
-                out.update(
-                    seconds_to_threshold=row["train_seconds"],
-                    kimg_to_threshold=row["kimg"],
-                    steps_to_threshold=row["step"],
-                    flops_to_threshold=row.get("flops"),
-                )
-                break
-    if len(points) >= 2 and all(row[metric] > 0 for row in points):
-        seconds = np.array([row["train_seconds"] for row in points])
-        values = np.log(np.array([row[metric] for row in points]))
-        span = seconds[-1] - seconds[0]
-        if span > 0:
-            out["auc_log"] = float(np.trapezoid(values, seconds) / span)
-    return out
 
 
 def run_trial(
