@@ -192,6 +192,19 @@ def test_bounded_metrics_get_tolerances_that_can_be_exceeded():
 
 
 def test_the_rule_is_an_option(gate, tmp_path):
-    """The cut run fails under the default rule (above); a rule loose enough lets it pass."""
-    loose = invoke("check", gate / "cut", "--baseline", quality_only(gate, tmp_path), "--sigmas", "1000")
+    """The cut run fails under the default rule (above); a rule loose enough lets it pass on the
+    unbounded metrics, while a bounded one stays capped at half its room to the worst value."""
+    from benchbench.metrics.catalog import METRICS
+
+    baseline = json.loads(quality_only(gate, tmp_path).read_text())
+    for entry in baseline["entries"]:
+        bounded = [m for m in entry["metrics"] if METRICS.get(m.removeprefix("final_")).bounds]
+        for metric in bounded:
+            entry["metrics"].pop(metric)
+    assert bounded and entry["metrics"], "the suite gates bounded and unbounded metrics"
+    unbounded = tmp_path / "unbounded.json"
+    unbounded.write_text(json.dumps(baseline))
+    strict = invoke("check", gate / "cut", "--baseline", unbounded)
+    loose = invoke("check", gate / "cut", "--baseline", unbounded, "--sigmas", "1000")
+    assert strict.exit_code == 1, strict.output
     assert loose.exit_code == 0, loose.output
