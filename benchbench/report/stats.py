@@ -59,8 +59,8 @@ def holm(p_values: list[float]) -> list[float]:
 def hedges_g(a: np.ndarray, b: np.ndarray) -> float:
     n_a, n_b = len(a), len(b)
     pooled = math.sqrt(((n_a - 1) * a.var(ddof=1) + (n_b - 1) * b.var(ddof=1)) / (n_a + n_b - 2))
-    if pooled == 0:
-        return math.inf if a.mean() != b.mean() else 0.0
+    if pooled == 0:  # every seed alike on both sides: the difference is all signal
+        return math.copysign(math.inf, a.mean() - b.mean()) if a.mean() != b.mean() else 0.0
     correction = 1 - 3 / (4 * (n_a + n_b) - 9)
     return float((a.mean() - b.mean()) / pooled * correction)
 
@@ -140,7 +140,7 @@ def compare(
     mean_y = float(y.mean()) if len(y) else math.nan
     worst = math.inf if lower_is_better else -math.inf
     all_x, all_y = np.concatenate([x, [worst] * lost_a]), np.concatenate([y, [worst] * lost_b])
-    if len(all_x) < 2 or len(all_y) < 2 or (len(x) < 2 and not lost_a) or (len(y) < 2 and not lost_b):
+    if len(all_x) < 2 or len(all_y) < 2:
         return Comparison(
             a, b, metric, len(x), len(y), mean_x, mean_y, math.nan, math.nan, None, n_lost_a=lost_a, n_lost_b=lost_b
         )
@@ -177,7 +177,7 @@ def compare(
     )
 
 
-def adjust(comparisons: list[Comparison], lower_is_better: bool = True) -> list[Comparison]:
+def adjust(comparisons: list[Comparison]) -> list[Comparison]:
     """Holm-correct a report's comparisons together; winners are decided on adjusted p-values."""
     adjusted = holm([c.p_value for c in comparisons])
     if len([p for p in adjusted if not math.isnan(p)]) < 2:
