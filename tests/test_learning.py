@@ -139,7 +139,7 @@ def test_began_k_rises_from_zero_on_a_few_digits():
         family.train_step(lambda: datasets.load("mnist").to_model(stream.next(), family.pixel_range))["k_t"]
         for _ in range(150)
     ]
-    assert ks[0] < 1e-3 and max(ks[-20:]) > 0.005
+    assert ks[0] < 0.005 and max(ks[-20:]) > 0.05
 
 
 def blob(n: int = 4000) -> torch.Tensor:
