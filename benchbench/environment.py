@@ -27,7 +27,8 @@ def resolve_device(name: str) -> torch.device:
 
 def available_cores() -> int:
     """The cores this process may use: its CPU affinity, capped by a cgroup v2 CPU quota (a
-    container limited to 2 CPUs on a 64-core host must not start 64 threads)."""
+    container limited to 2 CPUs on a 64-core host must not start 64 threads) and by
+    OMP_NUM_THREADS where set."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     try:
         quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
@@ -35,6 +36,10 @@ def available_cores() -> int:
             cores = min(cores, max(1, math.floor(int(quota) / int(period))))
     except (OSError, ValueError):
         pass
+    # a thread count the user set for OpenMP is a cap too, as it is for torch itself
+    limit = os.environ.get("OMP_NUM_THREADS", "")
+    if limit.isdigit() and int(limit) > 0:
+        cores = min(cores, int(limit))
     return max(1, cores)
 
 

@@ -282,6 +282,21 @@ def test_points_train_on_one_thread_and_say_so(toy_trial, tmp_path):
     assert summary["device"]["threads"] == 1
 
 
+def test_omp_num_threads_caps_the_cores_a_trial_uses(monkeypatch):
+    """On a machine shared with other jobs the user lowers the thread count the usual way."""
+    import os
+
+    from benchbench.environment import available_cores, threads_per_trial
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    uncapped = available_cores()
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert available_cores() == 1 and threads_per_trial(1, "image") == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "not a number")
+    assert available_cores() == uncapped
+
+
 def test_logs_summed_on_the_device_equal_python_sums_of_every_step(toy_trial, tmp_path, monkeypatch):
     """Families leave their logs on the device and the trainer reads sums; the trajectory's log
     means are exactly what reading each step's values into Python floats gives."""
