@@ -108,6 +108,64 @@ def test_began_k_is_clipped_to_the_unit_interval():
     assert logs["k_t"] in (0.0, 1.0)
 
 
+def test_began_k_never_leaves_the_unit_interval_from_either_side():
+    torch.manual_seed(0)
+    real, _ = counting_source((1, 28, 28))
+    # gamma 0: the balance gamma L(x) - L(G(z)) is negative, so k_t falls and must stop at 0
+    falling = BEGAN(IMAGES, {"k_0": 0.5, "lambda_k": 1000.0, "gamma": 0.0}, torch.device("cpu"))
+    assert host(falling.train_step(real))["k_t"] == 0.0
+    # gamma 100: the balance is positive, so k_t rises and must stop at 1
+    rising = BEGAN(IMAGES, {"k_0": 0.5, "lambda_k": 1000.0, "gamma": 100.0}, torch.device("cpu"))
+    assert host(rising.train_step(real))["k_t"] == 1.0
+
+
+def test_reconstruction_losses_by_hand():
+    from benchbench.families.began import reconstruction_loss
+
+    v = torch.zeros(4, 1, 3, 3)
+    off_by_half = nn.Identity()
+
+    def autoencoder(x):
+        return off_by_half(x) + 0.5
+
+    assert reconstruction_loss(autoencoder, v, "l1").item() == pytest.approx(0.5)
+    # the batch's error norm over the batch size: sqrt(36 x 0.25) / 4
+    assert reconstruction_loss(autoencoder, v, "l2").item() == pytest.approx(3.0 / 4)
+    with pytest.raises(ValueError):
+        reconstruction_loss(autoencoder, v, "l3")
+
+
+def test_began_discriminator_loss_uses_the_configured_reconstruction_on_generated_images():
+    """d_loss = L(x) - k_t L(G(z)), with L the configured loss on both terms."""
+    import copy
+
+    from benchbench.families.began import reconstruction_loss
+
+    torch.manual_seed(0)
+    family = BEGAN(IMAGES, {"k_0": 0.5, "loss": "l2"}, torch.device("cpu"))
+    z = family.latent(8)
+    family.latent = lambda n, *rest: z
+    autoencoder = copy.deepcopy(family.autoencoder)
+    with torch.no_grad():
+        expected = reconstruction_loss(autoencoder, family.generator(z), "l2").item()
+    real, _ = counting_source((1, 28, 28))
+    logs = host(family.train_step(real))
+    assert (logs["loss_real"] - logs["d_loss"]) / 0.5 == pytest.approx(expected, rel=1e-4)
+
+
+def test_every_family_logs_its_losses_and_steps_on_whole_batches():
+    """The trajectory's d_loss and g_loss columns, and latents drawn for the real batch's size."""
+    for name in ("wgan-gp", "wgan", "dcgan", "began"):
+        torch.manual_seed(0)
+        family = FAMILIES.get(name)(IMAGES, {}, torch.device("cpu"))
+        sizes, latent = [], family.latent
+        family.latent = lambda n, *rest, latent=latent, sizes=sizes: sizes.append(n) or latent(n, *rest)
+        real, _ = counting_source((1, 28, 28), batch=6)
+        logs = family.train_step(real)
+        assert {"d_loss", "g_loss"} <= set(logs), name
+        assert sizes and set(sizes) == {6}, (name, sizes)
+
+
 def test_began_halves_the_learning_rate_when_m_global_stalls():
     family = BEGAN(IMAGES, {"lr_window": 2, "lr": 1e-4, "g_lr_scale": 1.0}, torch.device("cpu"))
     for value in (1.0, 1.0, 0.5, 0.5):  # second window improves: no decay

@@ -51,13 +51,15 @@ from benchbench.nets import NetSpec
 from benchbench.nets import began as paper_nets
 
 
-def reconstruction_loss(autoencoder: nn.Module, v: torch.Tensor, norm: str = "l1") -> torch.Tensor:
+def reconstruction_loss(autoencoder: nn.Module, v: torch.Tensor, norm: str) -> torch.Tensor:
     """L(v): the mean absolute error per pixel ("l1": the paper, compare_gan, carpedm20), or the
     Euclidean norm of the batch's error over the batch size ("l2": hwalsuklee's BEGAN.py)."""
     error = autoencoder(v) - v
+    if norm == "l1":
+        return error.abs().mean()
     if norm == "l2":
         return error.pow(2).sum().sqrt() / v.shape[0]
-    return error.abs().mean()
+    raise ValueError(f"unknown reconstruction loss {norm!r}")
 
 
 class BEGAN(Family):
