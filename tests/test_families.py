@@ -76,6 +76,23 @@ def test_gradient_penalty_on_a_linear_critic():
     assert penalty.item() == pytest.approx((5.0 - 1.0) ** 2)
 
 
+def test_gradient_penalty_is_taken_between_real_and_fake():
+    """D(x) = |x|^2 / 2 has gradient x, so the penalty is E[(|x_hat| - 1)^2] at the interpolates
+    x_hat = u real + (1 - u) fake, u ~ U[0, 1] per sample."""
+    from benchbench.families.wgan_gp import gradient_penalty
+
+    def critic(x):
+        return 0.5 * x.pow(2).sum(dim=1)
+
+    real, fake = torch.randn(16, 2) + 3.0, torch.randn(16, 2) - 1.0
+    torch.manual_seed(7)
+    penalty = gradient_penalty(critic, real, fake)
+    torch.manual_seed(7)
+    u = torch.rand(16, 1)
+    expected = ((u * real + (1 - u) * fake).norm(dim=1) - 1).pow(2).mean()
+    assert penalty.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
 def test_wgan_gp_critic_loss_is_fake_minus_real_plus_penalty():
     torch.manual_seed(0)
     family = WGANGP(POINTS, {"n_critic": 1, "gp_lambda": 10.0}, torch.device("cpu"))
@@ -122,7 +139,7 @@ def test_began_k_never_leaves_the_unit_interval_from_either_side():
 def test_reconstruction_losses_by_hand():
     from benchbench.families.began import reconstruction_loss
 
-    v = torch.zeros(4, 1, 3, 3)
+    v = torch.full((4, 1, 3, 3), 0.25)
     off_by_half = nn.Identity()
 
     def autoencoder(x):
@@ -163,6 +180,8 @@ def test_every_family_logs_its_losses_and_steps_on_whole_batches():
         real, _ = counting_source((1, 28, 28), batch=6)
         logs = family.train_step(real)
         assert {"d_loss", "g_loss"} <= set(logs), name
+        if name == "began":  # the equilibrium's trace and the decaying learning rate
+            assert {"k_t", "m_global", "loss_real", "lr"} <= set(logs)
         assert sizes and set(sizes) == {6}, (name, sizes)
 
 
@@ -175,6 +194,11 @@ def test_began_halves_the_learning_rate_when_m_global_stalls():
         family._decay_lr_if_stalled(value)
     assert family.opt_g.param_groups[0]["lr"] == pytest.approx(5e-5)
     assert family.opt_d.param_groups[0]["lr"] == pytest.approx(5e-5)
+    # progress means improving on the best window by more than 1%: exactly 1% is a stall
+    family = BEGAN(IMAGES, {"lr_window": 2, "lr": 1e-4, "g_lr_scale": 1.0}, torch.device("cpu"))
+    for value in (1.0, 1.0, 0.99, 0.99):
+        family._decay_lr_if_stalled(value)
+    assert family.opt_g.param_groups[0]["lr"] == pytest.approx(5e-5)
 
 
 @pytest.mark.parametrize("name", ["wgan-gp", "began"])
