@@ -147,3 +147,35 @@ def test_reference_features_are_cached_by_content(scorer, mnist, monkeypatch):
     keys = {content_key(x, "mnist-classifier", "w", "r") for x in (images, images[:299], images.flip(0))}
     assert len(keys) == 3  # a subset or another order is another entry
     assert content_key(images, "mnist-classifier", "other-weights", "r") not in keys
+
+
+def test_mode_coverage_at_its_thresholds():
+    """PacGAN's rule on a hand-placed sample: a sample is of high quality within 3 std of its
+    nearest mode (the boundary included), a mode is covered with at least 20 of them per 2,500."""
+    modes = torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    points = (
+        [[3.0, 0.0], [0.0, 3.0]]  # mode 0: two, exactly at 3 std
+        + [[10.0, 0.0]] * 2  # mode 1: two
+        + [[0.0, 10.0], [0.0, 13.5]]  # mode 2: one, and one at 3.5 std
+        + [[-20.0, -20.0]] * 244  # far from everything, nearest to mode 0
+    )
+    result = mode_metrics(torch.tensor(points), modes, std=1.0)  # 250 samples: 2 needed per mode
+    assert result["modes_covered"] == 2.0 and result["modes_total"] == 3.0
+    assert result["high_quality_share"] == pytest.approx(5 / 250)
+    p = np.array([246, 2, 2]) / 250
+    assert result["reverse_kl"] == pytest.approx(float(np.sum(p * np.log(3 * p))))
+    # with 10 samples one high-quality sample covers a mode (at least 1 is needed, not 20 x 10 / 2,500)
+    few = mode_metrics(torch.tensor([[10.0, 0.0]] + [[-20.0, -20.0]] * 9), modes, std=1.0)
+    assert few["modes_covered"] == 1.0
+
+
+def test_sliced_wasserstein_is_repeatable():
+    a, b = torch.randn(300, 2), torch.randn(300, 2) + 1.0
+    assert sliced_wasserstein(a, b) == sliced_wasserstein(a, b)
+
+
+def test_collapse_by_classes_drawn_at_half_of_them():
+    assert collapse_suspected({"classes": 4.0, "is": 9.0}, classes=10)  # the IS alone would pass it
+    assert not collapse_suspected({"classes": 5.0, "is": 1.2}, classes=10)  # half is not collapse
+    assert collapse_suspected({"classes": 3.0, "is": 9.0}, classes=7)  # 3 < 3.5
+    assert not collapse_suspected({"classes": 6.0, "is": 9.0}, classes=10)
