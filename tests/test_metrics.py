@@ -179,3 +179,9 @@ def test_collapse_by_classes_drawn_at_half_of_them():
     assert not collapse_suspected({"classes": 5.0, "is": 1.2}, classes=10)  # half is not collapse
     assert collapse_suspected({"classes": 3.0, "is": 9.0}, classes=7)  # 3 < 3.5
     assert not collapse_suspected({"classes": 6.0, "is": 9.0}, classes=10)
+
+
+def test_collapse_without_classes_by_inception_score_or_modes():
+    assert not collapse_suspected({"is": 1.5}) and collapse_suspected({"is": 1.49})
+    assert collapse_suspected({"modes_covered": 1.0}) and not collapse_suspected({"modes_covered": 2.0})
+    assert not collapse_suspected({"swd": 0.1})  # nothing to judge by: not flagged
