@@ -164,33 +164,15 @@ def check(runs: pd.DataFrame, baseline: dict[str, Any], rule: Rule = Rule()) -> 
                 continue  # a metric this version no longer gates
             higher_better, _ = _direction(column)
             reference = f"{stats['mean']:.4g} ± {stats['std']:.2g} (n={stats['n']})"
-            if column == SPEED and not same_hardware:
-                rows.append(
-                    Row(
-                        entry["family"],
-                        entry["dataset"],
-                        column,
-                        reference,
-                        math.nan,
-                        math.nan,
-                        math.nan,
-                        "skipped: other hardware",
-                    )
-                )
-                continue
             values = completed[column].dropna().astype(float) if column in completed else pd.Series(dtype=float)
-            if values.empty:
+            unscored = (
+                "skipped: other hardware"
+                if column == SPEED and not same_hardware
+                else ("regressed: no value" if values.empty else None)
+            )
+            if unscored:
                 rows.append(
-                    Row(
-                        entry["family"],
-                        entry["dataset"],
-                        column,
-                        reference,
-                        math.nan,
-                        math.nan,
-                        math.nan,
-                        "regressed: no value",
-                    )
+                    Row(entry["family"], entry["dataset"], column, reference, math.nan, math.nan, math.nan, unscored)
                 )
                 continue
             mean = float(values.mean())
