@@ -117,3 +117,68 @@ def test_folder_pair_trial_translates_test_sources(tmp_path):
     (root / "testB").rename(root / "elsewhere")
     with pytest.raises(UserError, match="lacks testB"):
         folder_pair(str(root), resolution=28, channels=1)
+
+
+def test_losses_by_hand():
+    """G and F minimise LS adversarial + lambda cycle + identity x lambda x identity L1; both
+    discriminators 0.5 [(D(real) - 1)^2 + D(fake)^2] on the fakes G and F made before their update
+    (the pool returns them as they are while it fills). Recomputed from a copy taken before the step."""
+    import copy
+
+    from benchbench.families.cyclegan import least_squares
+
+    torch.manual_seed(0)
+    family = CycleGAN(PAIR, {"cycle_lambda": 3.0, "identity": 0.7}, CPU)
+    before = copy.deepcopy(family)
+    batch = torch.rand(4, 2, 28, 28) * 2 - 1
+    logs = host(family.train_step(lambda: batch))
+    x, y = batch[:, :1], batch[:, 1:]
+    g, f, d_y, d_x = before.generator, before.g_back, before.d_target, before.d_source
+    with torch.no_grad():
+        fake_y, fake_x = g(x), f(y)
+        adversarial = least_squares(d_y(fake_y), 1.0) + least_squares(d_x(fake_x), 1.0)
+        cycle = (f(fake_y) - x).abs().mean() + (g(fake_x) - y).abs().mean()
+        identity = (g(y) - y).abs().mean() + (f(x) - x).abs().mean()
+        d_loss = 0.5 * (least_squares(d_y(y), 1.0) + least_squares(d_y(fake_y), 0.0)) + 0.5 * (
+            least_squares(d_x(x), 1.0) + least_squares(d_x(fake_x), 0.0)
+        )
+    assert logs["adversarial"] == pytest.approx(adversarial.item(), rel=1e-5)
+    assert logs["cycle_l1_train"] == pytest.approx(cycle.item(), rel=1e-5)
+    assert logs["identity_l1"] == pytest.approx(identity.item(), rel=1e-5)
+    assert logs["g_loss"] == pytest.approx((adversarial + 3.0 * cycle + 0.7 * 3.0 * identity).item(), rel=1e-5)
+    assert logs["d_loss"] == pytest.approx(d_loss.item(), rel=1e-5)
+    assert logs["lr"] == pytest.approx(2e-4)
+    # both generators and both discriminators were updated
+    for new, old in ((family.g_back, f), (family.d_source, d_x), (family.generator, g), (family.d_target, d_y)):
+        assert not all(torch.equal(a, b) for a, b in zip(new.parameters(), old.parameters()))
+
+
+def test_identity_loss_only_when_asked_for_and_the_channels_match():
+    batch = torch.rand(4, 2, 28, 28) * 2 - 1
+    logs = host(CycleGAN(PAIR, {"identity": 0.0}, CPU).train_step(lambda: batch))
+    assert logs["identity_l1"] == 0.0
+    colour = NetSpec("infogan28", (1, 28, 28), latent_dim=64, width=0.0625, source_shape=(3, 28, 28))
+    logs = host(CycleGAN(colour, {}, CPU).train_step(lambda: torch.rand(4, 4, 28, 28) * 2 - 1))
+    assert logs["identity_l1"] == 0.0 and logs["cycle_l1_train"] > 0
+
+
+def test_learning_rate_holds_for_half_the_budget_then_falls_linearly_to_zero():
+    family = CycleGAN(PAIR, {"lr": 1e-3}, CPU)
+    for fraction, lr in ((0.0, 1e-3), (0.5, 1e-3), (0.6, 8e-4), (0.9, 2e-4), (1.0, 0.0), (1.3, 0.0)):
+        family.budget_progress(fraction)
+        assert [group["lr"] for o in (family.opt_g, family.opt_d) for group in o.param_groups] == pytest.approx(
+            [lr, lr]
+        ), fraction
+
+
+def test_image_pool_swaps_a_random_old_image_for_the_new_one():
+    torch.manual_seed(0)
+    pool = ImagePool(4)
+    pool.query(torch.arange(4.0).view(4, 1))
+    out = pool.query(torch.full((200, 1), -1.0))
+    returned_old = out[out != -1.0]
+    # each old image returned left the pool (replaced by a new one) and came back at most once
+    assert 0 < len(returned_old) <= 4 and len(set(returned_old.tolist())) == len(returned_old)
+    remaining = torch.stack(pool.images).flatten().tolist()
+    assert len(remaining) == 4
+    assert sorted(set(remaining) - {-1.0}) == sorted({0.0, 1.0, 2.0, 3.0} - set(returned_old.tolist()))

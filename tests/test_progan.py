@@ -147,3 +147,78 @@ def test_larger_data_grows_further():
         net.level.fill_(4)
     images = g(torch.randn(4, 8))
     assert images.shape == (4, 3, 64, 64) and d(images).shape == (4,)
+
+
+def test_losses_by_hand_and_the_moving_average():
+    """Critic D(G(z)) - D(x) + lambda GP + drift D(x)^2, generator -D(G(z)) against the updated
+    critic, then the average moved towards the trained generator by 1 - min(decay, (1+n)/(10+n)).
+    Recomputed from a copy taken before the step, drawing the same random numbers in the same order."""
+    from benchbench.families.wgan_gp import gradient_penalty
+
+    torch.manual_seed(0)
+    family = progan(gp_lambda=3.0, drift=0.25)
+    before = copy.deepcopy(family)
+    batch = torch.rand(16, 1, 28, 28) * 2 - 1
+    torch.manual_seed(7)
+    logs = host(family.train_step(lambda: batch))
+
+    torch.manual_seed(7)
+    x = before.prepare_real(batch)
+    assert x.shape == (16, 1, 4, 4)  # the first phase trains at 4 x 4
+    with torch.no_grad():
+        fake = before.trained_generator.synthesize(before.latent(16))
+    real_score, fake_score = before.critic(x), before.critic(fake)
+    penalty = gradient_penalty(before.critic, x, fake).item()
+    wasserstein = (real_score.mean() - fake_score.mean()).item()
+    drift = real_score.pow(2).mean().item()
+    assert logs["gradient_penalty"] == pytest.approx(penalty, rel=1e-4)
+    assert logs["wasserstein_estimate"] == pytest.approx(wasserstein, rel=1e-4, abs=1e-6)
+    assert logs["d_loss"] == pytest.approx(-wasserstein + 3.0 * penalty + 0.25 * drift, rel=1e-4, abs=1e-6)
+    with torch.no_grad():
+        g_loss = -family.critic(before.trained_generator.synthesize(before.latent(16))).mean().item()
+    assert logs["g_loss"] == pytest.approx(g_loss, rel=1e-4, abs=1e-6)
+    assert (logs["resolution"], logs["alpha"]) == (4.0, 1.0)
+
+    decay = 2 / 11  # the first update's ramped decay
+    for average, old, trained in zip(
+        family.generator.parameters(), before.generator.parameters(), family.trained_generator.parameters()
+    ):
+        assert torch.allclose(average, old + (1 - decay) * (trained - old), atol=1e-6)
+    late = progan(ema_decay=0.9)
+    late.updates = 10**6  # long past the ramp: the configured decay
+    old = copy.deepcopy(late.generator)
+    late.train_step(lambda: batch)
+    for average, previous, trained in zip(
+        late.generator.parameters(), old.parameters(), late.trained_generator.parameters()
+    ):
+        assert torch.allclose(average, previous + 0.1 * (trained - previous), atol=1e-6)
+
+
+def test_real_images_are_blended_during_a_fade_in():
+    family = progan()
+    x = torch.rand(3, 1, 28, 28) * 2 - 1
+    family.images_seen = 125  # a quarter into the first fade-in: 8 x 8, alpha 0.25
+    family._set_phase()
+    assert family.phase() == "8px fade-in"
+    sharp = from_shape(x, (1, 28, 28), 8)
+    blurred = F.interpolate(F.avg_pool2d(sharp, 2), scale_factor=2, mode="nearest")
+    assert torch.allclose(family.prepare_real(x), 0.75 * blurred + 0.25 * sharp, atol=1e-6)
+    family.images_seen = 250  # stable at 8 x 8: the images as they are
+    family._set_phase()
+    assert family.phase() == "8px" and torch.equal(family.prepare_real(x), sharp)
+    family.images_seen = 0
+    family._set_phase()
+    assert family.phase() == "4px" and torch.equal(family.prepare_real(x), from_shape(x, (1, 28, 28), 4))
+
+
+def test_a_new_resolution_starts_with_fresh_adam_moments():
+    torch.manual_seed(0)
+    family = progan()
+    batch = torch.rand(16, 1, 28, 28) * 2 - 1
+    for _ in range(6):  # 96 images: still 4 x 4
+        family.train_step(lambda: batch)
+    assert family.opt_d.state and family.opt_g.state
+    family.train_step(lambda: batch)  # 112 images: into the 8 x 8 fade-in
+    assert family.phase() == "8px fade-in" and not family.opt_d.state and not family.opt_g.state
+    family.train_step(lambda: batch)  # same resolution: moments kept
+    assert family.opt_d.state and family.opt_g.state
