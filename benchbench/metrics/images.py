@@ -66,8 +66,7 @@ class ImageScorer:
                 "mnist-classifier for MNIST or give Inception weights in BENCHBENCH_INCEPTION_WEIGHTS"
             ) from None
         self.weights_hash = self.info.weights_hash()
-        # How inputs reach the network: part of what a cached feature set depends on.
-        self.resize_mode = "tf1-bilinear-299" if extractor.startswith("inception") else "bilinear-antialias-28"
+        self.resize_mode = self.info.resize_mode
 
     def features(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         if images.dtype != torch.uint8 or images.dim() != 4:
