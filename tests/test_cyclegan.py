@@ -182,3 +182,33 @@ def test_image_pool_swaps_a_random_old_image_for_the_new_one():
     remaining = torch.stack(pool.images).flatten().tolist()
     assert len(remaining) == 4
     assert sorted(set(remaining) - {-1.0}) == sorted({0.0, 1.0, 2.0, 3.0} - set(returned_old.tolist()))
+
+
+def test_translation_metrics_by_hand():
+    """cycle_l1 is the mean |F(G(x)) - x| over the first len(translated) source images of the split
+    (model units); label accuracy reads the translated images with the target's classifier against
+    the source labels, and the untranslated sources with the same classifier."""
+    from benchbench.datasets.mnist import load_arrays
+    from benchbench.metrics.mnist_classifier import accuracy, load_classifier
+    from benchbench.metrics.translation import translation_metrics
+
+    pair = datasets.load("digits-to-mnist")
+    mnist_images, mnist_labels = load_arrays()["test"]
+    labels = pair.source_labels["train"][:600]
+    # a "translation" that draws an MNIST digit of the source's class for each source image
+    by_class = {c: mnist_images[mnist_labels == c] for c in range(10)}
+    translated = torch.stack([by_class[int(c)][i % 50] for i, c in enumerate(labels)])
+    shift = translation_metrics(lambda x: x + 0.25, pair, "train", translated, CPU)
+    assert shift["cycle_l1"] == pytest.approx(0.25, abs=1e-6)
+    x = pair.to_model(pair.source("train", 600))
+    flipped = translation_metrics(lambda x: -x, pair, "train", translated, CPU)
+    assert flipped["cycle_l1"] == pytest.approx((2 * x.abs()).mean().item(), rel=1e-5)
+    net = load_classifier()
+    assert (
+        flipped["label_accuracy"] == pytest.approx(accuracy(net, translated, labels))
+        and flipped["label_accuracy"] > 0.9
+    )
+    untranslated = accuracy(net, pair.source("train", 600), labels)
+    assert flipped["label_accuracy_untranslated"] == pytest.approx(untranslated) and untranslated < 0.9
+    shuffled = translation_metrics(lambda x: x, pair, "train", translated.flip(0), CPU)
+    assert shuffled["label_accuracy"] < 0.5 and shuffled["cycle_l1"] == 0.0
