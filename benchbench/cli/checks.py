@@ -1,0 +1,306 @@
+"""Commands that measure and compare: bench, baseline, check, eval."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from benchbench.cli.common import check_writable, parse_int, split_list, user_errors
+from benchbench.errors import UserError
+
+
+@click.command()
+@click.option("--families", default="wgan-gp,began", show_default=True)
+@click.option("--datasets", default="mnist", show_default=True)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
+@click.option("--width", type=float, default=0.25, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("--repeats", type=click.IntRange(min=1), default=7, show_default=True, help="Timed blocks.")
+@click.option("--block", type=click.IntRange(min=1), default=5, show_default=True, help="Iterations per block.")
+@click.option("--warmup", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option("--gpu-options", is_flag=True, help="Also measure channels_last, bf16, torch.compile, CUDA graphs.")
+@click.option(
+    "--overhead-steps",
+    type=click.IntRange(min=0),
+    default=40,
+    show_default=True,
+    help="Steps for the harness-vs-bare-loop comparison (0: skip).",
+)
+@click.option("--packed", "packed_k", default="", help="Trials at once on the device to measure, e.g. 1,2,4,8.")
+@click.option(
+    "--packed-steps", type=click.IntRange(min=1), default=30, show_default=True, help="Timed steps per packed trial."
+)
+@click.option(
+    "--trial-steps",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="The trial length behind 'trials per device-hour'.",
+)
+@click.option(
+    "--threads-study",
+    is_flag=True,
+    help="On a CPU: step time with the chosen thread count, 1 and all cores, alone and beside a busy process.",
+)
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the results here.")
+@user_errors
+def bench(
+    families: str,
+    datasets: str,
+    device: str,
+    width: float,
+    batch_size: int,
+    repeats: int,
+    block: int,
+    warmup: int,
+    gpu_options: bool,
+    overhead_steps: int,
+    packed_k: str,
+    packed_steps: int,
+    trial_steps: int,
+    threads_study: bool,
+    json_path: Path | None,
+) -> None:
+    """Time one full training iteration per family (median and quartiles), images/s, FLOPs and
+    MFU, peak memory, the harness's overhead against a plain loop of the family's step, and
+    (--packed) the trials per device-hour with several trials sharing the device."""
+    import pandas as pd
+
+    from benchbench.bench import BenchConfig, gpu_variants, run_bench
+    from benchbench.datasets import load as load_dataset
+    from benchbench.environment import resolve_device
+    from benchbench.families import FAMILIES
+
+    if json_path:
+        check_writable(json_path)
+    family_names, dataset_names = split_list(families) or [], split_list(datasets) or []
+    for name in family_names:
+        FAMILIES.get(name)
+    for name in dataset_names:
+        load_dataset(name)
+    if width <= 0:
+        raise UserError("--width must be positive")
+    torch_device = resolve_device(device)
+    if gpu_options and torch_device.type != "cuda":
+        raise UserError("--gpu-options needs --device cuda")
+    config = BenchConfig(width=width, batch_size=batch_size, warmup=warmup, repeats=repeats, block=block)
+    variants = gpu_variants() if gpu_options else {"plain": {}}
+    ks = tuple(parse_int(k, "--packed") for k in split_list(packed_k) or [])
+    if any(k < 1 for k in ks):
+        raise UserError("--packed takes positive numbers of trials, e.g. 1,2,4,8")
+    report = run_bench(
+        family_names,
+        dataset_names,
+        torch_device,
+        config,
+        variants,
+        overhead_steps or None,
+        ks,
+        packed_steps,
+        trial_steps,
+        threads_study,
+    )
+    columns = [
+        "family",
+        "dataset",
+        "variant",
+        "median_ms",
+        "p25_ms",
+        "p75_ms",
+        "images_per_second",
+        "flops_per_iteration",
+        "flops_method",
+        "achieved_tflops",
+        "mfu",
+        "peak_memory_mb",
+        "error",
+    ]
+    table = pd.DataFrame(report["results"])
+    click.echo(
+        f"device: {report['device']['name']} ({report['device']['type']}, {report['device']['threads']} threads)"
+    )
+    click.echo(table[[c for c in columns if c in table]].to_markdown(index=False, floatfmt=".4g"))
+    if report["overhead"]:
+        click.echo("\nharness overhead (trainer loop / bare PyTorch loop, same steps):")
+        click.echo(pd.DataFrame(report["overhead"]).to_markdown(index=False, floatfmt=".4g"))
+    if report["threads"]:
+        click.echo("\nthreads (ms per step):")
+        click.echo(pd.DataFrame(report["threads"]).to_markdown(index=False, floatfmt=".4g"))
+    if report["packed"]:
+        click.echo("\ntrials sharing the device (each its own process):")
+        click.echo(pd.DataFrame(report["packed"]).to_markdown(index=False, floatfmt=".4g"))
+    if json_path:
+        from benchbench.results import write_json
+
+        write_json(json_path, report)
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Baseline JSON to write.")
+@user_errors
+def baseline(run_dir: Path, output: Path) -> None:
+    """Write a baseline (per family and dataset: metrics with their seed spread, throughput,
+    hardware and software) from RUN_DIR, for `benchbench check`."""
+    from benchbench.gate import make_baseline
+    from benchbench.report import load_runs
+    from benchbench.results import write_json
+
+    check_writable(output)
+    write_json(output, make_baseline(load_runs([run_dir])))
+    click.echo(f"baseline written to {output}")
+
+
+@click.command(name="check")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), required=True)
+@click.option(
+    "--sigmas",
+    type=click.FloatRange(min=0),
+    default=3.0,
+    show_default=True,
+    help="Tolerance in baseline seed standard deviations.",
+)
+@click.option(
+    "--min-change",
+    type=click.FloatRange(min=0),
+    default=0.02,
+    show_default=True,
+    help="Smallest tolerance for quality metrics, relative to the baseline mean.",
+)
+@click.option(
+    "--speed-change",
+    type=click.FloatRange(min=0),
+    default=0.20,
+    show_default=True,
+    help="Smallest tolerance for throughput, relative to the baseline mean.",
+)
+@user_errors
+def check_command(run_dir: Path, baseline_path: Path, sigmas: float, min_change: float, speed_change: float) -> None:
+    """Compare RUN_DIR with a baseline. Exit 0: no regression; 1: a regression; 2: bad input,
+    including a run that shares no entry with the baseline (another suite, not a regression)."""
+    from benchbench.gate import Rule, check, format_table
+    from benchbench.report import load_runs
+    from benchbench.results import read_json
+
+    try:
+        reference = read_json(baseline_path)
+    except FileNotFoundError:
+        raise UserError(f"baseline {baseline_path} does not exist") from None
+    except ValueError:
+        raise UserError(f"baseline {baseline_path} is not valid JSON") from None
+    table, passed = check(load_runs([run_dir]), reference, Rule(sigmas, min_change, speed_change))
+    click.echo(format_table(table))
+    click.echo("PASS: no regression against the baseline" if passed else "FAIL: regression against the baseline")
+    sys.exit(0 if passed else 1)
+
+
+@click.command(name="eval")
+@click.option("--images", "images_spec", help="Generated images: an .npz of uint8 arrays or an image folder.")
+@click.option("--trial", "trial_dir", type=click.Path(path_type=Path), help="A trial directory: sample its generator.")
+@click.option(
+    "--generator",
+    type=click.Path(path_type=Path),
+    help="A generator state dict (with --family, --dataset), or an ONNX generator (.onnx, with --z-size).",
+)
+@click.option("--z-size", type=click.IntRange(min=1), help="Noise size of an ONNX generator.")
+@click.option(
+    "--z-type", default="uniform_0_1", show_default=True, help="Noise of an ONNX generator: normal, unit, uniform_0_1."
+)
+@click.option("--family", help="The family whose generator --generator holds.")
+@click.option("--dataset", help="The dataset --generator was trained on (sets the network shape).")
+@click.option("--width", type=float, default=1.0, show_default=True, help="Width the --generator was built with.")
+@click.option("--g-norm", default="none", show_default=True, help="Normalisation of the --generator.")
+@click.option("--against", help="Reference: DATASET[:SPLIT] (e.g. mnist:test), an .npz or a folder.")
+@click.option(
+    "--metrics",
+    default="fid,kid,is,prc",
+    show_default=True,
+    help="Any of fid, kid, is, prc, swd (ProGAN's multi-scale SWD, on pixels).",
+)
+@click.option("--extractor", help="Feature extractor [default: the reference dataset's, else inception-v3-compat].")
+@click.option("--num-samples", type=click.IntRange(min=2), default=10000, show_default=True)
+@click.option("--resolution", type=int, help="Resize folder images to this size.")
+@click.option("--device", default="auto", show_default=True)
+@user_errors
+def eval_command(
+    images_spec: str | None,
+    trial_dir: Path | None,
+    generator: Path | None,
+    z_size: int | None,
+    z_type: str,
+    family: str | None,
+    dataset: str | None,
+    width: float,
+    g_norm: str,
+    against: str | None,
+    metrics: str,
+    extractor: str | None,
+    num_samples: int,
+    resolution: int | None,
+    device: str,
+) -> None:
+    """Metrics of generated images against a reference, printed as JSON with their provenance."""
+    import torch
+
+    from benchbench.environment import resolve_device
+    from benchbench.evaluate import check_split, evaluate, load_images
+    from benchbench.training.sampling import sample_generator, sample_onnx, sample_trial
+
+    if against:
+        check_split(against)
+    sources = [s for s in (images_spec, trial_dir, generator) if s is not None]
+    if len(sources) != 1:
+        raise UserError("give exactly one of --images, --trial or --generator")
+    fake = None
+    names = {"is": "isc"}
+    wanted = tuple(names.get(m, m) for m in split_list(metrics) or [])
+    if trial_dir is not None:
+        _, array = sample_trial(trial_dir, num_samples)
+        fake = torch.from_numpy(array)
+        against = against or _trial_dataset(trial_dir)
+    elif generator is not None and generator.suffix == ".onnx":
+        if not z_size:
+            raise UserError("an ONNX --generator needs --z-size")
+        fake = sample_onnx(generator, num_samples, z_size, z_type)
+    elif generator is not None:
+        if not family or not dataset:
+            raise UserError("--generator needs --family and --dataset")
+        fake = sample_generator(generator, family, dataset, num_samples, width, g_norm)
+        against = against or dataset
+    elif not Path(str(images_spec)).is_dir():
+        fake, _ = load_images(str(images_spec))
+    if not against:
+        raise UserError("--against is needed with --images (e.g. --against mnist:test)")
+    if fake is None:  # a folder: read it at the reference's size and channels
+        real, described = load_images(against, resolution=resolution)
+        fake, _ = load_images(str(images_spec), like=real, resolution=resolution)
+    else:
+        real, described = load_images(against, like=fake, resolution=resolution)
+    fake = fake[:num_samples]
+    name = extractor or _default_extractor(against)
+    click.echo(
+        f"scoring {len(fake)} images against {len(real)} of {described} ({', '.join(split_list(metrics) or [])}; {name})",
+        err=True,
+    )
+    result = evaluate(fake, real, wanted, name, resolve_device(device), described)
+    click.echo(json.dumps(result, indent=2))
+
+
+def _trial_dataset(trial_dir: Path) -> str:
+    from benchbench.results import read_json
+
+    return str(read_json(trial_dir / "config.json")["dataset"])
+
+
+def _default_extractor(against: str) -> str:
+    from benchbench.datasets import DATASETS
+    from benchbench.datasets import load as load_dataset
+
+    name = against.rpartition(":")[0] if against.rpartition(":")[2] in ("train", "validation", "test") else against
+    if name.partition(":")[0] in DATASETS and not name.endswith(".npz"):
+        return load_dataset(name).extractor or "inception-v3-compat"
+    return "inception-v3-compat"
