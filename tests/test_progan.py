@@ -128,6 +128,7 @@ def test_progan_refuses_points():
         FAMILIES.get("progan")(NetSpec("mlp", (2,), 2, 0.1), {}, CPU)
 
 
+@pytest.mark.slow
 def test_trial_grows_and_counts_flops_per_phase(tmp_path):
     settings = Settings(width=0.02, batch_size=16, eval_points=2, eval_samples=50, final_samples=100, swd_samples=64)
     config = {"stable_kimg": 0.032, "transition_kimg": 0.032}
