@@ -157,6 +157,8 @@ def test_identity_loss_only_when_asked_for_and_the_channels_match():
     batch = torch.rand(4, 2, 28, 28) * 2 - 1
     logs = host(CycleGAN(PAIR, {"identity": 0.0}, CPU).train_step(lambda: batch))
     assert logs["identity_l1"] == 0.0
+    logs = host(CycleGAN(PAIR, {"identity": 0.1, "cycle_lambda": 0.5}, CPU).train_step(lambda: batch))
+    assert logs["identity_l1"] > 0.0  # any positive weights
     colour = NetSpec("infogan28", (1, 28, 28), latent_dim=64, width=0.0625, source_shape=(3, 28, 28))
     logs = host(CycleGAN(colour, {}, CPU).train_step(lambda: torch.rand(4, 4, 28, 28) * 2 - 1))
     assert logs["identity_l1"] == 0.0 and logs["cycle_l1_train"] > 0

@@ -62,6 +62,9 @@ def test_schedule_grows_from_4_to_32_with_linear_fade_ins():
         got = family.schedule(images)
         assert got[0] == level and got[1] == pytest.approx(alpha), images
     assert progan(progressive=False).schedule(0) == (3, 1.0)
+    uneven = progan(stable_kimg=1.0, transition_kimg=2.0)  # phases counted in thousands of images
+    assert uneven.schedule(999) == (0, 1.0) and uneven.schedule(1000) == (1, 0.0)
+    assert uneven.schedule(2000) == (1, 0.5) and uneven.schedule(3999) == (1, 1.0) and uneven.schedule(4000) == (2, 0.0)
 
 
 def test_fade_in_starts_where_the_previous_resolution_ended():
