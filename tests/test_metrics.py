@@ -185,3 +185,47 @@ def test_collapse_without_classes_by_inception_score_or_modes():
     assert not collapse_suspected({"is": 1.5}) and collapse_suspected({"is": 1.49})
     assert collapse_suspected({"modes_covered": 1.0}) and not collapse_suspected({"modes_covered": 2.0})
     assert not collapse_suspected({"swd": 0.1})  # nothing to judge by: not flagged
+
+
+def test_kid_on_whole_sets_is_the_unbiased_polynomial_mmd(scorer):
+    """With as many samples as the subset size, every KID subset is the whole set: the value is
+    the unbiased MMD^2 with k(x, y) = (x.y / d + 1)^3 (Binkowski et al. 2018), worked out here."""
+    generator = torch.Generator().manual_seed(0)
+    fake = {"penultimate": torch.randn(300, 16, generator=generator) * 0.5 + 0.2}
+    real = {"penultimate": torch.randn(300, 16, generator=generator)}
+    values = scorer.score(fake, real, ("kid",))
+    x, y = (f["penultimate"].double() for f in (fake, real))
+
+    def kernel(a, b):
+        return (a @ b.T / 16 + 1) ** 3
+
+    n = 300
+    off = 1 - torch.eye(n, dtype=torch.double)
+    mmd = (kernel(x, x) * off).sum() / (n * (n - 1)) + (kernel(y, y) * off).sum() / (n * (n - 1))
+    mmd -= 2 * kernel(x, y).mean()
+    assert values["kid"] == pytest.approx(mmd.item(), rel=1e-4)
+    assert abs(values["kid_std"]) < 1e-3 * values["kid"] and set(values) == {"kid", "kid_std"}  # subsets all alike
+
+
+def test_classes_drawn_count_shares_at_the_floor(scorer):
+    """A class counts as drawn at 3% of the samples and above; the top share is the largest."""
+    counts = [500, 200, 150, 50, 30, 29, 41, 0, 0, 0]  # of 1,000
+    labels = torch.repeat_interleave(torch.arange(10), torch.tensor(counts))
+    logits = torch.nn.functional.one_hot(labels, 10).float() * 20
+    values = scorer.score({"logits": logits}, {}, ("isc",))
+    assert values["classes"] == 6.0  # 500, 200, 150, 50, 30 and 41; not 29
+    assert values["top_class_share"] == pytest.approx(0.5)
+    assert {"is", "is_std", "classes", "top_class_share"} == set(values)
+    assert scorer.class_shares({"logits": logits}) == pytest.approx([c / 1000 for c in counts])
+
+
+def test_precision_and_recall_are_not_swapped(scorer, mnist):
+    """Samples of two digits only: most of them look real (precision), few real digits are
+    covered (recall)."""
+    from benchbench.datasets.mnist import load_arrays
+
+    images, labels = load_arrays()["validation"]
+    two_digits = images[(labels == 0) | (labels == 1)][:1000]
+    values = scorer.score(scorer.features(two_digits), scorer.features(mnist.reference("test", 2000)), ("prc",))
+    assert values["precision"] > 0.7 and values["recall"] < 0.4
+    assert set(values) == {"precision", "recall"}
