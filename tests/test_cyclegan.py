@@ -214,3 +214,13 @@ def test_translation_metrics_by_hand():
     assert flipped["label_accuracy_untranslated"] == pytest.approx(untranslated) and untranslated < 0.9
     shuffled = translation_metrics(lambda x: x, pair, "train", translated.flip(0), CPU)
     assert shuffled["label_accuracy"] < 0.5 and shuffled["cycle_l1"] == 0.0
+
+
+def test_translation_metrics_without_source_labels_skip_label_accuracy():
+    import dataclasses
+
+    from benchbench.metrics.translation import translation_metrics
+
+    pair = dataclasses.replace(datasets.load("digits-to-mnist"), source_labels=None)  # a classifier, no labels
+    translated = pair.source("test", 20)
+    assert set(translation_metrics(lambda x: x, pair, "test", translated, CPU)) == {"cycle_l1"}
