@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import math
 
@@ -229,3 +230,33 @@ def test_precision_and_recall_are_not_swapped(scorer, mnist):
     values = scorer.score(scorer.features(two_digits), scorer.features(mnist.reference("test", 2000)), ("prc",))
     assert values["precision"] > 0.7 and values["recall"] < 0.4
     assert set(values) == {"precision", "recall"}
+
+
+def test_final_pyramid_swd_only_when_asked_for_and_only_on_images(mnist):
+    from types import SimpleNamespace
+
+    from benchbench.metrics.evaluator import final_metrics
+    from benchbench.metrics.swd import sliced_wasserstein_images
+
+    samples = mnist.reference("validation", 64)
+    assert final_metrics(samples, mnist, SimpleNamespace(swd_samples=0)) == {}
+    assert final_metrics(torch.randn(64, 2), datasets.load("8gaussians"), SimpleNamespace(swd_samples=64)) == {}
+    values = final_metrics(samples, mnist, SimpleNamespace(swd_samples=48))
+    assert values == sliced_wasserstein_images(samples, mnist.reference("test"), 48)  # against the test split
+    assert set(values) == {"pyramid_swd", "pyramid_swd_32", "pyramid_swd_16"}
+
+
+def test_evaluator_scores_points_and_images_and_reuses_reference_features(mnist):
+    points = Evaluator(datasets.load("8gaussians"), None, CPU)
+    assert points.primary == "swd" and points.extractor == "none"  # no network for points
+    values, provenance = points.evaluate_samples(datasets.load("8gaussians").reference("test", 500), "test")
+    assert values["modes_covered"] == 8 and provenance["n_real"] == len(datasets.load("8gaussians").reference("test"))
+    images = Evaluator(mnist, None, CPU)
+    assert images.primary == "fid" and images.extractor == "mnist-classifier"
+    assert images.reference_features("test") is images.reference_features("test")  # extracted once
+    _, with_is = images.evaluate_samples(mnist.reference("validation", 200), "test", ("fid", "isc"))
+    assert len(with_is["class_shares"]) == 10 and sum(with_is["class_shares"]) == pytest.approx(1.0, abs=1e-3)
+    _, without = images.evaluate_samples(mnist.reference("validation", 200), "test", ("fid",))
+    assert "class_shares" not in without
+    with pytest.raises(UserError, match="names no feature extractor"):
+        Evaluator(dataclasses.replace(mnist, extractor=None), None, CPU)
