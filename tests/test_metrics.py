@@ -260,3 +260,37 @@ def test_evaluator_scores_points_and_images_and_reuses_reference_features(mnist)
     assert "class_shares" not in without
     with pytest.raises(UserError, match="names no feature extractor"):
         Evaluator(dataclasses.replace(mnist, extractor=None), None, CPU)
+
+
+def test_scorer_hands_device_and_weights_to_torch_fidelity_and_explains_a_failed_load(monkeypatch):
+    """What reaches torch-fidelity's create_feature_extractor (a stand-in records it): the CUDA
+    flag from the device, and the Inception weights file named in BENCHBENCH_INCEPTION_WEIGHTS."""
+    import urllib.error
+
+    import benchbench.metrics.images as images
+
+    calls = []
+
+    def record(name, features, **kwargs):
+        calls.append((name, kwargs))
+        return torch.nn.Identity()
+
+    monkeypatch.setattr(images, "create_feature_extractor", record)
+    monkeypatch.setenv("BENCHBENCH_INCEPTION_WEIGHTS", "/weights/pt_inception.pth")
+    scorer = ImageScorer("inception-v3-compat", torch.device("cuda"))
+    name, kwargs = calls[-1]
+    assert name == "inception-v3-compat" and kwargs["cuda"] is True and kwargs["verbose"] is False
+    assert kwargs["feature_extractor_weights_path"] == "/weights/pt_inception.pth"
+    assert scorer.resize_mode == "tf1-bilinear-299"
+    ImageScorer("mnist-classifier", CPU)
+    assert calls[-1][1]["cuda"] is False
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(images, "create_feature_extractor", offline)
+    with pytest.raises(UserError) as error:
+        ImageScorer("inception-v3-compat", CPU)
+    message = str(error.value)
+    assert "could not be loaded" in message and "mnist-classifier for MNIST" in message
+    assert "BENCHBENCH_INCEPTION_WEIGHTS" in message
