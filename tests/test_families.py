@@ -51,6 +51,8 @@ def test_config_refuses_unknown_keys_and_wrong_types():
         WGANGP(POINTS, {"n_critic": 2.5}, torch.device("cpu"))
     family = WGANGP(POINTS, {"gp_lambda": 1, "betas": [0.5, 0.9]}, torch.device("cpu"))
     assert family.config["gp_lambda"] == 1.0 and family.config["betas"] == (0.5, 0.9)
+    with pytest.raises(UserError, match=r"critic_norm must be one of none, layer, got 'batch'"):
+        WGANGP(POINTS, {"critic_norm": "batch"}, torch.device("cpu"))
 
 
 @pytest.mark.parametrize("n_critic", [1, 5])
@@ -233,6 +235,9 @@ def test_latent_prior_follows_each_family_source():
     assert z.min() >= -1 and z.max() <= 1 and math.isclose(z.mean().item(), 0, abs_tol=0.03)
     z = WGANGP(POINTS, {}, torch.device("cpu")).latent(10_000, torch.Generator().manual_seed(0))
     assert z.min() < -3 and math.isclose(z.std().item(), 1, abs_tol=0.03)
+    for family in (BEGAN(POINTS, {}, torch.device("cpu")), WGANGP(POINTS, {}, torch.device("cpu"))):
+        draws = [family.latent(5, torch.Generator().manual_seed(3)) for _ in range(2)]
+        assert torch.equal(*draws)  # a seeded generator fixes the evaluation samples
 
 
 def test_wgan_clips_every_critic_weight_after_each_update():
