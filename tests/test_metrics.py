@@ -250,12 +250,22 @@ def test_evaluator_scores_points_and_images_and_reuses_reference_features(mnist)
     points = Evaluator(datasets.load("8gaussians"), None, CPU)
     assert points.primary == "swd" and points.extractor == "none"  # no network for points
     values, provenance = points.evaluate_samples(datasets.load("8gaussians").reference("test", 500), "test")
-    assert values["modes_covered"] == 8 and provenance["n_real"] == len(datasets.load("8gaussians").reference("test"))
+    assert values["modes_covered"] == 8 and values["swd"] < 0.1
+    n_real = len(datasets.load("8gaussians").reference("test"))
+    assert provenance == {
+        "extractor": "none",
+        "extractor_weights": "none",
+        "n_fake": 500,
+        "n_real": n_real,
+        "split": "test",
+    }
     images = Evaluator(mnist, None, CPU)
     assert images.primary == "fid" and images.extractor == "mnist-classifier"
     assert images.reference_features("test") is images.reference_features("test")  # extracted once
-    _, with_is = images.evaluate_samples(mnist.reference("validation", 200), "test", ("fid", "isc"))
+    _, with_is = images.evaluate_samples(mnist.reference("validation", 300), "test", ("fid", "isc"))
     assert len(with_is["class_shares"]) == 10 and sum(with_is["class_shares"]) == pytest.approx(1.0, abs=1e-3)
+    assert all(share == round(share, 4) for share in with_is["class_shares"])  # stored to 4 decimals
+    assert any(share != round(share, 3) for share in with_is["class_shares"])
     _, without = images.evaluate_samples(mnist.reference("validation", 200), "test", ("fid",))
     assert "class_shares" not in without
     with pytest.raises(UserError, match="names no feature extractor"):
