@@ -304,3 +304,36 @@ def test_scorer_hands_device_and_weights_to_torch_fidelity_and_explains_a_failed
     message = str(error.value)
     assert "could not be loaded" in message and "mnist-classifier for MNIST" in message
     assert "BENCHBENCH_INCEPTION_WEIGHTS" in message
+
+
+def test_kid_subsets_and_is_splits_follow_the_conventions_and_shrink_to_the_data(scorer, monkeypatch):
+    """KID on subsets of 1,000 (Binkowski et al. 2018; torch-fidelity's default) and IS over 10
+    splits (Salimans et al. 2016), each cut to what the smaller set allows."""
+    import benchbench.metrics.images as images
+
+    seen = {}
+
+    def recording(function, key):
+        def wrapper(*args, **kwargs):
+            seen[key] = kwargs
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(images, "kid_featuresdict_to_metric", recording(images.kid_featuresdict_to_metric, "kid"))
+    monkeypatch.setattr(images, "isc_featuresdict_to_metric", recording(images.isc_featuresdict_to_metric, "isc"))
+    generator = torch.Generator().manual_seed(0)
+
+    def features(n):
+        return {
+            "penultimate": torch.randn(n, 16, generator=generator),
+            "logits": torch.randn(n, 10, generator=generator),
+        }
+
+    values = scorer.score(features(1200), features(1100), ("kid", "isc"))
+    assert seen["kid"]["kid_subset_size"] == 1000 and seen["isc"]["isc_splits"] == 10
+    assert values["kid_std"] > 0  # subsets smaller than the sets differ
+    values = scorer.score(features(300), features(200), ("kid",))  # fewer real than generated
+    assert seen["kid"]["kid_subset_size"] == 200 and math.isfinite(values["kid"])
+    values = scorer.score(features(6), {}, ("isc",))
+    assert seen["isc"]["isc_splits"] == 6 and math.isfinite(values["is"])
