@@ -1,3 +1,4 @@
+import copy
 import dataclasses
 import json
 import math
@@ -99,8 +100,14 @@ def test_sharp_edges_become_clear_errors_or_adjusted_settings(scorer, mnist):
     few = scorer.features(mnist.reference("test", 50))
     values = scorer.score(few, scorer.features(mnist.reference("validation", 3000)), ("kid", "isc"))
     assert all(math.isfinite(v) for v in values.values())  # KID subset and IS splits shrink to N
-    with pytest.raises(UserError, match="unknown image metrics"):
-        scorer.score(few, few, ("ppl",))
+    with pytest.raises(UserError, match=r"unknown image metrics \['is', 'ppl'\]"):
+        scorer.score(few, few, ("ppl", "is", "fid"))
+    assert len(scorer.features(mnist.reference("test", 2))["penultimate"]) == 2  # two are enough
+    without_logits = copy.copy(scorer)
+    without_logits.info = dataclasses.replace(scorer.info, has_logits=False)
+    with pytest.raises(UserError, match="'mnist-classifier' has no logits: it cannot give an Inception Score"):
+        without_logits.check_metrics(("fid", "isc"))
+    without_logits.check_metrics(("fid", "kid", "prc"))
 
 
 def test_evaluator_records_provenance(mnist):
@@ -337,3 +344,17 @@ def test_kid_subsets_and_is_splits_follow_the_conventions_and_shrink_to_the_data
     assert seen["kid"]["kid_subset_size"] == 200 and math.isfinite(values["kid"])
     values = scorer.score(features(6), {}, ("isc",))
     assert seen["isc"]["isc_splits"] == 6 and math.isfinite(values["is"])
+
+
+def test_grey_images_are_repeated_to_three_channels_for_a_colour_network(monkeypatch):
+    import benchbench.metrics.images as images
+
+    monkeypatch.setattr(images, "create_feature_extractor", lambda *args, **kwargs: torch.nn.Identity())
+    seen = []
+    monkeypatch.setattr(images, "get_featuresdict_from_dataset", lambda data, *args, **kwargs: seen.append(data.images))
+    grey, colour = torch.zeros(4, 1, 8, 8, dtype=torch.uint8), torch.zeros(4, 3, 8, 8, dtype=torch.uint8)
+    inception = ImageScorer("inception-v3-compat", CPU)
+    inception.features(grey)
+    inception.features(colour)
+    ImageScorer("mnist-classifier", CPU).features(grey)
+    assert [tuple(x.shape) for x in seen] == [(4, 3, 8, 8), (4, 3, 8, 8), (4, 1, 8, 8)]

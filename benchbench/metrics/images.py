@@ -118,10 +118,9 @@ class ImageScorer:
 
     def check_metrics(self, metrics: tuple[str, ...]) -> None:
         """Refuse what cannot be computed before any work is done."""
-        unknown = set(metrics) - set(IMAGE_METRICS)
-        if unknown:  # said in the names users type (is, not torch-fidelity's isc)
-            shown = sorted("is" if m == "isc" else m for m in unknown)
-            raise UserError(f"unknown image metrics {shown} (known: fid, kid, is, prc, swd)")
+        unknown = sorted(set(metrics) - set(IMAGE_METRICS))
+        if unknown:
+            raise UserError(f"unknown image metrics {unknown} (known: fid, kid, is, prc, swd)")
         if "isc" in metrics and not self.info.has_logits:
             # zero-filled logits would give IS = 1.0 exactly: silently wrong, so refuse
             raise UserError(f"extractor {self.extractor!r} has no logits: it cannot give an Inception Score")
