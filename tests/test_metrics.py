@@ -351,10 +351,15 @@ def test_grey_images_are_repeated_to_three_channels_for_a_colour_network(monkeyp
 
     monkeypatch.setattr(images, "create_feature_extractor", lambda *args, **kwargs: torch.nn.Identity())
     seen = []
-    monkeypatch.setattr(images, "get_featuresdict_from_dataset", lambda data, *args, **kwargs: seen.append(data.images))
+
+    def record(data, model, batch_size, cuda, **kwargs):
+        seen.append((tuple(data.images.shape), cuda))
+
+    monkeypatch.setattr(images, "get_featuresdict_from_dataset", record)
     grey, colour = torch.zeros(4, 1, 8, 8, dtype=torch.uint8), torch.zeros(4, 3, 8, 8, dtype=torch.uint8)
     inception = ImageScorer("inception-v3-compat", CPU)
     inception.features(grey)
     inception.features(colour)
     ImageScorer("mnist-classifier", CPU).features(grey)
-    assert [tuple(x.shape) for x in seen] == [(4, 3, 8, 8), (4, 3, 8, 8), (4, 1, 8, 8)]
+    ImageScorer("mnist-classifier", torch.device("cuda")).features(grey)  # batches go to the GPU
+    assert seen == [((4, 3, 8, 8), False), ((4, 3, 8, 8), False), ((4, 1, 8, 8), False), ((4, 1, 8, 8), True)]
