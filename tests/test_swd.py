@@ -137,7 +137,7 @@ def test_pyramid_distance_per_level_in_thousandths_and_their_mean():
     )
 
 
-def test_defaults_follow_the_authors_code():
+def test_defaults_give_the_authors_settings():
     """Karras et al.'s sliced_wasserstein.py: 128 7 x 7 neighbourhoods per image and level, 4
     repeats of 128 random directions (the defaults give what those settings, named, give)."""
     fake = (torch.rand(3, 1, 16, 16, generator=torch.Generator().manual_seed(1)) * 255).to(torch.uint8)
