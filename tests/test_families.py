@@ -277,3 +277,28 @@ def test_baseline_families_train_on_images(name):
     logs = host(family.train_step(real))
     assert all(math.isfinite(v) for v in logs.values())
     assert any(not torch.equal(a, b) for a, b in zip(before, family.generator.parameters()))
+
+
+@pytest.mark.parametrize("name", ["wgan-gp", "wgan", "dcgan", "began", "progan", "cyclegan"])
+def test_optimisers_carry_the_configured_rates_and_cover_every_trained_parameter(name):
+    """The settings a suite gives reach the optimisers, and each trained network is updated by
+    exactly one of them (ProGAN's moving average by none: it is not trained)."""
+    family_class = FAMILIES.get(name)
+    spec = {
+        "progan": NetSpec("infogan28", (1, 28, 28), latent_dim=8, width=0.02),
+        "cyclegan": NetSpec("infogan28", (1, 28, 28), 64, 0.0625, source_shape=(1, 28, 28)),
+    }.get(name, POINTS)
+    config = {"lr": 3e-3} | ({"betas": (0.3, 0.7)} if "betas" in family_class.defaults else {})
+    family = family_class(spec, config, torch.device("cpu"))
+    optimised = {}
+    for optimiser in family.optimisers().values():
+        for group in optimiser.param_groups:
+            scale = family.config.get("g_lr_scale", 1.0) if optimiser is getattr(family, "opt_g", None) else 1.0
+            assert group["lr"] == pytest.approx(3e-3 * scale), name
+            if "betas" in config:
+                assert group["betas"] == (0.3, 0.7), name
+            for p in group["params"]:
+                assert id(p) not in optimised, name
+                optimised[id(p)] = p
+    trained = {id(p) for module in family.modules().values() for p in module.parameters() if p.requires_grad}
+    assert set(optimised) == trained, name
