@@ -224,3 +224,15 @@ def test_translation_metrics_without_source_labels_skip_label_accuracy():
     pair = dataclasses.replace(datasets.load("digits-to-mnist"), source_labels=None)  # a classifier, no labels
     translated = pair.source("test", 20)
     assert set(translation_metrics(lambda x: x, pair, "test", translated, CPU)) == {"cycle_l1"}
+
+
+def test_network_settings_reach_both_directions_and_sampling_needs_a_dataset():
+    def size(module):
+        return sum(p.numel() for p in module.parameters())
+
+    small = CycleGAN(PAIR, {"residual_blocks": 1, "patch_layers": 1}, CPU)
+    default = CycleGAN(PAIR, {}, CPU)
+    assert size(small.generator) == size(small.g_back) < size(default.g_back) == size(default.generator)
+    assert size(small.d_target) == size(small.d_source) < size(default.d_source) == size(default.d_target)
+    with pytest.raises(UserError, match="no dataset was given"):
+        default.sample(4)

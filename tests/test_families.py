@@ -296,9 +296,30 @@ def test_optimisers_carry_the_configured_rates_and_cover_every_trained_parameter
             scale = family.config.get("g_lr_scale", 1.0) if optimiser is getattr(family, "opt_g", None) else 1.0
             assert group["lr"] == pytest.approx(3e-3 * scale), name
             if "betas" in config:
-                assert group["betas"] == (0.3, 0.7), name
+                assert group["betas"] == (0.3, 0.7) and group["eps"] == 1e-8, name
             for p in group["params"]:
                 assert id(p) not in optimised, name
                 optimised[id(p)] = p
     trained = {id(p) for module in family.modules().values() for p in module.parameters() if p.requires_grad}
     assert set(optimised) == trained, name
+
+
+CHECKPOINT_NAMES = {  # the names under which a checkpoint stores networks and optimisers
+    "wgan-gp": ({"generator", "critic"}, {"generator", "critic"}),
+    "wgan": ({"generator", "critic"}, {"generator", "critic"}),
+    "dcgan": ({"generator", "discriminator"}, {"generator", "discriminator"}),
+    "began": ({"generator", "autoencoder"}, {"generator", "autoencoder"}),
+    "progan": ({"generator", "generator_trained", "critic"}, {"generator", "critic"}),
+    "cyclegan": ({"generator", "generator_back", "d_target", "d_source"}, {"generators", "discriminators"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHECKPOINT_NAMES))
+def test_checkpoint_names_stay_readable_by_later_versions(name):
+    """A checkpoint written by one version resumes under the next only if these names hold."""
+    spec = {
+        "progan": NetSpec("infogan28", (1, 28, 28), latent_dim=8, width=0.02),
+        "cyclegan": NetSpec("infogan28", (1, 28, 28), 64, 0.0625, source_shape=(1, 28, 28)),
+    }.get(name, POINTS)
+    family = FAMILIES.get(name)(spec, {}, torch.device("cpu"))
+    assert (set(family.modules()), set(family.optimisers())) == CHECKPOINT_NAMES[name]

@@ -226,3 +226,7 @@ def test_a_new_resolution_starts_with_fresh_adam_moments():
     assert family.phase() == "8px fade-in" and not family.opt_d.state and not family.opt_g.state
     family.train_step(lambda: batch)  # same resolution: moments kept
     assert family.opt_d.state and family.opt_g.state
+
+
+def test_the_minibatch_group_setting_reaches_the_critic():
+    assert progan(minibatch_group=2).critic.group_size == 2 and progan().critic.group_size == 4
