@@ -323,3 +323,28 @@ def test_checkpoint_names_stay_readable_by_later_versions(name):
     }.get(name, POINTS)
     family = FAMILIES.get(name)(spec, {}, torch.device("cpu"))
     assert (set(family.modules()), set(family.optimisers())) == CHECKPOINT_NAMES[name]
+
+
+def test_began_builds_the_networks_its_settings_name():
+    cpu = torch.device("cpu")
+
+    def layers(module, kind):
+        return [m for m in module.modules() if isinstance(m, kind)]
+
+    assert layers(BEGAN(IMAGES, {"pixels": "unit"}, cpu).autoencoder, nn.Sigmoid)  # [0, 1] pixels
+    assert not layers(BEGAN(IMAGES, {}, cpu).autoencoder, nn.Sigmoid)  # a linear output otherwise
+    sizes = {}
+    for architecture in ("shared", "paper"):
+        settings = {"architecture": architecture, "code_dim": 7, "ae_act": "relu", "ae_norm": "batch"}
+        family = BEGAN(IMAGES, settings, cpu)
+        sizes[architecture] = sum(p.numel() for p in family.autoencoder.parameters())
+        assert any(m.out_features == 7 for m in layers(family.autoencoder, nn.Linear)), architecture
+        assert layers(family.autoencoder, nn.ReLU) and not layers(family.autoencoder, nn.ELU), architecture
+        assert layers(family.autoencoder, nn.BatchNorm2d), architecture
+        out = family.autoencoder(torch.rand(2, 1, 28, 28))
+        assert out.shape == (2, 1, 28, 28), architecture
+    assert sizes["shared"] != sizes["paper"]  # BEGAN's own autoencoder is another network
+    scaled = BEGAN(POINTS, {"lr": 1e-3, "g_lr_scale": 2.0}, cpu)
+    assert scaled.opt_g.param_groups[0]["lr"] == pytest.approx(2e-3)
+    assert scaled.opt_d.param_groups[0]["lr"] == pytest.approx(1e-3)
+    assert scaled.k.dtype == scaled.window_sum.dtype == torch.float64  # the equilibrium in double precision
