@@ -333,6 +333,7 @@ def test_began_builds_the_networks_its_settings_name():
 
     assert layers(BEGAN(IMAGES, {"pixels": "unit"}, cpu).autoencoder, nn.Sigmoid)  # [0, 1] pixels
     assert not layers(BEGAN(IMAGES, {}, cpu).autoencoder, nn.Sigmoid)  # a linear output otherwise
+    assert layers(BEGAN(IMAGES, {"pixels": "unit", "architecture": "paper"}, cpu).autoencoder, nn.Sigmoid)
     sizes = {}
     for architecture in ("shared", "paper"):
         settings = {"architecture": architecture, "code_dim": 7, "ae_act": "relu", "ae_norm": "batch"}
