@@ -294,11 +294,10 @@ def test_scorer_hands_device_and_weights_to_torch_fidelity_and_explains_a_failed
 
     monkeypatch.setattr(images, "create_feature_extractor", record)
     monkeypatch.setenv("BENCHBENCH_INCEPTION_WEIGHTS", "/weights/pt_inception.pth")
-    scorer = ImageScorer("inception-v3-compat", torch.device("cuda"))
+    ImageScorer("inception-v3-compat", torch.device("cuda"))
     name, kwargs = calls[-1]
     assert name == "inception-v3-compat" and kwargs["cuda"] is True and kwargs["verbose"] is False
     assert kwargs["feature_extractor_weights_path"] == "/weights/pt_inception.pth"
-    assert scorer.resize_mode == "tf1-bilinear-299"
     ImageScorer("mnist-classifier", CPU)
     assert calls[-1][1]["cuda"] is False
 

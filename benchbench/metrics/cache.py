@@ -39,7 +39,7 @@ def content_key(images: torch.Tensor, extractor: str, weights_hash: str, resize:
 
 def cached_features(scorer: Any, images: torch.Tensor) -> dict[str, torch.Tensor]:
     """scorer.features(images), from the cache when an entry for exactly this content exists."""
-    key = content_key(images, scorer.extractor, scorer.weights_hash, scorer.resize_mode)
+    key = content_key(images, scorer.extractor, scorer.weights_hash, scorer.info.resize_mode)
     path = cache_root() / f"{scorer.extractor}-{key[:32]}.pt"
     if path.is_file():
         try:

@@ -66,7 +66,6 @@ class ImageScorer:
                 "mnist-classifier for MNIST or give Inception weights in BENCHBENCH_INCEPTION_WEIGHTS"
             ) from None
         self.weights_hash = self.info.weights_hash()
-        self.resize_mode = self.info.resize_mode
 
     def features(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         if images.dtype != torch.uint8 or images.dim() != 4:
