@@ -6,10 +6,13 @@ STAMP := $(VENV)/.benchbench-deps
 
 .PHONY: install run test test-all lint bench toy mutate clean
 
-$(STAMP): pyproject.toml
+# The example plugin package (examples/lsgan) is installed beside it: the tests find its family
+# through the entry-point group, as a user's installed package is found.
+$(STAMP): pyproject.toml examples/lsgan/pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -e '.[test,inception,ray,onnx]'
+	$(VENV)/bin/pip install --quiet --no-deps -e examples/lsgan
 	touch $(STAMP)
 
 # The package itself is reinstalled (editable, no dependencies) each time: cheap, and it keeps a
@@ -25,8 +28,8 @@ toy: install
 
 # Formatting and a small lint rule set (pyproject.toml [tool.ruff]), then the tests.
 lint: install
-	$(VENV)/bin/ruff format --check benchbench tests
-	$(VENV)/bin/ruff check benchbench tests
+	$(VENV)/bin/ruff format --check benchbench tests examples
+	$(VENV)/bin/ruff check benchbench tests examples
 
 # The fast tests (under 5 minutes on 2 cores); test-all adds the end-to-end ones marked slow.
 test: lint

@@ -11,8 +11,8 @@ from typing import Any
 import torch
 import torch_fidelity
 
-import benchbench
 from benchbench.errors import UserError
+from benchbench.version import __version__
 
 
 def resolve_device(name: str) -> torch.device:
@@ -54,7 +54,7 @@ def threads_per_trial(jobs: int, data_kind: str) -> int:
 
 def versions() -> dict[str, str]:
     return {
-        "benchbench": benchbench.__version__,
+        "benchbench": __version__,
         "torch": torch.__version__,
         "torch_fidelity": torch_fidelity.__version__,
         "python": platform.python_version(),

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from benchbench import datasets
+import benchbench.datasets as datasets
 from benchbench.datasets.base import SPLITS
 from benchbench.datasets.images import image_folder
 from benchbench.errors import UserError

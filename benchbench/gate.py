@@ -73,6 +73,7 @@ def make_baseline(runs: pd.DataFrame) -> dict[str, Any]:
                 "extractor": _one(trials, "extractor"),
                 "extractor_weights": _one(trials, "extractor_weights"),
                 "step_settings": _one(trials, "step_settings"),
+                "family_origin": _one(trials, "family_origin"),
                 "hardware": _one(trials, "device"),
                 "versions": _one(trials, "versions"),
                 "metrics": metrics,
@@ -144,6 +145,11 @@ def check(runs: pd.DataFrame, baseline: dict[str, Any], rule: Rule = Rule()) -> 
                 f"{entry['family']} on {entry['dataset']}: extractor {_one(trials, 'extractor')} vs "
                 f"baseline {entry.get('extractor')}: the metrics are not comparable"
             )
+        origin = entry.get("family_origin")
+        if origin is not None and _one(trials, "family_origin") != origin:
+            # a changed plugin is a new configuration: gated as such, and named
+            change = f"changed: {origin} -> {_one(trials, 'family_origin')}"
+            rows.append(Row(entry["family"], entry["dataset"], "family origin", origin, math.nan, 0, math.nan, change))
         completed = trials[trials["status"] == "completed"]
         if len(completed) < len(trials) and entry["completed"] == entry["seeds"]:
             rows.append(

@@ -2,7 +2,7 @@
 
 Commands import the heavy modules (torch, pandas) only inside their bodies, so `--help` loads
 neither; they live in experiments.py (run, report, list, sample) and checks.py (bench,
-baseline, check, eval).
+baseline, check, eval, check-family).
 """
 
 from __future__ import annotations
@@ -27,5 +27,6 @@ for command in (
     checks.baseline,
     checks.check_command,
     checks.eval_command,
+    checks.check_family_command,
 ):
     main.add_command(command)

@@ -1,4 +1,4 @@
-"""Commands that measure and compare: bench, baseline, check, eval."""
+"""Commands that measure and compare: bench, baseline, check, eval, check-family."""
 
 from __future__ import annotations
 
@@ -304,3 +304,31 @@ def _default_extractor(against: str) -> str:
     if name.partition(":")[0] in DATASETS and not name.endswith(".npz"):
         return load_dataset(name).extractor or "inception-v3-compat"
     return "inception-v3-compat"
+
+
+@click.command(name="check-family")
+@click.argument("name")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="A setting over its defaults (TOML value).")
+@user_errors
+def check_family_command(name: str, settings: tuple[str, ...]) -> None:
+    """Check that family NAME (a registered name, or package.module:Class) keeps the contract the
+    trainer relies on, on tiny 2-D and image problems (seconds on a CPU). One line per property;
+    exit 0 when all hold, 1 when any fails."""
+    import tomllib
+
+    from benchbench.contract import check_family
+
+    config = {}
+    for item in settings:
+        key, _, value = item.partition("=")
+        try:
+            config[key.strip()] = tomllib.loads(f"value = {value}")["value"]
+        except tomllib.TOMLDecodeError:
+            raise UserError(f'--set {item!r}: expected KEY=VALUE with a TOML value (1e-3, true, "text")') from None
+    results = check_family(name, config)
+    for result in results:
+        click.echo(result.line())
+    failed = [r for r in results if not r.passed]
+    click.echo(f"{name}: {len(results) - len(failed)} of {len(results)} properties hold")
+    if failed:
+        sys.exit(1)

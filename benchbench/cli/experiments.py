@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -46,82 +43,39 @@ def run(
     address: str | None,
     allow_long: bool,
 ) -> None:
-    """Train and evaluate every trial of SUITE (a built-in name or a TOML file), then report."""
-    from benchbench import suite as suites
-    from benchbench.datasets import load as load_dataset
-    from benchbench.environment import resolve_device
-    from benchbench.execution import check_run_dir, prepare_run_dir, run_local, run_ray
-    from benchbench.execution.estimate import describe, estimate
+    """Train and evaluate every trial of SUITE (a built-in name or a TOML file), then report.
+    A family may be named as package.module:Class (imported from the current directory)."""
+    from benchbench.api import run as run_suite
 
-    plan = suites.load(suite)
-    data = plan.describe()
-    overrides = {"families": split_list(families), "datasets": split_list(datasets), "budgets": split_list(budget)}
-    data.update({k: v for k, v in overrides.items() if v is not None})
-    if seeds is not None:
-        data["seeds"] = (
-            int(seeds) if seeds.strip().isdigit() else [parse_int(s, "--seeds") for s in split_list(seeds) or []]
-        )
-    if width is not None:
-        data["settings"]["width"] = width
-    if jobs is not None:
-        data["jobs"] = jobs
-    if extractor is not None:
-        data["settings"]["extractor"] = extractor
-    plan = suites.from_dict(data, "command line")
-    torch_device = resolve_device(device)
-    trials = plan.plan()
-    for trial in {t.dataset: t for t in trials}.values():  # missing data fails now, not mid-run
-        load_dataset(trial.dataset, **trial.dataset_options)
-    if out is None:
-        out = Path("results") / plan.name
-        if any(flag is not None for flag in (families, datasets, seeds, budget, width, extractor)):
-            # a plan of its own gets a directory of its own, named by its trials (a rerun finds it)
-            digest = hashlib.sha256("\n".join(t.key for t in trials).encode()).hexdigest()[:8]
-            out = Path("results") / f"{plan.name}-{digest}"
     if address is not None and executor != "ray":
         raise UserError("--address names a Ray cluster: use it with --executor ray")
-    check_run_dir(out, plan)
-    to_time = len({t.config_hash() for t in trials if t.budget.kind != "seconds"})
-    if to_time > 3:  # a few seconds each: say why nothing happens yet
-        click.echo(f"timing {to_time} configuration(s) for a few steps, to estimate the run's length", err=True)
-    seconds = estimate(trials, torch_device, plan.jobs, allow_long)
-    prepare_run_dir(out, plan)
-    click.echo(
-        f"{len(trials)} trials ({', '.join(plan.families)} on {', '.join(plan.datasets)}, "
-        f"seeds {plan.seeds}, budgets {', '.join(map(str, plan.budgets))}) -> {out}; "
-        f"{describe(seconds, plan.jobs)}",
-        err=True,
-    )
-
-    def notify(summary: dict[str, Any]) -> None:
-        final = (summary.get("final") or {}).get("metrics", {})
-        primary = summary.get("primary_metric", "fid")
-        value = f"{primary} {final[primary]:.4g}" if primary in final else summary.get("error", "")
-        click.echo(f"  {summary['trial']}: {summary['status']} {value}", err=True)
-
-    if executor == "ray":
-        run_ray(trials, out, torch_device, address, notify=notify, trials_per_device=plan.jobs)
+    settings: dict[str, Any] = {}
+    if width is not None:
+        settings["width"] = width
+    if extractor is not None:
+        settings["extractor"] = extractor
+    if seeds is None:
+        seed_list: int | list[int] | None = None
+    elif seeds.strip().isdigit():
+        seed_list = int(seeds)
     else:
-        run_local(
-            trials, out, torch_device, plan.jobs, progress="bar" if sys.stderr.isatty() else "lines", notify=notify
-        )
-    click.echo(_write_report(out, plan.name))
-
-
-def _write_report(run_dir: Path, title: str) -> str:
-    from benchbench.report import load_runs, render_markdown
-    from benchbench.results import atomic_write_text
-
-    runs = load_runs([run_dir])
-    buffer = io.StringIO()
-    runs.to_csv(buffer, index=False)
-    atomic_write_text(run_dir / "summary.csv", buffer.getvalue())
-    text = render_markdown(runs, title=f"benchbench: {title}")
-    atomic_write_text(run_dir / "report.md", text)
-    from benchbench.report.html import render_html
-
-    atomic_write_text(run_dir / "report.html", render_html(runs, title=f"benchbench: {title}"))
-    return text
+        seed_list = [parse_int(s, "--seeds") for s in split_list(seeds) or []]
+    results = run_suite(
+        suite,
+        families=split_list(families),
+        datasets=split_list(datasets),
+        seeds=seed_list,
+        budget=split_list(budget),
+        out=out,
+        device=device,
+        jobs=jobs,
+        settings=settings,
+        executor=executor,
+        address=address,
+        allow_long=allow_long,
+        echo=lambda text: click.echo(text, err=True),
+    )
+    click.echo(results.report("md"))
 
 
 @click.command()
@@ -134,26 +88,11 @@ def report(run_dirs: tuple[Path, ...], fmt: str, output: Path | None, per_trial:
     """Tables, statistics and verdicts for one or more run directories. json: the leaderboard,
     verdicts, claims and trials in a versioned schema (benchbench/report/report.schema.json);
     csv: the leaderboard, one row per entry (--trials: one per trial)."""
-    from benchbench.report import load_runs, render_markdown
-    from benchbench.report.load import planned_trials
+    from benchbench.api import Results
 
     if output:
         check_writable(output)
-    runs = load_runs(list(run_dirs))
-    planned = planned_trials(list(run_dirs))
-    if fmt == "md":
-        text = render_markdown(runs, planned=planned)
-    elif fmt == "html":
-        from benchbench.report.html import render_html
-
-        text = render_html(runs, planned=planned)
-    elif fmt == "csv" and per_trial:
-        text = runs.to_csv(index=False)
-    else:
-        from benchbench.report.document import leaderboard_csv, report_document
-
-        document = report_document(runs, "benchbench report", planned)
-        text = leaderboard_csv(document) if fmt == "csv" else json.dumps(document, indent=2)
+    text = Results(list(run_dirs)).report("csv-trials" if fmt == "csv" and per_trial else fmt)
     if output:
         from benchbench.results import atomic_write_text
 
@@ -173,19 +112,41 @@ def list_command() -> None:
 
     click.echo("families (published defaults; per kind of data where they differ, with their source):")
     for name in FAMILIES:
-        family = FAMILIES.get(name)
+        family, origin = FAMILIES.get(name), FAMILIES.origin(name)
         defaults = ", ".join(f"{k}={v}" for k, v in family.defaults.items())
         click.echo(f"  {name:12s} {defaults}")
+        if not origin.builtin:
+            click.echo(f"  {'':12s}   from: {origin.describe()}")
         for kind in sorted(set(family.defaults_for) | set(family.sources)):
             changes = ", ".join(f"{k}={v}" for k, v in family.defaults_for.get(kind, {}).items()) or "as above"
             source = family.sources.get(kind, "")
             click.echo(f"  {'':12s}   {kind}: {changes}" + (f"  [{source}]" if source else ""))
-    click.echo("datasets:\n  " + ", ".join(DATASETS.names()))
+    click.echo("datasets:\n  " + ", ".join(n for n in DATASETS if DATASETS.origin(n).builtin))
+    for name in DATASETS:
+        if not DATASETS.origin(name).builtin:
+            click.echo(f"  {name:20s} from: {DATASETS.origin(name).describe()}")
     click.echo("feature extractors:")
     for name in EXTRACTORS:
-        click.echo(f"  {name:20s} {EXTRACTORS.get(name).description}")
+        origin = EXTRACTORS.origin(name)
+        click.echo(
+            f"  {name:20s} {EXTRACTORS.get(name).description}" + ("" if origin.builtin else f" [{origin.describe()}]")
+        )
+    broken = [(kind, b) for kind, registry in _plugin_registries() for b in registry.broken()]
+    if broken:
+        click.echo("broken plugins (refused; everything else works):")
+        for kind, plugin in broken:
+            package = f"{plugin.origin.package} {plugin.origin.version}".strip()
+            click.echo(f"  {kind} {plugin.name} from {package or plugin.origin.target}: {plugin.reason}")
     click.echo("architectures:\n  " + ", ".join(ARCHITECTURES.names()))
     click.echo("suites:\n  " + ", ".join(builtin_names()))
+
+
+def _plugin_registries() -> list[tuple[str, Any]]:
+    from benchbench.datasets import DATASETS
+    from benchbench.families import FAMILIES
+    from benchbench.metrics import EXTRACTORS
+
+    return [("family", FAMILIES), ("dataset", DATASETS), ("extractor", EXTRACTORS)]
 
 
 @click.command()

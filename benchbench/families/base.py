@@ -77,6 +77,10 @@ class Family(abc.ABC):
     # The values a string setting may take (a typo must not silently run another experiment).
     choices: ClassVar[dict[str, tuple[Any, ...]]] = {"pixels": tuple(PIXEL_RANGES), "z_prior": ("uniform", "normal")}
 
+    # The kinds of data it trains on: "points" (N x D), "image" (N x C x H x W) and "image-pair"
+    # (two image domains, for translation); `check-family` runs it on a tiny problem of each.
+    data_kinds: ClassVar[tuple[str, ...]] = ("points", "image")
+
     # Hyperparameter ranges for budget curves (Lucic et al. 2018, compare_gan v1 params.py):
     # setting name -> function of a numpy Generator drawing one value.
     search_space: ClassVar[dict[str, Callable[[np.random.Generator], Any]]] = {}

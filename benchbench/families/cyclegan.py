@@ -54,6 +54,13 @@ class ImagePool:
                 out.append(image)
         return torch.stack(out)
 
+    def state(self) -> torch.Tensor:
+        """The pooled images as one tensor (empty while the pool is), for checkpoints."""
+        return torch.stack(self.images).cpu() if self.images else torch.empty(0)
+
+    def load_state(self, images: torch.Tensor, device: torch.device) -> None:
+        self.images = list(images.to(device).unbind(0)) if images.numel() else []
+
 
 def least_squares(scores: torch.Tensor, target: float) -> torch.Tensor:
     return F.mse_loss(scores, torch.full_like(scores, target))
@@ -61,6 +68,7 @@ def least_squares(scores: torch.Tensor, target: float) -> torch.Tensor:
 
 class CycleGAN(Family):
     name = "cyclegan"
+    data_kinds = ("image-pair",)
     defaults: dict[str, Any] = {
         "lr": 2e-4,
         "betas": (0.5, 0.999),
@@ -105,6 +113,15 @@ class CycleGAN(Family):
 
     def optimisers(self) -> dict[str, torch.optim.Optimizer]:
         return {"generators": self.opt_g, "discriminators": self.opt_d}
+
+    def extra_state(self) -> dict[str, Any]:
+        """The image pools: a resumed trial must show its discriminators the same past fakes."""
+        return {"pool_target": self.pool_target.state(), "pool_source": self.pool_source.state()}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        for name, pool in (("pool_target", self.pool_target), ("pool_source", self.pool_source)):
+            if name in state:  # checkpoints of benchbench 0.3 and earlier did not keep the pools
+                pool.load_state(state[name], self.device)
 
     def use_dataset(self, dataset: Any) -> None:
         self.sources = dataset  # a DomainPair: its source images are what G translates

@@ -38,6 +38,7 @@ from benchbench.nets.progan import GrowingCritic, GrowingGenerator, from_shape
 
 class ProGAN(Family):
     name = "progan"
+    data_kinds = ("image",)
     defaults: dict[str, Any] = {
         "lr": 1e-3,
         "betas": (0.0, 0.99),
@@ -68,6 +69,14 @@ class ProGAN(Family):
         if len(nets.shape) != 3:
             raise UserError(f"progan grows image networks; data of shape {nets.shape} is not an image")
         return GrowingGenerator(nets.shape, nets.latent_dim, nets.width)
+
+    def sample(
+        self, n: int, generator: torch.Generator | None = None, batch_size: int = 500, split: str = "validation"
+    ) -> torch.Tensor:
+        """The moving average's samples clipped to the pixel range: its output layer is linear
+        (the paper's), and the authors' code clips likewise when it writes images (misc.py
+        `convert_to_pil_image`); clipped before the conversion to uint8, which clamps anyway."""
+        return super().sample(n, generator, batch_size, split).clamp(*self.pixel_range)
 
     def modules(self) -> dict[str, nn.Module]:
         return {"generator": self.generator, "generator_trained": self.trained_generator, "critic": self.critic}

@@ -47,7 +47,15 @@ def _inception_hash() -> str:
     return "torch-fidelity-download"
 
 
-EXTRACTORS: Registry[ExtractorInfo] = Registry("feature extractor")
+def _not_an_extractor(name: str, obj: object) -> str | None:
+    return None if isinstance(obj, ExtractorInfo) else f"{obj!r} is not a benchbench.ExtractorInfo"
+
+
+# Other installed packages add extractors through the `benchbench.extractors` entry-point group
+# (an ExtractorInfo whose fidelity_class is a torch-fidelity FeatureExtractorBase subclass).
+EXTRACTORS: Registry[ExtractorInfo] = Registry(
+    "feature extractor", group="benchbench.extractors", validate=_not_an_extractor
+)
 EXTRACTORS.register("mnist-classifier")(
     ExtractorInfo(
         channels=1,

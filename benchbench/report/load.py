@@ -40,6 +40,7 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
         )
     }
     row["variant"] = summary.get("variant") or ""
+    row["family_origin"] = origin_text(summary.get("family_origin"))
     counters = summary.get("counters", {})
     for key in ("steps", "kimg", "train_seconds", "eval_seconds"):
         row[key] = counters.get(key)
@@ -77,6 +78,14 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     # how the steps were computed (Adam implementation, layout, TF32, autocast): they change numerics
     row["step_settings"] = json.dumps(summary.get("step_settings") or {}, sort_keys=True)
     return row
+
+
+def origin_text(origin: dict[str, Any] | None) -> str:
+    """Where a trial's family came from, in one comparable phrase ("built-in" for benchbench's)."""
+    if not origin or origin.get("source", "built-in") == "built-in":
+        return "built-in"
+    package = f"{origin.get('package', '')} {origin.get('version', '')}".strip() or "no package"
+    return f"{origin.get('target')} ({package}, file {origin.get('digest')})"
 
 
 def read_trajectory(trial_dir: Any) -> pd.DataFrame | None:

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+import benchbench.datasets as datasets
 import benchbench.training.speed as speed
-from benchbench import datasets
 from benchbench.environment import available_cores, device_info, threads_per_trial, versions
 from benchbench.errors import UserError, one_line
 from benchbench.families import FAMILIES, Family
@@ -120,12 +120,13 @@ class TrialRunner:
             summary = self._train_and_evaluate()
         except UserError:
             raise
-        except Exception as error:  # a crash in one trial is recorded, and the suite goes on
+        except Exception as error:  # a crash in one trial (a plugin's too) is recorded, and the suite goes on
             summary = self._base_summary() | {
                 "status": "failed",
                 "error": f"{type(error).__name__}: {error}",
                 "traceback": traceback.format_exc(),
             }
+            atomic_write_text(self.dir / "traceback.txt", summary["traceback"])
         write_json(summary_path, summary)
         return summary
 
@@ -143,6 +144,7 @@ class TrialRunner:
             "budget_value": t.budget.value,
             "budget": str(t.budget),
             "config_hash": t.config_hash(),
+            "family_origin": FAMILIES.origin(t.family).record(),
             "step_settings": speed.step_settings(t.settings),
             "versions": versions(),
             "device": device_info(self.device) | {"trials_at_once": self.sharing},

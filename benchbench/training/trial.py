@@ -72,19 +72,28 @@ class Trial:
 
     def config(self) -> dict[str, Any]:
         settings = {k: v for k, v in asdict(self.settings).items() if LATER_DEFAULTS.get(k, object()) != v}
-        return {
-            "family": self.family,
-            "setting": self.setting,
-            "dataset": self.dataset,
-            "seed": self.seed,
-            "budget": {"kind": self.budget.kind, "value": self.budget.value, "text": str(self.budget)},
-            "settings": settings,
-            "family_config": self.family_config,
-            # the family's published defaults as this version states them: a trial made under
-            # other defaults is another configuration (never resumed, merged or gated as this one)
-            "family_defaults": FAMILIES.get(self.family).defaults_digest(),
-            "dataset_options": self.dataset_options,
-        } | ({"variant": self.variant} if self.variant else {})
+        origin = FAMILIES.origin(self.family)
+        return (
+            {
+                "family": self.family,
+                "setting": self.setting,
+                "dataset": self.dataset,
+                "seed": self.seed,
+                "budget": {"kind": self.budget.kind, "value": self.budget.value, "text": str(self.budget)},
+                "settings": settings,
+                "family_config": self.family_config,
+                # the family's published defaults as this version states them: a trial made under
+                # other defaults is another configuration (never resumed, merged or gated as this one)
+                "family_defaults": FAMILIES.get(self.family).defaults_digest(),
+                "dataset_options": self.dataset_options,
+            }
+            | ({"variant": self.variant} if self.variant else {})
+            | (
+                # a plugin's package, version and file digest: a changed plugin is another configuration
+                # (built-ins are pinned by family_defaults and keep the hashes of earlier versions)
+                {} if origin.builtin else {"family_origin": origin.record()}
+            )
+        )
 
     def config_hash(self) -> str:
         """Hash of everything but the seed: the seeds of one configuration share it."""
@@ -94,4 +103,5 @@ class Trial:
     @property
     def key(self) -> str:
         dataset = self.dataset.replace("/", "_").replace(":", "-").strip("_")[-40:]
-        return f"{self.family}__{dataset}__s{self.seed}__{self.budget}__{self.config_hash()[:6]}"
+        family = self.family.replace(":", "-").replace("/", "_")[-40:]
+        return f"{family}__{dataset}__s{self.seed}__{self.budget}__{self.config_hash()[:6]}"

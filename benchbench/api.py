@@ -1,0 +1,263 @@
+"""The Python entry points: `run` takes what `benchbench run` takes and returns the results;
+`load` returns the same results for a finished run. The CLI is a thin layer over these two.
+
+    import benchbench
+    results = benchbench.run(families=["wgan-gp", "my_pkg.lsgan:LSGAN"], datasets=["8gaussians"],
+                             seeds=3, budget="400steps", out="results/mine")
+    results.leaderboard        # a pandas DataFrame: the report's table, one row per entry and section
+    results.verdicts           # the verdicts as data (the JSON report's fields)
+    results.trials             # one row per trial
+    results.report("md")       # md, html, csv or json text
+
+Bad input raises the same UserError the CLI prints as one line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from benchbench.errors import UserError
+
+Echo = Callable[[str], None]
+
+
+class Results:
+    """A finished (or partly finished) run, read from its run directories."""
+
+    def __init__(self, run_dirs: Sequence[str | Path], title: str = "benchbench report") -> None:
+        from benchbench.report import load_runs
+        from benchbench.report.load import planned_trials
+
+        self.run_dirs = [Path(d) for d in run_dirs]
+        self.title = title
+        self.trials: pd.DataFrame = load_runs(self.run_dirs)
+        self.planned = planned_trials(self.run_dirs)
+        self._document: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        dirs = ", ".join(map(str, self.run_dirs))
+        return f"<benchbench.Results {dirs}: {len(self.trials)} trials>"
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The JSON report as a dict (benchbench/report/report.schema.json)."""
+        if self._document is None:
+            from benchbench.report.document import report_document
+
+            self._document = report_document(self.trials, self.title, self.planned)
+        return self._document
+
+    @property
+    def leaderboard(self) -> pd.DataFrame:
+        """One row per entry and section (dataset, budget, extractor), as the report's tables
+        show them: seed counts, then each metric's mean and bootstrap interval as numbers."""
+        from benchbench.report.document import leaderboard_csv
+
+        return pd.read_csv(io.StringIO(leaderboard_csv(self.document)))
+
+    @property
+    def verdicts(self) -> list[dict[str, Any]]:
+        """Every verdict, with the section it belongs to: winner, p-values, effect size, sentence."""
+        keys = ("dataset", "budget", "extractor", "primary_metric")
+        return [
+            {k: section[k] for k in keys} | verdict
+            for section in self.document["sections"]
+            for verdict in section["verdicts"]
+        ]
+
+    def report(self, format: str = "md") -> str:
+        """The report as text: "md", "html", "csv" (the leaderboard), "csv-trials" or "json"."""
+        if format == "md":
+            from benchbench.report import render_markdown
+
+            return render_markdown(self.trials, title=self.title, planned=self.planned)
+        if format == "html":
+            from benchbench.report.html import render_html
+
+            return render_html(self.trials, title=self.title, planned=self.planned)
+        if format == "csv":
+            from benchbench.report.document import leaderboard_csv
+
+            return leaderboard_csv(self.document)
+        if format == "csv-trials":
+            return self.trials.to_csv(index=False)
+        if format == "json":
+            return json.dumps(self.document, indent=2)
+        raise UserError(f"unknown report format {format!r} (known: md, html, csv, csv-trials, json)")
+
+
+def load(*run_dirs: str | Path) -> Results:
+    """The results of one or more finished runs (several: the same suite from several machines)."""
+    if not run_dirs:
+        raise UserError("load needs at least one run directory")
+    return Results(run_dirs)
+
+
+def _family_names(families: Sequence[Any], jobs: int, executor: str) -> list[str]:
+    """Names for the registry: a Family subclass given directly (a notebook's) is registered under
+    "module:Class"; one defined in __main__ exists only in this process, so it runs in it."""
+    from benchbench.families import FAMILIES, Family
+    from benchbench.registry import Origin, file_digest
+
+    names = []
+    for family in families:
+        if isinstance(family, str):
+            names.append(family)
+            continue
+        if not (isinstance(family, type) and issubclass(family, Family)):
+            raise UserError(f"families: {family!r} is neither a name nor a benchbench.Family subclass")
+        name = f"{family.__module__}:{family.__qualname__}"
+        if family.__module__ == "__main__" and (jobs > 1 or executor != "local"):
+            raise UserError(
+                f"{family.__qualname__} is defined in __main__, which worker processes cannot import: "
+                "run it with jobs=1, or move it into a module and name it as module:Class"
+            )
+        if name not in FAMILIES:
+            FAMILIES.register(name, Origin("import", "", "", name, file_digest(family)))(family)
+        elif FAMILIES.get(name) is not family:
+            raise UserError(f"another class is already registered as {name!r}")
+        names.append(name)
+    return names
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    if value is None:
+        return None
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def plan_suite(
+    suite: str | Path = "default",
+    *,
+    families: Sequence[Any] | str | None = None,
+    datasets: Sequence[str] | str | None = None,
+    seeds: int | Sequence[int] | None = None,
+    budget: Sequence[str] | str | None = None,
+    jobs: int | None = None,
+    settings: dict[str, Any] | None = None,
+    family_config: dict[str, dict[str, Any]] | None = None,
+    executor: str = "local",
+) -> tuple[Any, bool]:
+    """(Suite, whether anything overrode it): the suite file or name, then the overrides."""
+    from benchbench.suite import from_dict
+    from benchbench.suite import load as load_suite
+
+    base = load_suite(str(suite))
+    data = base.describe()
+    for key, value in (("datasets", datasets), ("budgets", budget)):
+        if value is not None:
+            data[key] = _as_list(value)
+    if families is not None:
+        listed = _as_list(families) or []
+        data["families"] = _family_names(listed, jobs or data["jobs"], executor)
+    if seeds is not None:
+        data["seeds"] = list(seeds) if isinstance(seeds, (list, tuple)) else seeds
+    if jobs is not None:
+        data["jobs"] = jobs
+    data["settings"] |= settings or {}
+    for name, overrides in (family_config or {}).items():
+        data["family"][name] = data["family"].get(name, {}) | overrides
+    changed = any(v is not None for v in (families, datasets, seeds, budget, family_config)) or bool(settings)
+    return from_dict(data, "command line" if changed else str(suite)), changed
+
+
+def run(
+    suite: str | Path = "default",
+    *,
+    families: Sequence[Any] | str | None = None,
+    datasets: Sequence[str] | str | None = None,
+    seeds: int | Sequence[int] | None = None,
+    budget: Sequence[str] | str | None = None,
+    out: str | Path | None = None,
+    device: str = "auto",
+    jobs: int | None = None,
+    settings: dict[str, Any] | None = None,
+    family_config: dict[str, dict[str, Any]] | None = None,
+    executor: str = "local",
+    address: str | None = None,
+    allow_long: bool = False,
+    progress: str | None = None,
+    echo: Echo | None = None,
+) -> Results:
+    """Train and evaluate every trial of a suite (a built-in name or a TOML file), with any of
+    its families, datasets, seeds, budgets, jobs, trainer settings and family hyperparameters
+    overridden, then write the report into `out` and return the results. Finished trials in
+    `out` are skipped and interrupted ones resumed. `progress`: "bar", "lines" or "off" (default:
+    a bar on a terminal, else lines); `echo` receives the plan and one line per finished trial
+    (default: standard error)."""
+    from benchbench.datasets import load as load_dataset
+    from benchbench.environment import resolve_device
+    from benchbench.execution import check_run_dir, prepare_run_dir, run_local, run_ray
+    from benchbench.execution.estimate import describe, estimate
+
+    say = echo or (lambda text: print(text, file=sys.stderr))
+    if executor not in ("local", "ray"):
+        raise UserError(f"executor must be local or ray, got {executor!r}")
+    if address is not None and executor != "ray":
+        raise UserError('address= names a Ray cluster: use it with executor="ray"')
+    plan, changed = plan_suite(
+        suite,
+        families=families,
+        datasets=datasets,
+        seeds=seeds,
+        budget=budget,
+        jobs=jobs,
+        settings=settings,
+        family_config=family_config,
+        executor=executor,
+    )
+    torch_device = resolve_device(device)
+    trials = plan.plan()
+    for trial in {t.dataset: t for t in trials}.values():  # missing data fails now, not mid-run
+        load_dataset(trial.dataset, **trial.dataset_options)
+    if out is None:
+        out = Path("results") / plan.name
+        if changed:  # a plan of its own gets a directory of its own, named by its trials (a rerun finds it)
+            digest = hashlib.sha256("\n".join(t.key for t in trials).encode()).hexdigest()[:8]
+            out = Path("results") / f"{plan.name}-{digest}"
+    out = Path(out)
+    check_run_dir(out, plan)
+    to_time = len({t.config_hash() for t in trials if t.budget.kind != "seconds"})
+    if to_time > 3:  # a few seconds each: say why nothing happens yet
+        say(f"timing {to_time} configuration(s) for a few steps, to estimate the run's length")
+    seconds = estimate(trials, torch_device, plan.jobs, allow_long)
+    prepare_run_dir(out, plan)
+    say(
+        f"{len(trials)} trials ({', '.join(plan.families)} on {', '.join(plan.datasets)}, "
+        f"seeds {plan.seeds}, budgets {', '.join(map(str, plan.budgets))}) -> {out}; "
+        f"{describe(seconds, plan.jobs)}"
+    )
+
+    def notify(summary: dict[str, Any]) -> None:
+        final = (summary.get("final") or {}).get("metrics", {})
+        primary = summary.get("primary_metric", "fid")
+        value = f"{primary} {final[primary]:.4g}" if primary in final else summary.get("error", "")
+        say(f"  {summary['trial']}: {summary['status']} {value}")
+
+    if progress is None:
+        progress = "bar" if sys.stderr.isatty() else "lines"
+    if executor == "ray":
+        run_ray(trials, out, torch_device, address, notify=notify, trials_per_device=plan.jobs)
+    else:
+        run_local(trials, out, torch_device, plan.jobs, progress=progress, notify=notify)
+    results = Results([out], title=f"benchbench: {plan.name}")
+    write_reports(results)
+    return results
+
+
+def write_reports(results: Results) -> None:
+    """summary.csv, report.md and report.html in the (first) run directory, atomically."""
+    from benchbench.results import atomic_write_text
+
+    run_dir = results.run_dirs[0]
+    atomic_write_text(run_dir / "summary.csv", results.report("csv-trials"))
+    atomic_write_text(run_dir / "report.md", results.report("md"))
+    atomic_write_text(run_dir / "report.html", results.report("html"))
