@@ -26,10 +26,11 @@ from torch.optim.optimizer import register_optimizer_step_post_hook
 from benchbench.datasets.base import Dataset
 from benchbench.datasets.pairs import DomainPair
 from benchbench.errors import UserError, one_line
-from benchbench.families import FAMILIES, Family
+from benchbench.families import FAMILIES, Family, resolve_config
 from benchbench.metrics.toy import sliced_wasserstein
 from benchbench.nets import NetSpec
 from benchbench.results import load_tensors, save_tensors
+from benchbench.training.trainer import seed_everything
 
 CPU = torch.device("cpu")
 BATCH = 32
@@ -119,7 +120,7 @@ class Session:
         target: str = "8 gaussians",
     ) -> None:
         self.dataset, self.nets = tiny_problem(kind, target)
-        torch.manual_seed(seed if init_seed is None else init_seed)
+        seed_everything(seed if init_seed is None else init_seed)  # Python's, numpy's and torch's, as the trainer
         self.family = cls(self.nets, config, CPU)
         self.family.use_dataset(self.dataset)
         self.stream = self.dataset.train_batches(BATCH, seed)
@@ -196,12 +197,19 @@ def builds(cls: type[Family], kinds: tuple[str, ...], config: dict[str, Any]) ->
 
 
 def refuses_unknown_setting(cls: type[Family], kind: str, config: dict[str, Any]) -> str:
+    """An unknown key is refused, and every text setting names its choices (a typo in a value
+    must not run another experiment either)."""
     _, nets = tiny_problem(kind)
     try:
         cls(nets, config | {"no_such_setting": 1}, CPU)
     except UserError:
-        return ""
-    raise Broken("a setting it does not have (no_such_setting = 1) was accepted")
+        pass
+    else:
+        raise Broken("a setting it does not have (no_such_setting = 1) was accepted")
+    open_ended = sorted(k for k, v in cls.defaults.items() if isinstance(v, str) and k not in cls.choices)
+    if open_ended:
+        raise Broken(f"text settings without `choices`, so any typo is accepted: {', '.join(open_ended)}")
+    return ""
 
 
 def checkpoint_covers_training(cls: type[Family], kind: str, config: dict[str, Any]) -> str:
@@ -338,7 +346,7 @@ def learns(cls: type[Family], kind: str, config: dict[str, Any]) -> str:
         for _ in range(steps):
             logs = session.step()
         end = _distance_to_data(session)
-        finite = all(math.isfinite(float(v)) for v in logs.values())
+        finite = all(math.isfinite(float(torch.as_tensor(v).detach())) for v in logs.values())
         where = f" on {target}" if kind == "points" else ""
         if finite and end < 0.8 * start:
             return f"sliced Wasserstein distance to the data {start:.4g} -> {end:.4g}{where} in {steps} steps{at}"
@@ -377,6 +385,8 @@ def check_family(family: str | type[Family], config: dict[str, Any] | None = Non
     unknown = [k for k in kinds if k not in LEARNING_STEPS]
     if not kinds or unknown:
         raise UserError(f"{cls.__name__}.data_kinds must name points, image or image-pair, got {kinds!r}")
+    for kind in kinds:  # settings it refuses are bad input (exit 2), not a broken family
+        resolve_config(cls, config, tiny_problem(kind)[1].kind)
     results = []
     for title, check, scope in PROPERTIES:
         runs = [kinds] if scope == "kinds" else [kinds[0]] if scope == "first" else list(kinds)

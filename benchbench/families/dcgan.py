@@ -30,6 +30,7 @@ class DCGAN(Family):
         "d_norm": "batch",
         "z_prior": "uniform",
     }
+    choices = Family.choices | {"d_norm": ("none", "batch", "layer")}
     search_space = {"lr": log_uniform(-5, -2), "betas": beta1_with(0.999)}
 
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:

@@ -33,6 +33,7 @@ class WGAN(Family):
     }
     defaults_for = {"points": {"critic_norm": "none", "z_prior": "normal"}}
     sources = {"points": "gan_toy.py, Gulrajani et al.'s code"}
+    choices = Family.choices | {"critic_norm": ("none", "batch", "layer")}
     search_space = {"lr": log_uniform(-5, -2), "n_critic": integers(1, 5)}
 
     def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
