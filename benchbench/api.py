@@ -228,7 +228,7 @@ def run(
     to_time = len({t.config_hash() for t in trials if t.budget.kind != "seconds"})
     if to_time > 3:  # a few seconds each: say why nothing happens yet
         say(f"timing {to_time} configuration(s) for a few steps, to estimate the run's length")
-    seconds = estimate(trials, torch_device, plan.jobs, allow_long)
+    seconds = estimate(trials, torch_device, plan.jobs, allow_long, say)
     prepare_run_dir(out, plan)
     say(
         f"{len(trials)} trials ({', '.join(plan.families)} on {', '.join(plan.datasets)}, "

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
 from benchbench.environment import threads_per_trial
-from benchbench.errors import UserError
+from benchbench.errors import UserError, one_line
 from benchbench.training import Trial
 from benchbench.training.flops import step_flops
 from benchbench.training.trainer import build
@@ -67,17 +68,33 @@ def training_seconds(trial: Trial, cost: StepCost | None) -> float:
     return steps * cost.seconds
 
 
-def estimate(trials: list[Trial], device: torch.device, jobs: int = 1, allow_long: bool = False) -> dict[str, float]:
-    """{trial key: estimated training seconds}; refuses a trial estimated above a day."""
-    costs: dict[str, StepCost] = {}
+def estimate(
+    trials: list[Trial],
+    device: torch.device,
+    jobs: int = 1,
+    allow_long: bool = False,
+    say: Callable[[str], None] = lambda text: None,
+) -> dict[str, float]:
+    """{trial key: estimated training seconds}; refuses a trial estimated above a day. A family
+    whose step fails here is left out of the estimate (its trials fail, recorded, when they run)."""
+    costs: dict[str, StepCost | None] = {}
     out = {}
     for trial in trials:
         cost = None
         if trial.budget.kind != "seconds":
             key = trial.config_hash()
             if key not in costs:
-                costs[key] = _step_cost(trial, device, jobs)
+                try:
+                    costs[key] = _step_cost(trial, device, jobs)
+                except UserError:
+                    raise
+                except Exception as error:  # the family's own code: its trials record the failure
+                    costs[key] = None
+                    say(f"cannot time {trial.family} ({one_line(error)}): left out of the estimate")
             cost = costs[key]
+            if cost is None:
+                out[trial.key] = 0.0
+                continue
         out[trial.key] = seconds = training_seconds(trial, cost)
         if seconds > DAY and not allow_long:
             speed = f" at the {cost.seconds:.3g} s per step measured here" if cost else ""

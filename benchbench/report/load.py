@@ -91,7 +91,12 @@ def origin_text(origin: dict[str, Any] | None) -> str:
 def read_trajectory(trial_dir: Any) -> pd.DataFrame | None:
     """A trial's trajectory.csv (validation metrics along training), or None if it wrote none."""
     path = Path(str(trial_dir or "")) / "trajectory.csv"
-    return pd.read_csv(path) if path.is_file() and path.stat().st_size else None
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:  # a trial that diverged before its first evaluation
+        return None
 
 
 def trial_summaries(run_dir: Path) -> list[dict[str, Any]]:

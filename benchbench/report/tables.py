@@ -83,6 +83,7 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
                 row[title] += f" ({completed[column].notna().sum()}/{len(trials)} reached)"
         rows.append(row)
     table = pd.DataFrame(rows)
+    table = table.astype(object).where(table.notna(), "-")  # an entry whose every seed failed has no values
     key = f"final {heading(primary)} (bootstrap 95% CI)"
     if key in table:
         order = [float(v.split(" ")[0]) if v != "-" else math.inf for v in table[key]]
