@@ -101,13 +101,13 @@ def load(*run_dirs: str | Path) -> Results:
     return Results(run_dirs)
 
 
-def _family_names(families: Sequence[Any], jobs: int, executor: str) -> list[str]:
-    """Names for the registry: a Family subclass given directly (a notebook's) is registered under
-    "module:Class"; one defined in __main__ exists only in this process, so it runs in it."""
+def _family_names(families: Sequence[Any]) -> tuple[list[str], list[str]]:
+    """(names for the registry, the classes among them defined in __main__). A Family subclass
+    given directly (a notebook's) is registered under "module:Class"."""
     from benchbench.families import FAMILIES, Family
     from benchbench.registry import Origin, file_digest
 
-    names = []
+    names, in_main = [], []
     for family in families:
         if isinstance(family, str):
             names.append(family)
@@ -115,17 +115,14 @@ def _family_names(families: Sequence[Any], jobs: int, executor: str) -> list[str
         if not (isinstance(family, type) and issubclass(family, Family)):
             raise UserError(f"families: {family!r} is neither a name nor a benchbench.Family subclass")
         name = f"{family.__module__}:{family.__qualname__}"
-        if family.__module__ == "__main__" and (jobs > 1 or executor != "local"):
-            raise UserError(
-                f"{family.__qualname__} is defined in __main__, which worker processes cannot import: "
-                "run it with jobs=1, or move it into a module and name it as module:Class"
-            )
+        if family.__module__ == "__main__":
+            in_main.append(family.__qualname__)
         if name not in FAMILIES:
             FAMILIES.register(name, Origin("import", "", "", name, file_digest(family)))(family)
         elif FAMILIES.get(name) is not family:
             raise UserError(f"another class is already registered as {name!r}")
         names.append(name)
-    return names
+    return names, in_main
 
 
 def _as_list(value: Any) -> list[Any] | None:
@@ -156,8 +153,14 @@ def plan_suite(
         if value is not None:
             data[key] = _as_list(value)
     if families is not None:
-        listed = _as_list(families) or []
-        data["families"] = _family_names(listed, jobs or data["jobs"], executor)
+        data["families"], in_main = _family_names(_as_list(families) or [])
+        if in_main and ((jobs or 1) > 1 or executor != "local"):
+            raise UserError(
+                f"{', '.join(in_main)} is defined in __main__, which worker processes cannot import: "
+                "run it with jobs=1, or move it into a module and name it as module:Class"
+            )
+        if in_main:  # a notebook's class exists in this process only: its trials run here
+            jobs = 1
     if seeds is not None:
         data["seeds"] = list(seeds) if isinstance(seeds, (list, tuple)) else seeds
     if jobs is not None:

@@ -121,16 +121,21 @@ def test_a_plugin_that_raises_fails_its_trial_with_the_traceback_and_one_that_tu
     assert board.filter(like="TurnsNaN", axis=0)["diverged"].item() == 1
 
 
-def test_a_class_defined_in_main_is_refused_for_worker_processes():
+def test_a_class_defined_in_main_runs_in_this_process_and_is_refused_for_worker_processes(tmp_path):
     code = (
         "import benchbench\n"
         "from benchbench_lsgan import LSGAN\n"
         "class Mine(LSGAN):\n    pass\n"
         "try:\n    benchbench.run(families=[Mine], datasets='8gaussians', jobs=2)\n"
         "except benchbench.UserError as error:\n    print(error)\n"
+        "results = benchbench.run(families=[Mine], datasets='8gaussians', seeds=2, budget='5steps', out='mine',\n"
+        "    settings={'eval_points': 1, 'eval_samples': 100, 'final_samples': 100}, echo=print)\n"
+        "print(results.trials['status'].tolist())\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path).stdout
     assert "Mine is defined in __main__, which worker processes cannot import: run it with jobs=1" in out
+    # the default suite runs two trials at a time; this class's run in this process, one at a time
+    assert "1 at a time" in out and "['completed', 'completed']" in out
 
 
 @pytest.mark.parametrize(
