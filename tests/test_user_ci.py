@@ -1,0 +1,36 @@
+"""ci/user-repo: the gate a repository with its own family runs, end to end on a shortened suite."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.mark.slow
+def test_the_user_repository_gate_makes_a_baseline_then_passes_an_unchanged_rerun(tmp_path):
+    repo = tmp_path / "their-repo"
+    shutil.copytree(ROOT / "examples" / "lsgan", repo)  # their package, installed as benchbench-lsgan
+    (repo / "ci").mkdir()
+    shutil.copy(ROOT / "ci" / "user-repo" / "gate.sh", repo / "ci" / "gate.sh")
+    suite = (ROOT / "ci" / "user-repo" / "gan-gate.toml").read_text()
+    shortened = suite.replace('["8gaussians", "mnist"]', '["8gaussians"]').replace("seeds = 3", "seeds = 2")
+    (repo / "ci" / "gan-gate.toml").write_text(shortened.replace('"300steps"', '"60steps"'))
+    bin_dir = str(Path(sys.executable).parent)
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", BENCHBENCH=f"{bin_dir}/benchbench")
+
+    def gate(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "ci/gate.sh", *args], cwd=repo, env=env, capture_output=True, text=True)
+
+    made = gate("--baseline")
+    assert made.returncode == 0, made.stderr
+    assert "lsgan: 8 of 8 properties hold" in made.stdout and (repo / "baselines" / "gan-gate.json").is_file()
+    checked = gate()
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "PASS: no regression against the baseline" in checked.stdout and "| lsgan" in checked.stdout
