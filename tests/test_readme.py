@@ -66,3 +66,15 @@ def test_the_readme_shows_cheap_commands_to_run():
 def test_cheap_examples_run(line):
     result = CliRunner().invoke(main, shlex.split(line)[1:])
     assert result.exit_code == 0, result.output
+
+
+def test_the_readme_has_one_python_example():
+    assert len(blocks("python")) == 1
+
+
+@pytest.mark.parametrize("code", blocks("python"), ids=lambda c: c.splitlines()[0][:40])
+def test_every_python_example_runs(code, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    exec(code, {})
+    printed = capsys.readouterr().out
+    assert "lsgan" in printed and "wgan-gp" in printed and "SWD" in printed
