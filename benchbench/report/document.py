@@ -132,6 +132,7 @@ def report_document(runs: pd.DataFrame, title: str, planned_trials: int | None) 
                 "entries": [entry_record(entry, trials) for entry, trials in by_entry(frame)],
                 "verdicts": [comparison_record(c, section.labels) for c in section.comparisons],
                 "tuned_verdicts": [comparison_record(c, section.labels) for c in section.tuned_comparisons],
+                "along_budget": [along.record(section.labels) for along in section.along],
                 "notes": section.notes,
             }
         )

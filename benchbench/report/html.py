@@ -11,7 +11,7 @@ from benchbench.report.claims import check_claims
 from benchbench.report.entries import primary_metric
 from benchbench.report.hyper import budget_plot
 from benchbench.report.markdown import completeness
-from benchbench.report.plots import began_trace, m_global_against_fid, metric_curves, sample_grids
+from benchbench.report.plots import along_budget_plot, began_trace, m_global_against_fid, metric_curves, sample_grids
 from benchbench.report.tables import sections
 
 STYLE = """
@@ -66,6 +66,13 @@ def render_html(runs: pd.DataFrame, title: str = "benchbench report", planned: i
         for caption, table in section.extra:
             body += [f"<p>{_code(caption)}</p>", _table(table)]
         body += [f'<p class="verdict">Verdict: {_code(verdict)}.</p>' for verdict in section.verdicts]
+        body += [f'<p class="verdict">{_code(sentence)}.</p>' for sentence in section.along_sentences]
+        for along in section.along:
+            body += [
+                f"<p>Along the budget: {html.escape(along.metric)} on the validation split at each evaluation "
+                "(eval_samples samples; not the final test values above), Welch per point, Holm over the points.</p>",
+                _table(along.table(section.labels)),
+            ]
         if section.hyperparameters is not None:
             study = runs[
                 (runs["dataset"] == section.frame["dataset"].iloc[0])
@@ -90,6 +97,10 @@ def render_html(runs: pd.DataFrame, title: str = "benchbench report", planned: i
             ]
         primary = primary_metric(section.frame)
         plots = [
+            *[
+                (along_budget_plot(section.frame, along), f"{along.a} vs {along.b} along the budget")
+                for along in section.along
+            ],
             (metric_curves(section.frame, primary, "train_seconds"), f"{primary} against training seconds"),
             (metric_curves(section.frame, primary, "kimg"), f"{primary} against kimg"),
             (began_trace(section.frame), "BEGAN k_t and autoencoder losses along training"),

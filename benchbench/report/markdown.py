@@ -21,10 +21,21 @@ def render_markdown(runs: pd.DataFrame, title: str = "benchbench report", planne
     partial = completeness(runs, planned)
     lines = [f"# {title}", ""] + ([f"**{partial}**", ""] if partial else []) + render_claims(check_claims(runs))
     for section in sections(runs):
-        lines += [f"## {section.heading}", "", section.provenance, "", section.leaderboard.to_markdown(index=False), ""]
+        lines += [f"## {section.heading}", ""]
+        # the answer first: the final verdicts, then whether they hold along the budget
+        lines += [f"**Verdict:** {verdict}." for verdict in section.verdicts]
+        lines += [f"**{sentence}.**" for sentence in section.along_sentences]
+        lines += ["", section.provenance, "", section.leaderboard.to_markdown(index=False), ""]
         for caption, table in section.extra:
             lines += [caption, "", table.to_markdown(index=False), ""]
-        lines += [f"**Verdict:** {verdict}." for verdict in section.verdicts]
+        for along in section.along:
+            lines += [
+                f"Along the budget ({along.metric} on the validation split at each evaluation, "
+                "eval_samples samples: not the final test values above; Welch per point, Holm over the points):",
+                "",
+                along.table(section.labels).to_markdown(index=False),
+                "",
+            ]
         if section.hyperparameters is not None:
             lines += [
                 "",

@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import stats  # noqa: E402
 
+from benchbench.report.along import AlongBudget, curves_of  # noqa: E402
 from benchbench.report.entries import by_entry, collapsed_count, entry_names, label  # noqa: E402
 from benchbench.report.load import read_trajectory  # noqa: E402
 
@@ -128,3 +129,36 @@ def sample_grids(frame: pd.DataFrame) -> dict[str, bytes]:
                 flag = " (collapsed)" if trial.get("collapse_suspected") in (True,) else ""  # NaN: not scored
                 grids[f"{label(family)}, seed {trial['seed']}{flag}"] = path.read_bytes()
     return grids
+
+
+def along_budget_plot(frame: pd.DataFrame, along: AlongBudget) -> bytes | None:
+    """A pair's validation curves at their evaluation points (mean, band from the seeds' minimum
+    to maximum), each point where one is significantly better (Holm) marked in its colour."""
+    curves = {entry: curves_of(frame, entry, along.column, along.axis) for entry in (along.a, along.b)}
+    if any(c.shape[1] == 0 for c in curves.values()):
+        return None
+    figure, axes = plt.subplots(figsize=(6, 3.6))
+    colours = {}
+    for entry, curve in curves.items():
+        values, budgets = curve[0], curve[1].mean(0)
+        line = axes.plot(
+            budgets, values.mean(0), marker="o", markersize=3, label=f"{label(entry)} ({len(values)} seeds)"
+        )[0]
+        axes.fill_between(budgets, values.min(0), values.max(0), color=line.get_color(), alpha=0.2)
+        colours[entry] = line.get_color()
+    for point in along.points:
+        winner = point.comparison.winner
+        if winner:
+            mean = point.comparison.mean_a if winner == along.a else point.comparison.mean_b
+            axes.plot([point.budget], [mean], marker="*", markersize=13, color=colours[winner], markeredgecolor="k")
+    axes.plot(
+        [], [], marker="*", linestyle="none", color="grey", markeredgecolor="k", label="significantly better (Holm)"
+    )
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel(f"budget ({along.unit})")
+    axes.set_ylabel(f"{along.metric} (validation)")
+    axes.set_title(f"{label(along.a)} vs {label(along.b)}", fontsize=9)
+    axes.legend(fontsize=8)
+    axes.grid(alpha=0.3, which="both")
+    return _png(figure)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from benchbench.metrics.catalog import METRICS
+from benchbench.report.along import AlongBudget, section_along_budget
 from benchbench.report.entries import (
     by_entry,
     collapsed_count,
@@ -186,6 +187,7 @@ class Section:
     fingerprint: str
     frame: pd.DataFrame
     key: tuple[str, str, str]  # (dataset, budget, extractor)
+    along: list[AlongBudget] = field(default_factory=list)  # each verdict's pair at every evaluation point
 
     @property
     def labels(self) -> dict[str, str]:
@@ -194,6 +196,14 @@ class Section:
     @property
     def verdicts(self) -> list[str]:
         return [comparison.sentence(self.labels) for comparison in self.comparisons]
+
+    @property
+    def along_sentences(self) -> list[str]:
+        labels = self.labels
+        return [
+            f"Along the budget, {labels.get(a.a, a.a)} vs {labels.get(a.b, a.b)}: {a.sentence(labels)}"
+            for a in self.along
+        ]
 
     @property
     def tuned(self) -> list[str]:
@@ -246,6 +256,7 @@ def sections(runs: pd.DataFrame) -> list[Section]:
                 fingerprint=f"Device: {_distinct_text(frame, 'device')}. Versions: {_distinct_text(frame, 'versions')}.",
                 frame=frame,
                 key=(dataset, budget, extractor),
+                along=section_along_budget(frame, group_comparisons, primary_metric(frame)),
             )
         )
     return out

@@ -1,0 +1,223 @@
+"""The verdict along the budget: the final verdict's test at every common trajectory point.
+
+A budget is one point on a curve; a reader asks whether the answer holds at other budgets.
+Every trial is evaluated at the same log-spaced fractions of its budget (training/state.py), so
+the i-th row of every trajectory of a section is the same budget: seconds, generator steps, kimg
+or FLOPs, whichever kind the budget is. At each such point the two entries are compared as the
+final verdict compares them (Welch's t-test over seeds), Holm-corrected over the points; from
+these: the budgets at which each entry is significantly better, where the mean curves cross
+(between which two points, and where by linear interpolation in log budget), and whether each
+entry was still improving at the end (a one-sided paired t-test of the last point against the one
+before, over seeds). Trajectory values come from `eval_samples` samples against the validation
+split: they are not the final values (more samples, test split), and the report says which.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from benchbench.report.entries import entry_names, heading, label, lower_is_better
+from benchbench.report.load import read_trajectory
+from benchbench.report.stats import ALPHA, Comparison, adjust, compare
+
+# The trajectory column that measures each budget kind, and its unit in sentences.
+AXES = {
+    "seconds": ("train_seconds", "s"),
+    "steps": ("step", "steps"),
+    "kimg": ("kimg", "kimg"),
+    "flops": ("flops", "FLOPs"),
+}
+
+
+@dataclass
+class Point:
+    budget: float  # the mean over trials of the axis column at this evaluation
+    comparison: Comparison
+
+
+@dataclass
+class Improving:
+    entry: str
+    still_improving: bool
+    change: float  # relative change of the mean from the second-to-last to the last point
+    p_value: float
+
+
+@dataclass
+class AlongBudget:
+    a: str
+    b: str
+    metric: str
+    axis: str
+    unit: str
+    column: str  # the metric's trajectory column ("fid"); `metric` is its heading ("FID")
+    points: list[Point] = field(default_factory=list)
+    improving: list[Improving] = field(default_factory=list)
+
+    def better_at(self, entry: str) -> list[float]:
+        return [p.budget for p in self.points if p.comparison.winner == entry]
+
+    def crossings(self) -> list[tuple[float, float, float]]:
+        """(budget before, budget after, interpolated crossing) wherever the mean difference changes sign."""
+        out = []
+        for before, after in zip(self.points, self.points[1:]):
+            d0 = before.comparison.mean_a - before.comparison.mean_b
+            d1 = after.comparison.mean_a - after.comparison.mean_b
+            if math.isfinite(d0) and math.isfinite(d1) and d0 * d1 < 0:
+                share = d0 / (d0 - d1)
+                where = math.exp(math.log(before.budget) + share * (math.log(after.budget) - math.log(before.budget)))
+                out.append((before.budget, after.budget, where))
+        return out
+
+    def _amount(self, value: float) -> str:
+        return f"{value:.3g} {self.unit}" if self.unit != "FLOPs" else f"{value:.2e} FLOPs"
+
+    def _ranges(self, entry: str) -> str:
+        """'from 21 s to 100 s' over runs of consecutive significant points."""
+        runs: list[list[float]] = []
+        for point in self.points:
+            if point.comparison.winner == entry:
+                if runs and runs[-1][-1] == self._previous(point):
+                    runs[-1].append(point.budget)
+                else:
+                    runs.append([point.budget])
+        parts = [
+            f"at {self._amount(r[0])}" if len(r) == 1 else f"from {self._amount(r[0])} to {self._amount(r[-1])}"
+            for r in runs
+        ]
+        return " and ".join(parts)
+
+    def _previous(self, point: Point) -> float | None:
+        index = self.points.index(point)
+        return self.points[index - 1].budget if index else None
+
+    def sentence(self, labels: dict[str, str]) -> str:
+        """One sentence: where each is better, whether the curves cross, who still improves."""
+        if not self.points:
+            return "no common evaluation points to compare along the budget"
+        parts = [f"{labels.get(e, e)} better {self._ranges(e)}" for e in (self.a, self.b) if self.better_at(e)] or [
+            f"no significant difference at any of the {len(self.points)} points"
+        ]
+        crossings = self.crossings()
+        parts.append(
+            "; ".join(
+                f"the curves cross between {self._amount(lo)} and {self._amount(hi)} (near {self._amount(x)})"
+                for lo, hi, x in crossings
+            )
+            if crossings
+            else "no crossover"
+        )
+        still = [labels.get(i.entry, i.entry) for i in self.improving if i.still_improving]
+        parts.append(
+            f"{' and '.join(still)} still improving at the end" if still else "neither still improving at the end"
+        )
+        return "; ".join(parts)
+
+    def table(self, labels: dict[str, str]) -> pd.DataFrame:
+        name_a, name_b = labels.get(self.a, self.a), labels.get(self.b, self.b)
+        rows = []
+        for point in self.points:
+            c = point.comparison
+            rows.append(
+                {
+                    f"budget ({self.unit})": f"{point.budget:.3g}",
+                    f"{name_a} {self.metric}": f"{c.mean_a:.4g}",
+                    f"{name_b} {self.metric}": f"{c.mean_b:.4g}",
+                    "p (Welch)": f"{c.p_value:.3g}",
+                    "p (Holm)": f"{c.p_adjusted:.3g}" if math.isfinite(c.p_adjusted) else "-",
+                    "better": labels.get(c.winner, c.winner) if c.winner else "-",
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def record(self, labels: dict[str, str]) -> dict[str, Any]:
+        """The JSON report's form: every point's verdict, the ranges, crossings and plateau tests."""
+        return {
+            "a": self.a,
+            "b": self.b,
+            "metric": self.metric,
+            "axis": self.axis,
+            "unit": self.unit,
+            "values": "validation split, eval_samples samples per point (not the final test values)",
+            "points": [
+                {
+                    "budget": p.budget,
+                    "mean_a": p.comparison.mean_a,
+                    "mean_b": p.comparison.mean_b,
+                    "seeds_a": p.comparison.n_a,
+                    "seeds_b": p.comparison.n_b,
+                    "p_value": p.comparison.p_value,
+                    "p_adjusted": p.comparison.p_adjusted,
+                    "winner": p.comparison.winner,
+                }
+                for p in self.points
+            ],
+            "better_at": {e: self.better_at(e) for e in (self.a, self.b)},
+            "crossings": [{"after": lo, "before": hi, "interpolated": x} for lo, hi, x in self.crossings()],
+            "improving": [i.__dict__ for i in self.improving],
+            "sentence": self.sentence(labels),
+        }
+
+
+def curves_of(frame: pd.DataFrame, entry: str, metric: str, axis: str) -> np.ndarray:
+    """(seeds x points) of `metric` and the axis, for an entry's completed trials, cut to the
+    points every one of them reached; shape (2, seeds, points)."""
+    names = entry_names(frame)
+    trials = frame[(names == entry) & (frame["status"] == "completed")]
+    curves = [read_trajectory(d) for d in trials["trial_dir"]] if "trial_dir" in trials else []
+    curves = [c for c in curves if c is not None and metric in c and axis in c]
+    if not curves:
+        return np.empty((2, 0, 0))
+    length = min(len(c) for c in curves)
+    return np.array(
+        [[c[metric].to_numpy(float)[:length] for c in curves], [c[axis].to_numpy(float)[:length] for c in curves]]
+    )
+
+
+def _improving(entry: str, values: np.ndarray, lower: bool) -> Improving:
+    """Still improving: the last point better than the one before, one-sided paired t-test over seeds."""
+    if values.shape[1] < 2 or values.shape[0] < 2:
+        return Improving(entry, False, math.nan, math.nan)
+    before, last = values[:, -2], values[:, -1]
+    change = float((last.mean() - before.mean()) / abs(before.mean())) if before.mean() else math.nan
+    if np.allclose(before, last):
+        return Improving(entry, False, change, 1.0)
+    test = stats.ttest_rel(last, before, alternative="less" if lower else "greater")
+    p_value = float(test.pvalue)
+    return Improving(entry, bool(p_value < ALPHA), change, p_value)
+
+
+def along_budget(frame: pd.DataFrame, a: str, b: str, metric: str, budget_kind: str) -> AlongBudget | None:
+    """Entries a and b compared at every evaluation point both reached (None without trajectories)."""
+    axis, unit = AXES.get(budget_kind, ("train_seconds", "s"))
+    lower = lower_is_better(metric)
+    curve_a, curve_b = curves_of(frame, a, metric, axis), curves_of(frame, b, metric, axis)
+    if curve_a.shape[1] == 0 or curve_b.shape[1] == 0:
+        return None
+    points = min(curve_a.shape[2], curve_b.shape[2])
+    result = AlongBudget(a, b, heading(metric), axis, unit, metric)
+    for i in range(points):
+        comparison = compare(a, curve_a[0, :, i].tolist(), b, curve_b[0, :, i].tolist(), heading(metric), lower)
+        budget = float(np.concatenate([curve_a[1, :, i], curve_b[1, :, i]]).mean())
+        result.points.append(Point(budget, comparison))
+    adjust([p.comparison for p in result.points])  # Holm over this pair's points
+    result.improving = [_improving(a, curve_a[0], lower), _improving(b, curve_b[0], lower)]
+    return result
+
+
+def section_along_budget(frame: pd.DataFrame, comparisons: list[Comparison], metric: str) -> list[AlongBudget]:
+    """One AlongBudget per verdict of a section (its pairs of entries), on its budget's axis."""
+    kinds = frame["budget_kind"].dropna().unique().tolist() if "budget_kind" in frame else []
+    kind = kinds[0] if len(kinds) == 1 else "seconds"
+    out = [along_budget(frame, c.a, c.b, metric, kind) for c in comparisons]
+    return [o for o in out if o is not None]
+
+
+def labels_of(frame: pd.DataFrame) -> dict[str, str]:
+    return {entry: label(entry) for entry in entry_names(frame)}

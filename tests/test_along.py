@@ -1,0 +1,96 @@
+"""The verdict along the budget, on hand-made trajectories whose answer is known: a family ahead
+early, overtaken between two evaluation points, one still improving and one on a plateau."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from benchbench.report.along import along_budget
+from benchbench.report.stats import holm
+
+SECONDS = [2.0, 4.0, 10.0, 21.0]
+# per seed and point; at every point the seeds' noise sums to zero, so the means are the curves'
+NOISE = [[-1.0, 0.5, 0.5, -1.0], [0.0, -1.0, 1.0, 0.0], [1.0, 0.5, -1.5, 1.0]]
+
+
+def runs(tmp_path, curves: dict[str, list[float]]) -> pd.DataFrame:
+    rows = []
+    for family, means in curves.items():
+        for seed, noise in enumerate(NOISE):
+            folder = tmp_path / f"{family}-{seed}"
+            folder.mkdir()
+            fid = np.array(means) + np.array(noise)
+            seconds = np.array(SECONDS) + 0.01 * seed  # a time budget stops a little after each point
+            pd.DataFrame({"step": [5, 10, 25, 52], "train_seconds": seconds, "fid": fid}).to_csv(
+                folder / "trajectory.csv", index=False
+            )
+            rows.append({"family": family, "variant": "", "status": "completed", "trial_dir": str(folder)})
+    return pd.DataFrame(rows)
+
+
+def test_each_point_is_welch_over_seeds_and_holm_over_the_points(tmp_path):
+    curves = {"wgan-gp": [100, 80, 60, 50], "began": [150, 90, 40, 20]}
+    result = along_budget(runs(tmp_path, curves), "wgan-gp", "began", "fid", "seconds")
+    raw = []
+    for i, point in enumerate(result.points):
+        a = [curves["wgan-gp"][i] + NOISE[s][i] for s in range(3)]
+        b = [curves["began"][i] + NOISE[s][i] for s in range(3)]
+        raw.append(stats.ttest_ind(a, b, equal_var=False).pvalue)
+        assert point.comparison.p_value == pytest.approx(raw[-1])
+        assert point.comparison.mean_a == pytest.approx(np.mean(a)) and point.budget == pytest.approx(SECONDS[i] + 0.01)
+    assert [p.comparison.p_adjusted for p in result.points] == pytest.approx(holm(raw))
+    winners = [p.comparison.winner for p in result.points]
+    expected = [("wgan-gp" if a < b else "began") if p < 0.05 else None for a, b, p in zip(*curves.values(), holm(raw))]
+    assert winners == expected and winners[0] == "wgan-gp" and winners[-1] == "began"
+
+
+def test_the_crossing_is_bracketed_by_two_points_and_interpolated_in_log_budget(tmp_path):
+    result = along_budget(runs(tmp_path, {"a": [100, 80, 60, 50], "b": [150, 90, 40, 20]}), "a", "b", "fid", "seconds")
+    ((before, after, where),) = result.crossings()
+    assert (before, after) == pytest.approx((4.01, 10.01))
+    d0, d1 = 80 - 90, 60 - 40
+    share = d0 / (d0 - d1)
+    assert where == pytest.approx(math.exp(math.log(4.01) + share * (math.log(10.01) - math.log(4.01))))
+    assert result.sentence({"a": "A", "b": "B"}) == (
+        f"A better from 2.01 s to 4.01 s; B better from 10 s to 21 s; the curves cross between 4.01 s and "
+        f"10 s (near {where:.3g} s); A and B still improving at the end"
+    )
+
+
+def test_still_improving_is_a_one_sided_paired_test_of_the_last_two_points(tmp_path):
+    # "falling" improves at the end in every seed; "flat" moves by noise alone
+    result = along_budget(
+        runs(tmp_path, {"falling": [90, 70, 50, 30], "flat": [90, 70, 50, 50]}), "falling", "flat", "fid", "seconds"
+    )
+    falling, flat = result.improving
+    assert falling.still_improving and falling.change == pytest.approx((30 - 50) / 50)
+    a = [50 + NOISE[s][2] for s in range(3)]
+    b = [30 + NOISE[s][3] for s in range(3)]
+    assert falling.p_value == pytest.approx(stats.ttest_rel(b, a, alternative="less").pvalue)
+    assert not flat.still_improving
+    assert result.sentence({}).endswith("falling still improving at the end")
+
+
+def test_higher_is_better_metrics_turn_every_direction(tmp_path):
+    frame = runs(tmp_path, {"a": [1, 2, 3, 4], "b": [1.5, 2.5, 3.5, 20]})
+    for folder in frame["trial_dir"]:  # the same curves as an Inception Score: higher is better
+        path = f"{folder}/trajectory.csv"
+        pd.read_csv(path).rename(columns={"fid": "is"}).to_csv(path, index=False)
+    result = along_budget(frame, "a", "b", "is", "seconds")
+    assert result.points[-1].comparison.winner == "b"
+    assert [i.still_improving for i in result.improving] == [False, True]
+
+
+def test_points_are_those_every_completed_trial_reached_and_failed_trials_are_left_out(tmp_path):
+    frame = runs(tmp_path, {"a": [100, 80, 60, 50], "b": [150, 90, 40, 20]})
+    short = frame["trial_dir"].iloc[0]
+    pd.read_csv(f"{short}/trajectory.csv").iloc[:3].to_csv(f"{short}/trajectory.csv", index=False)
+    assert len(along_budget(frame, "a", "b", "fid", "seconds").points) == 3
+    frame.loc[0, "status"] = "diverged"  # a diverged trial's curve stops early: it is not a curve to align
+    assert len(along_budget(frame, "a", "b", "fid", "seconds").points) == 4
+    assert along_budget(frame, "a", "missing", "fid", "seconds") is None
