@@ -35,6 +35,7 @@ class Rule:
     sigmas: float = 3.0
     min_change: float = 0.02
     speed_change: float = 0.20
+    speed: bool = True  # False: throughput is not gated (a shared runner's speed says little)
 
 
 def gated_columns() -> list[str]:
@@ -172,7 +173,9 @@ def check(runs: pd.DataFrame, baseline: dict[str, Any], rule: Rule = Rule()) -> 
             reference = f"{stats['mean']:.4g} ± {stats['std']:.2g} (n={stats['n']})"
             values = completed[column].dropna().astype(float) if column in completed else pd.Series(dtype=float)
             unscored = (
-                "skipped: other hardware"
+                "skipped: speed not gated"
+                if column == SPEED and not rule.speed
+                else "skipped: other hardware"
                 if column == SPEED and not same_hardware
                 else ("regressed: no value" if values.empty else None)
             )

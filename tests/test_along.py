@@ -94,3 +94,31 @@ def test_points_are_those_every_completed_trial_reached_and_failed_trials_are_le
     frame.loc[0, "status"] = "diverged"  # a diverged trial's curve stops early: it is not a curve to align
     assert len(along_budget(frame, "a", "b", "fid", "seconds").points) == 4
     assert along_budget(frame, "a", "missing", "fid", "seconds") is None
+
+
+def space_frame(primary: dict[str, list[float]], other: dict[str, list[float]]) -> pd.DataFrame:
+    rows = []
+    for family in primary:
+        for a, b in zip(primary[family], other[family]):
+            rows.append({"family": family, "variant": "", "status": "completed", "final_fid": a, "final_fid@lenet": b})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(
+    "other, agreement, fragment",
+    [
+        ({"x": [10, 11, 12], "y": [30, 31, 32]}, "agree", "this agrees with `classifier`"),
+        ({"x": [30, 31, 32], "y": [10, 11, 12]}, "disagree", "the answer depends on the feature space"),
+        ({"x": [10, 20, 30], "y": [15, 25, 35]}, "partly", "only `classifier` finds x significantly better"),
+    ],
+)
+def test_a_verdict_is_set_beside_the_same_pair_in_another_feature_space(other, agreement, fragment):
+    from benchbench.report.spaces import space_verdicts
+    from benchbench.report.tables import verdicts
+
+    frame = space_frame({"x": [50, 51, 52], "y": [80, 81, 82]}, other)
+    (space,) = space_verdicts(frame, verdicts(frame))
+    assert space.extractor == "lenet" and space.agreement == agreement
+    expected = stats.ttest_ind(other["x"], other["y"], equal_var=False).pvalue
+    assert space.other.p_value == pytest.approx(expected) and space.primary.winner == "x"
+    assert fragment in space.sentence({}, "classifier")

@@ -84,6 +84,19 @@ def test_speed_is_skipped_on_other_hardware(gate, tmp_path):
     assert "skipped: other hardware" in result.output and "images_per_second" in result.output
 
 
+def test_no_speed_gates_quality_alone(gate):
+    """A run twice as slow passes with --no-speed (a shared runner) and fails with --speed."""
+    baseline = json.loads((gate / "baseline.json").read_text())
+    for entry in baseline["entries"]:
+        entry["metrics"]["images_per_second"]["mean"] *= 2
+    path = gate / "faster-baseline.json"
+    path.write_text(json.dumps(baseline))
+    assert "images_per_second" in json.dumps(baseline)
+    assert invoke("check", gate / "again", "--baseline", path, "--speed").exit_code == 1
+    quality = invoke("check", gate / "again", "--baseline", path, "--no-speed")
+    assert "skipped: speed not gated" in quality.output and "regressed" not in quality.output
+
+
 def test_speed_and_quality_directions():
     import pandas as pd
 

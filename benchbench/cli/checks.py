@@ -178,8 +178,16 @@ def baseline(run_dir: Path, output: Path) -> None:
     show_default=True,
     help="Smallest tolerance for throughput, relative to the baseline mean.",
 )
+@click.option(
+    "--speed/--no-speed",
+    default=True,
+    show_default=True,
+    help="Gate throughput (on the same hardware). --no-speed: quality only, for shared CI runners.",
+)
 @user_errors
-def check_command(run_dir: Path, baseline_path: Path, sigmas: float, min_change: float, speed_change: float) -> None:
+def check_command(
+    run_dir: Path, baseline_path: Path, sigmas: float, min_change: float, speed_change: float, speed: bool
+) -> None:
     """Compare RUN_DIR with a baseline. Exit 0: no regression; 1: a regression; 2: bad input,
     including a run that shares no entry with the baseline (another suite, not a regression)."""
     from benchbench.gate import Rule, check, format_table
@@ -192,7 +200,7 @@ def check_command(run_dir: Path, baseline_path: Path, sigmas: float, min_change:
         raise UserError(f"baseline {baseline_path} does not exist") from None
     except ValueError:
         raise UserError(f"baseline {baseline_path} is not valid JSON") from None
-    table, passed = check(load_runs([run_dir]), reference, Rule(sigmas, min_change, speed_change))
+    table, passed = check(load_runs([run_dir]), reference, Rule(sigmas, min_change, speed_change, speed))
     click.echo(format_table(table))
     click.echo("PASS: no regression against the baseline" if passed else "FAIL: regression against the baseline")
     sys.exit(0 if passed else 1)

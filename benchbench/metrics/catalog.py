@@ -47,6 +47,9 @@ declare(Metric("classes", "classes drawn", False, "the dataset's classifier: cla
 declare(Metric("kid", "KID", True, "torch-fidelity"))
 declare(Metric("precision", "precision", False, "torch-fidelity", bounds=(0.0, 1.0)))
 declare(Metric("recall", "recall", False, "torch-fidelity", bounds=(0.0, 1.0)))
+declare(Metric("fid_infinity", "FID-inf", True, "torch-fidelity's FID at 15 sample counts, extrapolated in 1/N"))
+declare(Metric("density", "density", False, "prdc (Naeem et al. 2020), k = 5"))
+declare(Metric("coverage", "coverage", False, "prdc (Naeem et al. 2020), k = 5", bounds=(0.0, 1.0)))
 # 2-D points (metrics/toy.py).
 declare(Metric("swd", "SWD", True, "sliced Wasserstein distance, scipy"))
 declare(Metric("modes_covered", "modes", False, "mixture modes with enough high-quality samples"))

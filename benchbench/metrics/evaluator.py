@@ -18,6 +18,7 @@ from benchbench.metrics.images import IMAGE_METRICS, ImageScorer
 from benchbench.metrics.toy import PointScorer
 
 _REFERENCE_FEATURES: dict[tuple[str, str, str, int], Any] = {}
+_FLOORS: dict[tuple[str, str, str, int], dict[str, Any]] = {}
 
 
 def _pyramid_swd(samples: torch.Tensor, dataset: Dataset, settings: Any) -> dict[str, float]:
@@ -68,6 +69,19 @@ class Evaluator:
             else:
                 _REFERENCE_FEATURES[key] = self.scorer.features(reference)
         return _REFERENCE_FEATURES[key]
+
+    def floor(self, n: int, split: str) -> dict[str, Any]:
+        """The primary metric of n real training samples against `split`: what a generator that
+        draws the data itself scores at this sample count, the metric's finite-sample floor."""
+        real = self.dataset.reference("train", n)
+        key = (self.dataset.name, split, self.scorer.extractor, len(real))
+        if key not in _FLOORS:
+            if isinstance(self.scorer, ImageScorer):
+                values = self.scorer.score(cached_features(self.scorer, real), self.reference_features(split), ("fid",))
+            else:
+                values = self.scorer.score(self.scorer.features(real), self.reference_features(split))
+            _FLOORS[key] = {"n": len(real), "split": split, self.primary: values[self.primary]}
+        return _FLOORS[key]
 
     def evaluate_samples(
         self, samples: torch.Tensor, split: str, metrics: tuple[str, ...] = IMAGE_METRICS

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch_fidelity
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
-from benchbench.metrics import inception_offline, mnist_classifier
+from benchbench.metrics import inception_offline, mnist_classifier, mnist_lenet
 from benchbench.registry import Registry
 
 
@@ -37,6 +37,11 @@ class ExtractorInfo:
 
 def _inception_weights_path() -> str | None:
     return os.environ.get("BENCHBENCH_INCEPTION_WEIGHTS") or None
+
+
+def _file_hash(path: os.PathLike) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()[:16]
 
 
 def _inception_hash() -> str:
@@ -65,6 +70,19 @@ EXTRACTORS.register("mnist-classifier")(
         description="CNN trained on MNIST by benchbench (shipped weights); 128-d features, 10 logits",
         resize_mode="bilinear-antialias-28",
         fidelity_class=mnist_classifier.MnistClassifierExtractor,
+        dataset_classes=10,
+    )
+)
+EXTRACTORS.register("mnist-lenet")(
+    ExtractorInfo(
+        channels=1,
+        weights_hash=lambda: _file_hash(mnist_lenet.WEIGHTS),
+        has_logits=True,
+        options=dict,
+        description="LeNet-5 trained on MNIST by benchbench, independently of mnist-classifier (other "
+        "architecture, seed, no augmentation; shipped weights); 84-d features, 10 logits: the second feature space",
+        resize_mode="bilinear-antialias-28",
+        fidelity_class=mnist_lenet.MnistLeNetExtractor,
         dataset_classes=10,
     )
 )

@@ -22,9 +22,13 @@ from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from_dataset
 
 from benchbench.errors import UserError
+from benchbench.metrics.coverage import density_coverage
 from benchbench.metrics.extractors import EXTRACTORS, ensure_registered
+from benchbench.metrics.finite import fid_infinity
 
-IMAGE_METRICS = ("fid", "kid", "isc", "prc")
+# fid_infinity (metrics/finite.py) and dc, density and coverage (metrics/coverage.py), cost more
+# than the rest: the trajectory leaves them out (training/convergence.py), the final scores have them.
+IMAGE_METRICS = ("fid", "kid", "isc", "prc", "fid_infinity", "dc")
 # A class counts as drawn when at least this share of the samples falls into it (uniform over
 # MNIST's 10 classes is 10% each; a generator that never draws a digit leaves it below 3%).
 CLASS_SHARE_FLOOR = 0.03
@@ -51,7 +55,8 @@ class ImageScorer:
         self.extractor, self.info = extractor, EXTRACTORS.get(extractor)
         self.device, self.batch_size = device, batch_size
         cls = FEATURE_EXTRACTORS_REGISTRY[extractor]
-        self.layers = {m: cls.get_default_feature_layer_for_metric(m) for m in IMAGE_METRICS}
+        self.layers = {m: cls.get_default_feature_layer_for_metric(m) for m in ("fid", "kid", "isc", "prc")}
+        self.layers |= {"fid_infinity": self.layers["fid"], "dc": self.layers["prc"]}
         try:
             self.model = create_feature_extractor(
                 extractor,
@@ -100,6 +105,10 @@ class ImageScorer:
         if "prc" in metrics:
             prc = prc_featuresdict_to_metric(fake, real, self.layers["prc"], save_cpu_ram=True, **quiet)
             out["precision"], out["recall"] = prc["precision"], prc["recall"]
+        if "fid_infinity" in metrics:
+            out |= fid_infinity(fake[self.layers["fid"]], real[self.layers["fid"]], self.layers["fid"])
+        if "dc" in metrics:
+            out |= density_coverage(fake[self.layers["dc"]], real[self.layers["dc"]])
         shares = self.class_shares(fake) if "isc" in metrics else None
         if shares is not None:
             out["classes"] = float(sum(share >= CLASS_SHARE_FLOOR for share in shares))
@@ -119,7 +128,7 @@ class ImageScorer:
         """Refuse what cannot be computed before any work is done."""
         unknown = sorted(set(metrics) - set(IMAGE_METRICS))
         if unknown:
-            raise UserError(f"unknown image metrics {unknown} (known: fid, kid, is, prc, swd)")
+            raise UserError(f"unknown image metrics {unknown} (known: {', '.join(IMAGE_METRICS)})")
         if "isc" in metrics and not self.info.has_logits:
             # zero-filled logits would give IS = 1.0 exactly: silently wrong, so refuse
             raise UserError(f"extractor {self.extractor!r} has no logits: it cannot give an Inception Score")

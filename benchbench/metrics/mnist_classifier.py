@@ -56,19 +56,20 @@ def weights_sha256() -> str:
     return hashlib.sha256(WEIGHTS.read_bytes()).hexdigest()
 
 
+def checked_weights(net: nn.Module, weights: Path, info: Path, rebuild: str) -> nn.Module:
+    """`net` with the shipped weights, after checking them against their recorded checksum."""
+    if not weights.is_file() or not info.is_file():
+        raise UserError(f"feature network weights missing at {weights}; rebuild them with `{rebuild}`")
+    expected = json.loads(info.read_text())["sha256"]
+    if hashlib.sha256(weights.read_bytes()).hexdigest() != expected:
+        raise UserError(f"feature network weights at {weights} do not match their recorded sha256")
+    net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    return net.eval()
+
+
 def load_classifier() -> DigitNet:
     """The shipped classifier, after checking its weights against the recorded checksum."""
-    if not WEIGHTS.is_file() or not WEIGHTS_INFO.is_file():
-        raise UserError(
-            f"MNIST classifier weights missing at {WEIGHTS}; rebuild them with "
-            "`python -m benchbench.metrics.train_classifier`"
-        )
-    expected = json.loads(WEIGHTS_INFO.read_text())["sha256"]
-    if weights_sha256() != expected:
-        raise UserError(f"MNIST classifier weights at {WEIGHTS} do not match their recorded sha256")
-    net = DigitNet()
-    net.load_state_dict(torch.load(WEIGHTS, map_location="cpu", weights_only=True))
-    return net.eval()
+    return checked_weights(DigitNet(), WEIGHTS, WEIGHTS_INFO, "python -m benchbench.metrics.train_classifier")
 
 
 class MnistClassifierExtractor(FeatureExtractorBase):
@@ -76,7 +77,10 @@ class MnistClassifierExtractor(FeatureExtractorBase):
 
     def __init__(self, name: str, features_list: list[str], **kwargs: object) -> None:
         super().__init__(name, features_list)
-        self.net = load_classifier()
+        self.net = self.load_network()
+
+    def load_network(self) -> nn.Module:
+        return load_classifier()
 
     @staticmethod
     def get_provided_features_list() -> tuple[str, ...]:

@@ -20,7 +20,7 @@ import pandas as pd
 from benchbench.report.claims import check_claims
 from benchbench.report.entries import by_entry, collapsed_count, label, primary_metric
 from benchbench.report.stats import Comparison, bootstrap_ci
-from benchbench.report.tables import sections
+from benchbench.report.tables import floors, sections
 
 DOCUMENT_VERSION = 1
 # Trial columns summarised per entry: final and best-on-validation metrics, convergence, speed.
@@ -133,6 +133,16 @@ def report_document(runs: pd.DataFrame, title: str, planned_trials: int | None) 
                 "verdicts": [comparison_record(c, section.labels) for c in section.comparisons],
                 "tuned_verdicts": [comparison_record(c, section.labels) for c in section.tuned_comparisons],
                 "along_budget": [along.record(section.labels) for along in section.along],
+                "feature_spaces": [
+                    {
+                        "extractor": space.extractor,
+                        "agreement": space.agreement,
+                        "verdict": comparison_record(space.other, section.labels),
+                        "sentence": space.sentence(section.labels, extractor),
+                    }
+                    for space in section.spaces
+                ],
+                "floor": {which: {"value": v, "n": n} for which, (v, n) in floors(frame).items()},
                 "notes": section.notes,
             }
         )

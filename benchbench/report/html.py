@@ -66,6 +66,7 @@ def render_html(runs: pd.DataFrame, title: str = "benchbench report", planned: i
         for caption, table in section.extra:
             body += [f"<p>{_code(caption)}</p>", _table(table)]
         body += [f'<p class="verdict">Verdict: {_code(verdict)}.</p>' for verdict in section.verdicts]
+        body += [f'<p class="verdict">In another feature space: {_code(s)}.</p>' for s in section.space_sentences]
         body += [f'<p class="verdict">{_code(sentence)}.</p>' for sentence in section.along_sentences]
         for along in section.along:
             body += [

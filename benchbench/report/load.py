@@ -56,6 +56,9 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
         for name, value in block.get("metrics", {}).items():
             row[f"final_{name}@{extractor}"] = value
         row[f"extractor_weights@{extractor}"] = block.get("extractor_weights")
+    for which, floor in (summary.get("floor") or {}).items():  # real against real, same count and split
+        primary = summary.get("primary_metric") or "fid"
+        row[f"floor_{which}"], row[f"floor_{which}_n"] = floor.get(primary), floor.get("n")
     # the primary metric on the validation split of the checkpoint kept as best: what a
     # hyperparameter study selects on (the test split only scores the selection)
     row["best_validation_score"] = (summary.get("best") or {}).get("validation_score")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from benchbench.report.claims import check_claims, render_claims
-from benchbench.report.tables import sections
+from benchbench.report.tables import floors, sections
 
 
 def completeness(runs: pd.DataFrame, planned: int | None) -> str | None:
@@ -24,6 +24,7 @@ def render_markdown(runs: pd.DataFrame, title: str = "benchbench report", planne
         lines += [f"## {section.heading}", ""]
         # the answer first: the final verdicts, then whether they hold along the budget
         lines += [f"**Verdict:** {verdict}." for verdict in section.verdicts]
+        lines += [f"**In another feature space:** {sentence}." for sentence in section.space_sentences]
         lines += [f"**{sentence}.**" for sentence in section.along_sentences]
         lines += ["", section.provenance, "", section.leaderboard.to_markdown(index=False), ""]
         for caption, table in section.extra:
@@ -31,7 +32,13 @@ def render_markdown(runs: pd.DataFrame, title: str = "benchbench report", planne
         for along in section.along:
             lines += [
                 f"Along the budget ({along.metric} on the validation split at each evaluation, "
-                "eval_samples samples: not the final test values above; Welch per point, Holm over the points):",
+                "eval_samples samples: not the final test values above; Welch per point, Holm over the points"
+                + (
+                    f"; real data scores {floors(section.frame)['trajectory'][0]:.4g} there"
+                    if "trajectory" in floors(section.frame)
+                    else ""
+                )
+                + "):",
                 "",
                 along.table(section.labels).to_markdown(index=False),
                 "",

@@ -31,6 +31,7 @@ from benchbench.report.entries import (
 )
 from benchbench.report.hyper import budget_table, has_study, tuned_comparisons
 from benchbench.report.load import read_trajectory
+from benchbench.report.spaces import SpaceVerdict, space_verdicts
 from benchbench.report.stats import Comparison, adjust, bootstrap_ci
 
 # How training went, beside the metrics of the catalogue: (column, heading).
@@ -162,6 +163,23 @@ def extra_extractor_tables(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]
     return tables
 
 
+def floors(frame: pd.DataFrame) -> dict[str, tuple[float, int]]:
+    """{"final": (value, n), "trajectory": (value, n)}: the primary metric of real training data
+    against the same split at the same sample count, as the trials recorded it."""
+    out = {}
+    for which in ("final", "trajectory"):
+        column = f"floor_{which}"
+        if column in frame and frame[column].notna().any():
+            out[which] = (float(frame[column].dropna().iloc[0]), int(frame[f"{column}_n"].dropna().iloc[0]))
+    return out
+
+
+def floor_text(frame: pd.DataFrame) -> str:
+    head = heading(primary_metric(frame))
+    where = {"final": "against the test split", "trajectory": "against the validation split, along training"}
+    return "; ".join(f"{head} {value:.4g} at {n:,} samples {where[w]}" for w, (value, n) in floors(frame).items())
+
+
 def _distinct_text(frame: pd.DataFrame, column: str) -> str:
     return ", ".join(map(str, frame[column].dropna().unique())) if column in frame else "-"
 
@@ -188,6 +206,7 @@ class Section:
     frame: pd.DataFrame
     key: tuple[str, str, str]  # (dataset, budget, extractor)
     along: list[AlongBudget] = field(default_factory=list)  # each verdict's pair at every evaluation point
+    spaces: list[SpaceVerdict] = field(default_factory=list)  # each verdict in every other feature space
 
     @property
     def labels(self) -> dict[str, str]:
@@ -196,6 +215,11 @@ class Section:
     @property
     def verdicts(self) -> list[str]:
         return [comparison.sentence(self.labels) for comparison in self.comparisons]
+
+    @property
+    def space_sentences(self) -> list[str]:
+        extractor = self.key[2]
+        return [space.sentence(self.labels, extractor) for space in self.spaces]
 
     @property
     def along_sentences(self) -> list[str]:
@@ -235,6 +259,9 @@ def sections(runs: pd.DataFrame) -> list[Section]:
                 f"Feature extractor: `{extractor}` (weights {weights}); final metrics on the test split, {counts}"
             )
         provenance = f"{measured}. Best-on-val: the checkpoint with the best validation score, scored on test."
+        floors = floor_text(frame)
+        if floors:
+            provenance += f" Real against real at the same sample count (the floor): {floors}."
         threshold = frame["threshold"].dropna().unique().tolist() if "threshold" in frame else []
         if threshold:
             provenance += f" Time to threshold: first validation point at or below {threshold[0]:g}."
@@ -257,6 +284,7 @@ def sections(runs: pd.DataFrame) -> list[Section]:
                 frame=frame,
                 key=(dataset, budget, extractor),
                 along=section_along_budget(frame, group_comparisons, primary_metric(frame)),
+                spaces=space_verdicts(frame, group_comparisons) if primary_metric(frame) == "fid" else [],
             )
         )
     return out

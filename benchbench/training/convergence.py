@@ -19,9 +19,7 @@ def resolve_threshold(rule: float | str | None, evaluator: Evaluator, dataset: A
     the validation split, which is the floor a generator can reach at that sample count."""
     if rule is None or isinstance(rule, (int, float)):
         return rule
-    real = dataset.reference("train", n)
-    values, _ = evaluator.evaluate_samples(real, "validation", TRAJECTORY_METRICS)
-    return float(rule[:-1]) * values[evaluator.primary]
+    return float(rule[:-1]) * evaluator.floor(n, "validation")[evaluator.primary]
 
 
 def convergence(trajectory: list[dict[str, float]], metric: str, threshold: float | None) -> dict[str, Any]:

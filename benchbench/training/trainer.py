@@ -384,6 +384,12 @@ class TrialRunner:
         samples, final = self._test_scores(run)
         final["metrics"].update(final_metrics(samples, dataset, self.trial.settings))
         out: dict[str, Any] = {"final": final | {"step": steps}}
+        # beside every value, what real data scores at the same sample count and split (the floor)
+        settings = self.trial.settings
+        out["floor"] = {
+            "final": run.evaluator.floor(settings.final_samples, "test"),
+            "trajectory": run.evaluator.floor(settings.eval_samples, "validation"),
+        }
         out["collapse_suspected"] = collapse_suspected(final["metrics"], len(final.get("class_shares", [])))
         extra = {
             name: self._score_with(name, dataset, samples) for name in self._final_extractors(dataset, run.evaluator)
