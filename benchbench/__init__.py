@@ -31,6 +31,7 @@ _PUBLIC = {
     "BatchStream": "benchbench.datasets.base",
     "split_off": "benchbench.datasets.base",
     "ExtractorInfo": "benchbench.metrics.extractors",
+    "local_extractor": "benchbench.metrics.local",
     # registries, for registering from a script or notebook
     "FAMILIES": "benchbench.families",
     "DATASETS": "benchbench.datasets",
@@ -62,6 +63,7 @@ __all__ = [
     "frozen",
     "integers",
     "load",
+    "local_extractor",
     "log_uniform",
     "one_of",
     "run",
@@ -88,6 +90,7 @@ if TYPE_CHECKING:
         uniform,
     )
     from benchbench.metrics.extractors import EXTRACTORS, ExtractorInfo
+    from benchbench.metrics.local import local_extractor
     from benchbench.nets import NetSpec
 
 

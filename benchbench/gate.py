@@ -115,7 +115,11 @@ def tolerance(column: str, stats: dict[str, float], rule: Rule) -> float:
 
 def check(runs: pd.DataFrame, baseline: dict[str, Any], rule: Rule = Rule()) -> tuple[pd.DataFrame, bool]:
     """(diff table, passed). Bad or incomparable input raises UserError."""
-    if baseline.get("gate_version") != GATE_VERSION or not isinstance(baseline.get("entries"), list):
+    if (
+        not isinstance(baseline, dict)
+        or baseline.get("gate_version") != GATE_VERSION
+        or not isinstance(baseline.get("entries"), list)
+    ):
         raise UserError("the baseline file is not a benchbench baseline (gate_version 1)")
     names = entry_names(runs)
     run_entries = set(zip(names, runs["dataset"]))

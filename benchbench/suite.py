@@ -163,7 +163,10 @@ def load(name_or_path: str) -> Suite:
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
             raise UserError(f"suite file {path} does not exist")
-        text, source = path.read_text(), str(path)
+        try:
+            text, source = path.read_text(encoding="utf-8"), str(path)
+        except UnicodeDecodeError:
+            raise UserError(f"suite file {path} is not UTF-8 text (a TOML file is)") from None
     elif name_or_path in builtin_names():
         text = resources.files("benchbench.suites").joinpath(f"{name_or_path}.toml").read_text()
         source = f"built-in suite {name_or_path!r}"
@@ -302,6 +305,13 @@ def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") ->
         raise UserError(f"{source}: unknown keys {unknown} (known: {sorted(TOP_LEVEL_KEYS)})")
     families = _list_of(data.get("families", ["wgan-gp", "began"]), str, "families", source)
     datasets = _list_of(data.get("datasets", ["mnist"]), str, "datasets", source)
+    for key, values in (("families", families), ("datasets", datasets)):
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise UserError(f"{source}: {key} names {', '.join(repeated)} more than once")
+    name = str(data.get("name", default_name))
+    if not name or "/" in name or "\\" in name or name.startswith(".") or "\x00" in name:
+        raise UserError(f"{source}: name {name!r} must be a plain folder name (it names results/NAME)")
     for family in families:
         FAMILIES.get(family)
     for dataset in datasets:
@@ -335,7 +345,7 @@ def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") ->
         claim=claim,
         hyperparameter_samples=samples,
         hyperparameter_seed=hp_seed,
-        name=str(data.get("name", default_name)),
+        name=name,
         description=str(data.get("description", "")),
         families=families,
         datasets=datasets,

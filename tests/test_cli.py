@@ -316,3 +316,36 @@ def test_help_imports_no_torch():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "False False"
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["run", "--families", ""], "--families is empty"),
+        (["run", "--budget", " , "], "--budget is empty"),
+        (["run", "--families", "wgan-gp,wgan-gp", "--datasets", "8gaussians"], "families names wgan-gp more than once"),
+        (["check", "RUN", "--baseline", "b.json", "--sigmas", "nan"], "--sigmas must be a finite number"),
+    ],
+)
+def test_empty_repeated_and_non_finite_options_are_refused(args, fragment, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _one_line_error(invoke(*args), fragment)
+
+
+def test_files_a_user_might_hand_over_by_mistake_are_refused_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "latin1.toml").write_bytes('name = "caf\xe9"\n'.encode("latin-1"))
+    _one_line_error(invoke("run", "latin1.toml"), "is not UTF-8 text")
+    (tmp_path / "escape.toml").write_text('name = "../escaped"\nfamilies = ["wgan"]\ndatasets = ["8gaussians"]\n')
+    _one_line_error(invoke("run", "escape.toml"), "must be a plain folder name")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_bytes(b"\x00\xff garbage")
+    _one_line_error(invoke("report", str(run)), "is corrupt (not valid JSON)")
+    (run / "run.json").write_text('{"schema_version": 1, "tri')  # cut in half
+    _one_line_error(invoke("report", str(run)), "is corrupt (not valid JSON)")
+    (run / "run.json").write_text('{"schema_version": 1, "trials": []}')
+    _one_line_error(invoke("report", str(run), "-o", str(run / "run.json")), "one of the run's own files")
+    (tmp_path / "list.json").write_text("[1, 2]")
+    (run / "run.json").write_text("[]")
+    _one_line_error(invoke("report", str(run)), "is not a benchbench run file")

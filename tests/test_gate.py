@@ -225,3 +225,14 @@ def test_the_rule_is_an_option(gate, tmp_path):
     loose = invoke("check", gate / "cut", "--baseline", unbounded, "--sigmas", "1000")
     assert strict.exit_code == 1, strict.output
     assert loose.exit_code == 0, loose.output
+
+
+def test_a_baseline_that_is_not_an_object_is_refused():
+    import pandas as pd
+
+    from benchbench.errors import UserError
+    from benchbench.gate import check
+
+    for baseline in ([1, 2], "text", None):
+        with pytest.raises(UserError, match="not a benchbench baseline"):
+            check(pd.DataFrame({"family": ["f"], "dataset": ["d"]}), baseline)

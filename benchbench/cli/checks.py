@@ -190,9 +190,15 @@ def check_command(
 ) -> None:
     """Compare RUN_DIR with a baseline. Exit 0: no regression; 1: a regression; 2: bad input,
     including a run that shares no entry with the baseline (another suite, not a regression)."""
+    import math
+
     from benchbench.gate import Rule, check, format_table
     from benchbench.report import load_runs
     from benchbench.results import read_json
+
+    for option, value in (("--sigmas", sigmas), ("--min-change", min_change), ("--speed-change", speed_change)):
+        if not math.isfinite(value):  # nan makes every tolerance nan and every comparison pass
+            raise UserError(f"{option} must be a finite number, got {value}")
 
     try:
         reference = read_json(baseline_path)

@@ -49,6 +49,9 @@ def run(
 
     if address is not None and executor != "ray":
         raise UserError("--address names a Ray cluster: use it with --executor ray")
+    for option, value in (("--families", families), ("--datasets", datasets), ("--budget", budget), ("--seeds", seeds)):
+        if value is not None and not split_list(value):  # "" must not silently mean the suite's own
+            raise UserError(f"{option} is empty: name at least one, or leave the option out")
     settings: dict[str, Any] = {}
     if width is not None:
         settings["width"] = width
@@ -92,6 +95,12 @@ def report(run_dirs: tuple[Path, ...], fmt: str, output: Path | None, per_trial:
 
     if output:
         check_writable(output)
+        # the files a report reads: writing over them would lose the run
+        read = {d.resolve() / "run.json" for d in run_dirs} | {d.resolve() / "summary.csv" for d in run_dirs}
+        if output.resolve() in read or (
+            output.name == "summary.json" and output.resolve().parent.parent in {d.resolve() for d in run_dirs}
+        ):
+            raise UserError(f"{output} is one of the run's own files, which this report reads: write elsewhere")
     text = Results(list(run_dirs)).report("csv-trials" if fmt == "csv" and per_trial else fmt)
     if output:
         from benchbench.results import atomic_write_text

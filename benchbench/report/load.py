@@ -108,7 +108,12 @@ def trial_summaries(run_dir: Path) -> list[dict[str, Any]]:
     run_file = run_dir / "run.json"
     claim = None
     if run_file.exists():
-        run = read_json(run_file)
+        try:
+            run = read_json(run_file)
+        except ValueError:  # garbage bytes, or a file cut in half
+            raise UserError(f"{run_file} is corrupt (not valid JSON); rerun the suite into another folder") from None
+        if not isinstance(run, dict):
+            raise UserError(f"{run_file} is not a benchbench run file")
         claim = (run.get("suite") or {}).get("claim")
         if run.get("schema_version") != SCHEMA_VERSION:
             raise UserError(f"{run_dir} has schema {run.get('schema_version')}; this benchbench reads {SCHEMA_VERSION}")
