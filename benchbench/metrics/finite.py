@@ -33,13 +33,17 @@ def fid_at(fake: torch.Tensor, real_statistics: dict, layer: str) -> float:
     )
 
 
-def fid_infinity(fake: torch.Tensor, real: torch.Tensor, layer: str = "features", seed: int = 0) -> dict[str, float]:
+def fid_infinity(
+    fake: torch.Tensor, real: torch.Tensor, layer: str = "features", seed: int = 0, real_statistics: dict | None = None
+) -> dict[str, float]:
     """{"fid_infinity": the extrapolated FID, "fid_infinity_slope": d FID / d (1/N)}; empty when
-    there are too few samples for two counts (n below 2.2 times the feature dimension)."""
+    there are too few samples for two counts (n below 2.2 times the feature dimension).
+    `real_statistics`: the reference's FID statistics, when the caller has them already."""
     counts = sample_counts(len(fake), fake.shape[1])
     if len(counts) < 2:
         return {}
-    real_statistics = fid_featuresdict_to_statistics({layer: real}, layer)
+    if real_statistics is None:
+        real_statistics = fid_featuresdict_to_statistics({layer: real}, layer)
     rng = np.random.default_rng(seed)
     fids = [fid_at(fake[torch.from_numpy(rng.permutation(len(fake))[:n])], real_statistics, layer) for n in counts]
     fit = stats.linregress(1.0 / counts, fids)

@@ -92,9 +92,13 @@ class ImageScorer:
         n_real = len(next(iter(real.values()))) if real else 0
         out: dict[str, float] = {}
         quiet: dict[str, Any] = {"verbose": False}
+        real_statistics = None  # shared by FID and FID-infinity: the reference's mean and covariance
+        if "fid" in metrics or "fid_infinity" in metrics:
+            real_statistics = fid_featuresdict_to_statistics(real, self.layers["fid"])
         if "fid" in metrics:
-            stats = [fid_featuresdict_to_statistics(f, self.layers["fid"]) for f in (fake, real)]
-            out["fid"] = float(fid_statistics_to_metric(*stats, verbose=False)["frechet_inception_distance"])
+            fake_statistics = fid_featuresdict_to_statistics(fake, self.layers["fid"])
+            fid = fid_statistics_to_metric(fake_statistics, real_statistics, verbose=False)
+            out["fid"] = float(fid["frechet_inception_distance"])
         if "kid" in metrics:
             subset = min(1000, n_fake, n_real)
             kid = kid_featuresdict_to_metric(fake, real, self.layers["kid"], kid_subset_size=subset, **quiet)
@@ -106,7 +110,8 @@ class ImageScorer:
             prc = prc_featuresdict_to_metric(fake, real, self.layers["prc"], save_cpu_ram=True, **quiet)
             out["precision"], out["recall"] = prc["precision"], prc["recall"]
         if "fid_infinity" in metrics:
-            out |= fid_infinity(fake[self.layers["fid"]], real[self.layers["fid"]], self.layers["fid"])
+            layer = self.layers["fid"]
+            out |= fid_infinity(fake[layer], real[layer], layer, real_statistics=real_statistics)
         if "dc" in metrics:
             out |= density_coverage(fake[self.layers["dc"]], real[self.layers["dc"]])
         shares = self.class_shares(fake) if "isc" in metrics else None

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from benchbench.report.entries import entry_names, heading, label, lower_is_better
+from benchbench.report.entries import entry_names, heading, lower_is_better
 from benchbench.report.load import read_trajectory
 from benchbench.report.stats import ALPHA, Comparison, adjust, compare
 
@@ -81,21 +81,19 @@ class AlongBudget:
     def _ranges(self, entry: str) -> str:
         """'from 21 s to 100 s' over runs of consecutive significant points."""
         runs: list[list[float]] = []
+        previous_won = False
         for point in self.points:
-            if point.comparison.winner == entry:
-                if runs and runs[-1][-1] == self._previous(point):
-                    runs[-1].append(point.budget)
-                else:
-                    runs.append([point.budget])
+            won = point.comparison.winner == entry
+            if won and previous_won:
+                runs[-1].append(point.budget)
+            elif won:
+                runs.append([point.budget])
+            previous_won = won
         parts = [
             f"at {self._amount(r[0])}" if len(r) == 1 else f"from {self._amount(r[0])} to {self._amount(r[-1])}"
             for r in runs
         ]
         return " and ".join(parts)
-
-    def _previous(self, point: Point) -> float | None:
-        index = self.points.index(point)
-        return self.points[index - 1].budget if index else None
 
     def sentence(self, labels: dict[str, str]) -> str:
         """One sentence: where each is better, whether the curves cross, who still improves."""
@@ -217,7 +215,3 @@ def section_along_budget(frame: pd.DataFrame, comparisons: list[Comparison], met
     kind = kinds[0] if len(kinds) == 1 else "seconds"
     out = [along_budget(frame, c.a, c.b, metric, kind) for c in comparisons]
     return [o for o in out if o is not None]
-
-
-def labels_of(frame: pd.DataFrame) -> dict[str, str]:
-    return {entry: label(entry) for entry in entry_names(frame)}

@@ -29,15 +29,12 @@ def render_markdown(runs: pd.DataFrame, title: str = "benchbench report", planne
         lines += ["", section.provenance, "", section.leaderboard.to_markdown(index=False), ""]
         for caption, table in section.extra:
             lines += [caption, "", table.to_markdown(index=False), ""]
+        trajectory_floor = floors(section.frame).get("trajectory")
         for along in section.along:
             lines += [
                 f"Along the budget ({along.metric} on the validation split at each evaluation, "
                 "eval_samples samples: not the final test values above; Welch per point, Holm over the points"
-                + (
-                    f"; real data scores {floors(section.frame)['trajectory'][0]:.4g} there"
-                    if "trajectory" in floors(section.frame)
-                    else ""
-                )
+                + (f"; real data scores {trajectory_floor[0]:.4g} there" if trajectory_floor else "")
                 + "):",
                 "",
                 along.table(section.labels).to_markdown(index=False),
