@@ -88,7 +88,12 @@ def evaluate(
 ) -> dict[str, Any]:
     if fake.shape[1:] != real.shape[1:]:
         raise UserError(f"generated images are {tuple(fake.shape[1:])} but the reference is {tuple(real.shape[1:])}")
-    feature_metrics = tuple(m for m in metrics if m != "swd")
+    from benchbench.metrics.catalog import EXTRACTOR_NEEDS, METRICS
+
+    for name in metrics:
+        if METRICS.get(name).needs not in (*EXTRACTOR_NEEDS, "pixels"):
+            raise UserError(f"{name} is computed from {METRICS.get(name).needs}, not from images alone")
+    feature_metrics = tuple(m for m in metrics if METRICS.get(m).needs in EXTRACTOR_NEEDS)
     values: dict[str, float] = {}
     provenance = {
         "extractor": "none",
@@ -103,10 +108,10 @@ def evaluate(
         features = scorer.features(fake)
         values = scorer.score(features, cached_features(scorer, real), feature_metrics)
         provenance = scorer.provenance(len(fake), len(real), split)
-        shares = scorer.class_shares(features) if "isc" in feature_metrics else None
+        shares = scorer.class_shares(features) if "classes" in feature_metrics else None
         if shares is not None:
             provenance["class_shares"] = [round(share, 4) for share in shares]
-    if "swd" in metrics:  # ProGAN's multi-scale SWD works on pixels: no feature network is loaded for it
+    if "pyramid_swd" in metrics:  # ProGAN's multi-scale SWD works on pixels: no feature network is loaded for it
         values.update(sliced_wasserstein_images(fake, real))
     return {"metrics": values, **provenance}
 

@@ -217,8 +217,8 @@ def parse_settings(values: dict[str, Any], source: str) -> Settings:
     from benchbench.metrics import EXTRACTORS
 
     for name in [settings.extractor, *(settings.final_extractors or [])]:
-        if name is not None:
-            EXTRACTORS.get(name)
+        if name is not None and EXTRACTORS.get(name).check_available:
+            EXTRACTORS.get(name).check_available()  # a missing package: refused now, not mid-run
     rule = settings.fid_threshold
     if (
         isinstance(rule, str)

@@ -88,3 +88,10 @@ def test_final_image_scores_carry_fid_infinity_density_and_coverage():
     assert values["density"] == pytest.approx(1.0, abs=0.2) and values["coverage"] > 0.8
     floor = evaluator.floor(3000, "test")
     assert floor["fid"] == pytest.approx(values["fid"])
+
+
+def test_density_and_coverage_need_more_samples_than_k_plus_one():
+    """prdc reads each point's (k + 1)-th distance (itself included): k + 1 samples are too few."""
+    points = torch.randn(NEAREST_K + 2, 4, generator=torch.Generator().manual_seed(0))
+    assert density_coverage(points[: NEAREST_K + 1], points[: NEAREST_K + 1]) == {}
+    assert set(density_coverage(points, points)) == {"density", "coverage", "dc_samples"}

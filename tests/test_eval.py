@@ -24,7 +24,7 @@ def digits(tmp_path_factory):
 
 
 def test_eval_images_against_a_split_with_provenance(digits):
-    result = invoke("eval", "--images", digits, "--against", "mnist:test", "--metrics", "fid,kid,is")
+    result = invoke("eval", "--images", digits, "--against", "mnist:test", "--metrics", "fid,kid,is,classes")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert set(report["metrics"]) == {"fid", "kid", "kid_std", "is", "is_std", "classes", "top_class_share"}

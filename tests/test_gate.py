@@ -21,7 +21,7 @@ eval_points = 2
 eval_samples = 500
 final_samples = 1000
 [family.wgan-gp]
-lr = 1e-3
+lr = {lr}
 betas = [0.5, 0.9]
 gp_lambda = 0.1
 """
@@ -34,9 +34,15 @@ def invoke(*args):
 @pytest.fixture(scope="module")
 def gate(tmp_path_factory):
     root = tmp_path_factory.mktemp("gate")
-    for name, budget in (("base", "200steps"), ("again", "200steps"), ("cut", "20steps")):
+    # "slow": the same budget, a learning rate a thousand times smaller (another configuration)
+    for name, budget, lr in (
+        ("base", "200steps", 1e-3),
+        ("again", "200steps", 1e-3),
+        ("cut", "20steps", 1e-3),
+        ("slow", "200steps", 1e-6),
+    ):
         suite = root / f"{name}.toml"
-        suite.write_text(SUITE.format(budget=budget))
+        suite.write_text(SUITE.format(budget=budget, lr=lr))
         assert invoke("run", suite, "--out", root / name, "--device", "cpu").exit_code == 0
     result = invoke("baseline", root / "base", "-o", root / "baseline.json")
     assert result.exit_code == 0, result.output
@@ -68,10 +74,40 @@ def test_an_unchanged_rerun_passes(gate, tmp_path):
     assert "PASS" in result.output and "final_swd" in result.output
 
 
-def test_a_run_with_a_tenth_of_the_budget_fails(gate, tmp_path):
+def test_a_run_with_another_budget_is_refused_naming_it(gate, tmp_path):
     result = invoke("check", gate / "cut", "--baseline", quality_only(gate, tmp_path))
+    assert result.exit_code == 2, result.output
+    assert "budget 20steps vs baseline 200steps" in result.output and "Traceback" not in result.output
+
+
+def test_a_run_with_other_extractor_weights_or_step_settings_is_refused_naming_them(gate, tmp_path):
+    for field, value, label in (
+        ("extractor_weights", "sha256:0000", "extractor weights"),
+        ("step_settings", '{"tf32": true}', "step settings"),
+    ):
+        baseline = json.loads(quality_only(gate, tmp_path).read_text())
+        baseline["entries"][0][field] = value
+        path = tmp_path / f"{field}.json"
+        path.write_text(json.dumps(baseline))
+        result = invoke("check", gate / "again", "--baseline", path)
+        assert result.exit_code == 2 and f"{label} " in result.output and value in result.output, result.output
+
+
+def test_a_changed_configuration_is_listed_and_gated(gate, tmp_path):
+    """Only the learning rate differs: the check names it and fails on the metrics it worsened."""
+    result = invoke("check", gate / "slow", "--baseline", quality_only(gate, tmp_path))
     assert result.exit_code == 1, result.output
+    assert "configuration changed since the baseline (1 settings" in result.output
+    assert "family_config.lr" in result.output and "changed: 1e-06" in result.output
     assert "FAIL" in result.output and "regressed" in result.output
+    assert invoke("check", gate / "again", "--baseline", quality_only(gate, tmp_path)).output.count("changed") == 0
+
+
+def test_require_same_config_refuses_a_changed_configuration(gate, tmp_path):
+    result = invoke("check", gate / "slow", "--baseline", quality_only(gate, tmp_path), "--require-same-config")
+    assert result.exit_code == 2 and "family_config.lr: 0.001 -> 1e-06" in result.output, result.output
+    same = invoke("check", gate / "again", "--baseline", quality_only(gate, tmp_path), "--require-same-config")
+    assert same.exit_code == 0, same.output
 
 
 def test_speed_is_skipped_on_other_hardware(gate, tmp_path):
@@ -209,7 +245,7 @@ def test_bounded_metrics_get_tolerances_that_can_be_exceeded():
 
 
 def test_the_rule_is_an_option(gate, tmp_path):
-    """The cut run fails under the default rule (above); a rule loose enough lets it pass on the
+    """The slow run fails under the default rule (above); a rule loose enough lets it pass on the
     unbounded metrics, while a bounded one stays capped at half its room to the worst value."""
     from benchbench.metrics.catalog import METRICS
 
@@ -221,8 +257,8 @@ def test_the_rule_is_an_option(gate, tmp_path):
     assert bounded and entry["metrics"], "the suite gates bounded and unbounded metrics"
     unbounded = tmp_path / "unbounded.json"
     unbounded.write_text(json.dumps(baseline))
-    strict = invoke("check", gate / "cut", "--baseline", unbounded)
-    loose = invoke("check", gate / "cut", "--baseline", unbounded, "--sigmas", "1000")
+    strict = invoke("check", gate / "slow", "--baseline", unbounded)
+    loose = invoke("check", gate / "slow", "--baseline", unbounded, "--sigmas", "1000")
     assert strict.exit_code == 1, strict.output
     assert loose.exit_code == 0, loose.output
 

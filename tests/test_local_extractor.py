@@ -49,7 +49,7 @@ def test_a_network_on_disk_scores_digits_under_its_checksum(network, monkeypatch
     assert provenance["extractor_weights"] == file_sha256(network)[:16]
     assert 0 <= real["fid"] < fake["fid"]
     with pytest.raises(UserError, match="no logits"):
-        evaluator.evaluate_samples(noise, "test", ("isc",))
+        evaluator.evaluate_samples(noise, "test", ("is",))
 
 
 def test_a_changed_or_missing_file_is_refused(network, monkeypatch):

@@ -77,10 +77,10 @@ def test_inception_score_on_hand_made_logits(scorer):
     # 10 shuffled splits of 1,000 are not exactly balanced).
     confident = torch.full((10_000, 10), -50.0)
     confident[torch.arange(10_000), torch.arange(10_000) % 10] = 50.0
-    spread = scorer.score({"logits": confident}, {}, ("isc",))
+    spread = scorer.score({"logits": confident}, {}, ("is",))
     one_class = torch.zeros(1000, 10)
     one_class[:, 3] = 50.0
-    collapsed = scorer.score({"logits": one_class}, {}, ("isc",))
+    collapsed = scorer.score({"logits": one_class}, {}, ("is",))
     assert spread["is"] == pytest.approx(10.0, rel=0.01)
     assert collapsed["is"] == pytest.approx(1.0, rel=1e-4)
 
@@ -98,16 +98,19 @@ def test_sharp_edges_become_clear_errors_or_adjusted_settings(scorer, mnist):
     with pytest.raises(UserError, match="uint8"):
         scorer.features(torch.rand(4, 1, 28, 28))
     few = scorer.features(mnist.reference("test", 50))
-    values = scorer.score(few, scorer.features(mnist.reference("validation", 3000)), ("kid", "isc"))
+    values = scorer.score(few, scorer.features(mnist.reference("validation", 3000)), ("kid", "is"))
     assert all(math.isfinite(v) for v in values.values())  # KID subset and IS splits shrink to N
-    with pytest.raises(UserError, match=r"unknown image metrics \['is', 'ppl'\]"):
-        scorer.score(few, few, ("ppl", "is", "fid"))
+    with pytest.raises(UserError, match=r"unknown image metrics \['ppl', 'isc'\]"):
+        scorer.score(few, few, ("ppl", "is", "fid", "isc"))  # isc: a computation's name, not a metric's
     assert len(scorer.features(mnist.reference("test", 2))["penultimate"]) == 2  # two are enough
     without_logits = copy.copy(scorer)
     without_logits.info = dataclasses.replace(scorer.info, has_logits=False)
-    with pytest.raises(UserError, match="'mnist-classifier' has no logits: it cannot give an Inception Score"):
-        without_logits.check_metrics(("fid", "isc"))
-    without_logits.check_metrics(("fid", "kid", "prc"))
+    with pytest.raises(UserError, match="'mnist-classifier' cannot give is: it has no logits"):
+        without_logits.check_metrics(("fid", "is"))
+    with pytest.raises(UserError, match="cannot give classes: it is no classifier"):
+        without_logits.check_metrics(("classes",))
+    without_logits.check_metrics(("fid", "kid", "precision", "recall", "density"))
+    assert "is" not in without_logits.metrics() and "fid" in without_logits.metrics(during_training=True)
 
 
 def test_evaluator_records_provenance(mnist):
@@ -220,7 +223,7 @@ def test_classes_drawn_count_shares_at_the_floor(scorer):
     counts = [500, 200, 150, 50, 30, 29, 41, 0, 0, 0]  # of 1,000
     labels = torch.repeat_interleave(torch.arange(10), torch.tensor(counts))
     logits = torch.nn.functional.one_hot(labels, 10).float() * 20
-    values = scorer.score({"logits": logits}, {}, ("isc",))
+    values = scorer.score({"logits": logits}, {}, ("is", "classes"))
     assert values["classes"] == 6.0  # 500, 200, 150, 50, 30 and 41; not 29
     assert values["top_class_share"] == pytest.approx(0.5)
     assert {"is", "is_std", "classes", "top_class_share"} == set(values)
@@ -234,7 +237,9 @@ def test_precision_and_recall_are_not_swapped(scorer, mnist):
 
     images, labels = load_arrays()["validation"]
     two_digits = images[(labels == 0) | (labels == 1)][:1000]
-    values = scorer.score(scorer.features(two_digits), scorer.features(mnist.reference("test", 2000)), ("prc",))
+    values = scorer.score(
+        scorer.features(two_digits), scorer.features(mnist.reference("test", 2000)), ("precision", "recall")
+    )
     assert values["precision"] > 0.7 and values["recall"] < 0.4
     assert set(values) == {"precision", "recall"}
 
@@ -269,7 +274,7 @@ def test_evaluator_scores_points_and_images_and_reuses_reference_features(mnist)
     images = Evaluator(mnist, None, CPU)
     assert images.primary == "fid" and images.extractor == "mnist-classifier"
     assert images.reference_features("test") is images.reference_features("test")  # extracted once
-    _, with_is = images.evaluate_samples(mnist.reference("validation", 300), "test", ("fid", "isc"))
+    _, with_is = images.evaluate_samples(mnist.reference("validation", 300), "test", ("fid", "classes"))
     assert len(with_is["class_shares"]) == 10 and sum(with_is["class_shares"]) == pytest.approx(1.0, abs=1e-3)
     assert all(share == round(share, 4) for share in with_is["class_shares"])  # stored to 4 decimals
     assert any(share != round(share, 3) for share in with_is["class_shares"])
@@ -336,12 +341,12 @@ def test_kid_subsets_and_is_splits_follow_the_conventions_and_shrink_to_the_data
             "logits": torch.randn(n, 10, generator=generator),
         }
 
-    values = scorer.score(features(1200), features(1100), ("kid", "isc"))
+    values = scorer.score(features(1200), features(1100), ("kid", "is"))
     assert seen["kid"]["kid_subset_size"] == 1000 and seen["isc"]["isc_splits"] == 10
     assert values["kid_std"] > 0  # subsets smaller than the sets differ
     values = scorer.score(features(300), features(200), ("kid",))  # fewer real than generated
     assert seen["kid"]["kid_subset_size"] == 200 and math.isfinite(values["kid"])
-    values = scorer.score(features(6), {}, ("isc",))
+    values = scorer.score(features(6), {}, ("is",))
     assert seen["isc"]["isc_splits"] == 6 and math.isfinite(values["is"])
 
 

@@ -184,12 +184,24 @@ def baseline(run_dir: Path, output: Path) -> None:
     show_default=True,
     help="Gate throughput (on the same hardware). --no-speed: quality only, for shared CI runners.",
 )
+@click.option(
+    "--require-same-config",
+    is_flag=True,
+    help="Refuse (exit 2) a run whose family configuration differs from the baseline's, instead of gating it.",
+)
 @user_errors
 def check_command(
-    run_dir: Path, baseline_path: Path, sigmas: float, min_change: float, speed_change: float, speed: bool
+    run_dir: Path,
+    baseline_path: Path,
+    sigmas: float,
+    min_change: float,
+    speed_change: float,
+    speed: bool,
+    require_same_config: bool,
 ) -> None:
     """Compare RUN_DIR with a baseline. Exit 0: no regression; 1: a regression; 2: bad input,
-    including a run that shares no entry with the baseline (another suite, not a regression)."""
+    including a run of another experiment (no shared entry, or another budget, feature extractor,
+    extractor weights or step settings). A changed family configuration is listed and gated."""
     import math
 
     from benchbench.gate import Rule, check, format_table
@@ -206,7 +218,14 @@ def check_command(
         raise UserError(f"baseline {baseline_path} does not exist") from None
     except ValueError:
         raise UserError(f"baseline {baseline_path} is not valid JSON") from None
-    table, passed = check(load_runs([run_dir]), reference, Rule(sigmas, min_change, speed_change, speed))
+    rule = Rule(sigmas, min_change, speed_change, speed, require_same_config)
+    table, passed = check(load_runs([run_dir]), reference, rule)
+    changed = table[table["verdict"].astype(str).str.startswith("changed")] if len(table) else table
+    if len(changed):
+        click.echo(
+            f"configuration changed since the baseline ({len(changed)} settings, listed below): gated as a "
+            "check of the new configuration against the old; --require-same-config refuses instead"
+        )
     click.echo(format_table(table))
     click.echo("PASS: no regression against the baseline" if passed else "FAIL: regression against the baseline")
     sys.exit(0 if passed else 1)
@@ -231,9 +250,10 @@ def check_command(
 @click.option("--against", help="Reference: DATASET[:SPLIT] (e.g. mnist:test), an .npz or a folder.")
 @click.option(
     "--metrics",
-    default="fid,kid,is,prc",
-    show_default=True,
-    help="Any of fid, kid, is, prc, swd (ProGAN's multi-scale SWD, on pixels).",
+    default=None,
+    help="Metric names as in the catalogue (docs/metrics.md): fid, kid, is, precision, recall, classes, fid_infinity, density, "
+    "coverage, pyramid_swd (ProGAN's multi-scale SWD, on pixels) [default: fid, kid, is, classes, precision, recall, "
+    "those the extractor serves].",
 )
 @click.option("--extractor", help="Feature extractor [default: the reference dataset's, else inception-v3-compat].")
 @click.option("--num-samples", type=click.IntRange(min=2), default=10000, show_default=True)
@@ -251,7 +271,7 @@ def eval_command(
     width: float,
     g_norm: str,
     against: str | None,
-    metrics: str,
+    metrics: str | None,
     extractor: str | None,
     num_samples: int,
     resolution: int | None,
@@ -270,8 +290,6 @@ def eval_command(
     if len(sources) != 1:
         raise UserError("give exactly one of --images, --trial or --generator")
     fake = None
-    names = {"is": "isc"}
-    wanted = tuple(names.get(m, m) for m in split_list(metrics) or [])
     if trial_dir is not None:
         _, array = sample_trial(trial_dir, num_samples)
         fake = torch.from_numpy(array)
@@ -296,12 +314,35 @@ def eval_command(
         real, described = load_images(against, like=fake, resolution=resolution)
     fake = fake[:num_samples]
     name = extractor or _default_extractor(against)
-    click.echo(
-        f"scoring {len(fake)} images against {len(real)} of {described} ({', '.join(split_list(metrics) or [])}; {name})",
-        err=True,
-    )
+    wanted = _wanted_metrics(metrics, name)
+    click.echo(f"scoring {len(fake)} images against {len(real)} of {described} ({', '.join(wanted)}; {name})", err=True)
     result = evaluate(fake, real, wanted, name, resolve_device(device), described)
     click.echo(json.dumps(result, indent=2))
+
+
+# Names earlier versions accepted for a computation rather than a metric; read, with a warning.
+_RENAMED = {"isc": ("is",), "prc": ("precision", "recall"), "swd": ("pyramid_swd",)}
+
+
+def _wanted_metrics(option: str | None, extractor: str) -> tuple[str, ...]:
+    from benchbench.metrics.catalog import EXTRACTOR_NEEDS, METRICS, unservable
+    from benchbench.metrics.extractors import EXTRACTORS
+
+    info = EXTRACTORS.get(extractor)
+    if option is None:  # the defaults, less what this extractor cannot give
+        return tuple(
+            m for m in ("fid", "kid", "is", "classes", "precision", "recall") if not unservable(METRICS.get(m), info)
+        )
+    wanted: list[str] = []
+    for name in split_list(option) or []:
+        if name in _RENAMED:
+            click.echo(f"--metrics {name} is deprecated: use {', '.join(_RENAMED[name])}", err=True)
+        wanted += _RENAMED.get(name, (name,))
+    known = [m.name for m in METRICS.in_order() if m.needs in (*EXTRACTOR_NEEDS, "pixels")]
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise UserError(f"unknown image metrics {unknown} (known: {', '.join(known)})")
+    return tuple(dict.fromkeys(wanted))
 
 
 def _trial_dataset(trial_dir: Path) -> str:

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from benchbench.diagnostics import Diagnostic
 from benchbench.errors import UserError
 from benchbench.nets import NetSpec
 
@@ -80,6 +81,10 @@ class Family(abc.ABC):
     # The kinds of data it trains on: "points" (N x D), "image" (N x C x H x W) and "image-pair"
     # (two image domains, for translation); `check-family` runs it on a tiny problem of each.
     data_kinds: ClassVar[tuple[str, ...]] = ("points", "image")
+    # How reports name it ("WGAN-GP"; "" for its registered name), and which of the series its
+    # train_step logs they should show (benchbench/diagnostics.py): the report knows no family.
+    label: ClassVar[str] = ""
+    diagnostics: ClassVar[tuple[Diagnostic, ...]] = ()
 
     # Hyperparameter ranges for budget curves (Lucic et al. 2018, compare_gan v1 params.py):
     # setting name -> function of a numpy Generator drawing one value.

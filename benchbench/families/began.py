@@ -36,6 +36,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
+from benchbench.diagnostics import Against, Panel, SeriesNote, Trace
 from benchbench.families.base import (
     GENERATOR_OUTPUT,
     Family,
@@ -64,6 +65,29 @@ def reconstruction_loss(autoencoder: nn.Module, v: torch.Tensor, norm: str) -> t
 
 class BEGAN(Family):
     name = "began"
+    label = "BEGAN"
+    # k_t stuck at 0 means the discriminator ignores the generated images; M_global is the
+    # paper's convergence measure (Section 3.4.1), which should fall as FID does.
+    diagnostics = (
+        SeriesNote("BEGAN's equilibrium (k_t, mean between evaluation points):", "k_t"),
+        Trace(
+            "BEGAN k_t and autoencoder losses along training",
+            (
+                Panel("k_t (mean since the last evaluation)", (("k_t", ""),), legend=True),
+                Panel(
+                    "autoencoder loss (solid: real, dashed: generated)",
+                    (("loss_real", " L(x)"), ("g_loss", " L(G(z))")),
+                ),
+            ),
+        ),
+        Against(
+            "BEGAN M_global against FID",
+            "m_global",
+            "fid",
+            "M_global (mean since the last evaluation)",
+            "FID (validation)",
+        ),
+    )
     defaults: dict[str, Any] = {
         "lr": 1e-4,
         "betas": (0.5, 0.999),

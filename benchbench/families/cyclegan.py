@@ -68,6 +68,7 @@ def least_squares(scores: torch.Tensor, target: float) -> torch.Tensor:
 
 class CycleGAN(Family):
     name = "cyclegan"
+    label = "CycleGAN"
     data_kinds = ("image-pair",)
     defaults: dict[str, Any] = {
         "lr": 2e-4,

@@ -24,6 +24,7 @@ from benchbench.nets import NetSpec
 
 class DCGAN(Family):
     name = "dcgan"
+    label = "DCGAN"
     defaults: dict[str, Any] = {
         "lr": 2e-4,
         "betas": (0.5, 0.999),

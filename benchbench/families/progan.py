@@ -38,6 +38,7 @@ from benchbench.nets.progan import GrowingCritic, GrowingGenerator, from_shape
 
 class ProGAN(Family):
     name = "progan"
+    label = "ProGAN"
     data_kinds = ("image",)
     defaults: dict[str, Any] = {
         "lr": 1e-3,

@@ -24,6 +24,7 @@ from benchbench.nets import NetSpec
 
 class WGAN(Family):
     name = "wgan"
+    label = "WGAN"
     defaults: dict[str, Any] = {
         "lr": 5e-5,
         "n_critic": 5,

@@ -41,6 +41,7 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) 
 
 class WGANGP(Family):
     name = "wgan-gp"
+    label = "WGAN-GP"
     defaults: dict[str, Any] = {
         "lr": 1e-4,
         "betas": (0.5, 0.9),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_LAZY = {"Evaluator": "evaluator", "EXTRACTORS": "extractors", "IMAGE_METRICS": "images"}
+_LAZY = {"Evaluator": "evaluator", "EXTRACTORS": "extractors", "image_computation": "images"}
 
 
 def __getattr__(name: str) -> Any:
@@ -22,4 +22,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'benchbench.metrics' has no attribute {name!r}")
 
 
-__all__ = ["EXTRACTORS", "Evaluator", "IMAGE_METRICS"]
+__all__ = ["EXTRACTORS", "Evaluator", "image_computation"]

@@ -1,8 +1,12 @@
-"""Every metric a trial reports, declared once: its name, column heading, direction, range and
-whether the regression gate compares it. Tables, verdicts, the gate, claims and the JSON report
-read this catalogue; none keeps its own list. A new metric is the file that computes it plus one
-`declare` line here (and, for one computed on the final samples, a `FINAL_METRICS` entry in
-metrics/__init__.py).
+"""Every metric a trial reports, declared once: its name (the one name it has in suite files,
+the CLI, JSON and columns), column heading, direction, range, whether the regression gate
+compares it, what it needs (an extractor's features or logits, a classifier of the dataset's
+labels, 2-D points, pixels, translation pairs), whether it is computed along training or only on
+the final samples, and which computation yields it. The scorer, trajectory, tables, verdicts,
+the gate, claims and the JSON report read this catalogue; none keeps its own list.
+
+A new image metric is one file registering its computation (`image_computation` in
+metrics/images.py) plus its `declare` line, here or in that file.
 
 A trial stores a metric under its name in summary.json ("final": {"metrics": {...}}); runs
 tables call its columns final_<name> and best_<name>.
@@ -11,8 +15,20 @@ tables call its columns final_<name> and best_<name>.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from benchbench.registry import Registry
+
+# What a metric is computed from. The first three are read off a feature extractor.
+NEEDS = {
+    "features": "the extractor's feature vectors",
+    "logits": "the extractor's class logits",
+    "classifier": "logits of a classifier of the dataset's own labels",
+    "points": "2-D samples (toy distributions)",
+    "pixels": "the images themselves",
+    "pairs": "translations of a domain pair",
+}
+EXTRACTOR_NEEDS = ("features", "logits", "classifier")
 
 
 @dataclass(frozen=True)
@@ -23,6 +39,15 @@ class Metric:
     computed_by: str  # where its number comes from, for the reader
     gated: bool = True  # the regression gate compares it
     bounds: tuple[float, float] | None = None  # its range, where bounded: a gate tolerance never spans more
+    needs: str = "features"  # a key of NEEDS
+    during_training: bool = False  # also computed at each trajectory point (cheap enough)
+    computation: str = ""  # the image computation yielding it (metrics/images.py; default: its name)
+
+    def __post_init__(self) -> None:
+        if self.needs not in NEEDS:
+            raise ValueError(f"metric {self.name!r}: needs {self.needs!r} is not one of {sorted(NEEDS)}")
+        if not self.computation:
+            object.__setattr__(self, "computation", self.name)
 
     @property
     def column(self) -> str:
@@ -40,27 +65,79 @@ def metric(name: str) -> Metric:
     return METRICS.get(name)
 
 
+def unservable(entry: Metric, info: Any) -> str | None:
+    """Why an extractor (an ExtractorInfo) cannot give this metric, or None if it can."""
+    if entry.needs == "logits" and not info.has_logits:
+        return "it has no logits"
+    if entry.needs == "classifier" and (info.dataset_classes is None or not info.has_logits):
+        return "it is no classifier of the dataset's labels"
+    if entry.needs not in EXTRACTOR_NEEDS:
+        return f"it is computed from {NEEDS[entry.needs]}, not from a feature extractor"
+    return None
+
+
+def image_metrics(info: Any = None, during_training: bool = False) -> tuple[str, ...]:
+    """The metrics computed from a feature extractor, in catalogue order: all of them, or those
+    `info` can serve (along training: those marked cheap enough for it)."""
+    return tuple(
+        m.name
+        for m in METRICS.in_order()
+        if m.needs in EXTRACTOR_NEEDS
+        and (info is None or unservable(m, info) is None)
+        and (m.during_training or not during_training)
+    )
+
+
 # Images, through torch-fidelity with the dataset's feature extractor (metrics/images.py).
-declare(Metric("fid", "FID", True, "torch-fidelity"))
-declare(Metric("is", "IS", False, "torch-fidelity (the extractor's logits)"))
-declare(Metric("classes", "classes drawn", False, "the dataset's classifier: classes with >= 3% of samples"))
-declare(Metric("kid", "KID", True, "torch-fidelity"))
-declare(Metric("precision", "precision", False, "torch-fidelity", bounds=(0.0, 1.0)))
-declare(Metric("recall", "recall", False, "torch-fidelity", bounds=(0.0, 1.0)))
+declare(Metric("fid", "FID", True, "torch-fidelity", during_training=True))
+declare(
+    Metric(
+        "is",
+        "IS",
+        False,
+        "torch-fidelity (the extractor's logits)",
+        needs="logits",
+        during_training=True,
+        computation="isc",
+    )
+)
+declare(
+    Metric(
+        "classes",
+        "classes drawn",
+        False,
+        "the dataset's classifier: classes with >= 3% of samples",
+        needs="classifier",
+        during_training=True,
+    )
+)
+declare(Metric("kid", "KID", True, "torch-fidelity", during_training=True))
+declare(Metric("precision", "precision", False, "torch-fidelity", bounds=(0.0, 1.0), computation="prc"))
+declare(Metric("recall", "recall", False, "torch-fidelity", bounds=(0.0, 1.0), computation="prc"))
+# These three cost more than the rest: the trajectory leaves them out, the final scores have them.
 declare(Metric("fid_infinity", "FID-inf", True, "torch-fidelity's FID at 15 sample counts, extrapolated in 1/N"))
-declare(Metric("density", "density", False, "prdc (Naeem et al. 2020), k = 5"))
-declare(Metric("coverage", "coverage", False, "prdc (Naeem et al. 2020), k = 5", bounds=(0.0, 1.0)))
+declare(Metric("density", "density", False, "prdc (Naeem et al. 2020), k = 5", computation="dc"))
+declare(Metric("coverage", "coverage", False, "prdc (Naeem et al. 2020), k = 5", bounds=(0.0, 1.0), computation="dc"))
 # 2-D points (metrics/toy.py).
-declare(Metric("swd", "SWD", True, "sliced Wasserstein distance, scipy"))
-declare(Metric("modes_covered", "modes", False, "mixture modes with enough high-quality samples"))
-declare(Metric("high_quality_share", "high-quality", False, "samples within 3 std of a mode", bounds=(0.0, 1.0)))
-declare(Metric("reverse_kl", "reverse KL", True, "KL(generated || real) over nearest modes"))
+declare(Metric("swd", "SWD", True, "sliced Wasserstein distance, scipy", needs="points"))
+declare(Metric("modes_covered", "modes", False, "mixture modes with enough high-quality samples", needs="points"))
+declare(
+    Metric(
+        "high_quality_share", "high-quality", False, "samples within 3 std of a mode", bounds=(0.0, 1.0), needs="points"
+    )
+)
+declare(Metric("reverse_kl", "reverse KL", True, "KL(generated || real) over nearest modes", needs="points"))
 # ProGAN's multi-scale SWD on pixels, when a suite asks for it (metrics/swd.py).
-declare(Metric("pyramid_swd", "SWD x1e3", True, "metrics/swd.py (Karras et al. 2018)"))
+declare(Metric("pyramid_swd", "SWD x1e3", True, "metrics/swd.py (Karras et al. 2018)", needs="pixels"))
 # Translation, for domain pairs (metrics/translation.py, through the family's evaluation hook).
 declare(
     Metric(
-        "label_accuracy", "label accuracy", False, "the target domain's classifier on translations", bounds=(0.0, 1.0)
+        "label_accuracy",
+        "label accuracy",
+        False,
+        "the target domain's classifier on translations",
+        bounds=(0.0, 1.0),
+        needs="pairs",
     )
 )
-declare(Metric("cycle_l1", "cycle L1", True, "mean |F(G(x)) - x|"))
+declare(Metric("cycle_l1", "cycle L1", True, "mean |F(G(x)) - x|", needs="pairs"))

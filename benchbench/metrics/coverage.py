@@ -30,7 +30,7 @@ def density_coverage(fake: torch.Tensor, real: torch.Tensor, seed: int = 0) -> d
 
     rng = np.random.default_rng(seed)
     real_array, fake_array = _subsample(real, rng), _subsample(fake, rng)
-    if min(len(real_array), len(fake_array)) <= NEAREST_K:
+    if min(len(real_array), len(fake_array)) <= NEAREST_K + 1:  # prdc reads the (k + 1)-th distance
         return {}
     with contextlib.redirect_stdout(io.StringIO()):  # prdc prints the sample counts
         values = compute_prdc(real_array, fake_array, nearest_k=NEAREST_K)

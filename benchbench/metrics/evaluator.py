@@ -14,7 +14,7 @@ import torch
 from benchbench.datasets import Dataset
 from benchbench.errors import UserError
 from benchbench.metrics.cache import cached_features
-from benchbench.metrics.images import IMAGE_METRICS, ImageScorer
+from benchbench.metrics.images import ImageScorer
 from benchbench.metrics.toy import PointScorer
 
 _REFERENCE_FEATURES: dict[tuple[str, str, str, int], Any] = {}
@@ -56,6 +56,11 @@ class Evaluator:
     def primary(self) -> str:
         return self.scorer.primary
 
+    def metrics(self, during_training: bool = False) -> tuple[str, ...]:
+        """What the trajectory (during_training) or the final scores compute: the catalogue's
+        metrics this dataset's scorer serves (2-D points: the toy metrics, always all)."""
+        return self.scorer.metrics(during_training) if isinstance(self.scorer, ImageScorer) else ()
+
     @property
     def extractor(self) -> str:
         return self.scorer.extractor
@@ -84,15 +89,19 @@ class Evaluator:
         return _FLOORS[key]
 
     def evaluate_samples(
-        self, samples: torch.Tensor, split: str, metrics: tuple[str, ...] = IMAGE_METRICS
+        self, samples: torch.Tensor, split: str, metrics: tuple[str, ...] | None = None
     ) -> tuple[dict[str, float], dict[str, Any]]:
-        """Score raw samples (uint8 images or points) against a whole split."""
+        """Score raw samples (uint8 images or points) against a whole split (metrics: catalogue
+        names; None: all the scorer serves)."""
+        metrics = self.metrics() if metrics is None else metrics
         real = self.reference_features(split)
         fake = self.scorer.features(samples)
         values = self.scorer.score(fake, real, metrics)
         n_real = len(self.dataset.reference(split))
         provenance = self.scorer.provenance(len(samples), n_real, split)
-        shares = self.scorer.class_shares(fake) if isinstance(self.scorer, ImageScorer) and "isc" in metrics else None
+        shares = (
+            self.scorer.class_shares(fake) if isinstance(self.scorer, ImageScorer) and "classes" in metrics else None
+        )
         if shares is not None:  # which classes the samples fall into, beside the metrics
             provenance["class_shares"] = [round(share, 4) for share in shares]
         return values, provenance

@@ -33,6 +33,10 @@ class ExtractorInfo:
     # A classifier of the dataset's own labels (its logits are those classes): the number of
     # classes, so that each trial records which classes its samples fall into. None otherwise.
     dataset_classes: int | None = None
+    # Raises UserError when the network cannot be had here (a missing optional package): called
+    # when a suite is parsed, so that a run is refused before training rather than at its first
+    # evaluation. None: nothing to check ahead.
+    check_available: Callable[[], object] | None = None
 
 
 def _inception_weights_path() -> str | None:
@@ -107,6 +111,7 @@ EXTRACTORS.register(inception_offline.NAME)(
         "torch-fidelity's network; offline; pool features only (no IS). pip install 'benchbench[inception]'",
         resize_mode="tf1-bilinear-299",
         fidelity_class=inception_offline.InceptionV3Offline,
+        check_available=inception_offline.torchscript_path,
     )
 )
 

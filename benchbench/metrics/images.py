@@ -1,4 +1,12 @@
-"""FID, KID, IS and precision/recall of generated images, computed by torch-fidelity.
+"""Image metrics computed on a feature extractor's outputs, driven by the catalogue.
+
+Each catalogue metric whose `needs` is "features", "logits" or "classifier" names the
+*computation* that yields it (metrics/catalog.py); a computation is one function registered here
+with `@image_computation`, and one call can yield several metrics (torch-fidelity's precision and
+recall come from one pass). A new image metric is its file, registering its computation, plus
+its `declare` line: the scorer, the trajectory, the final scores, tables and gate read it from
+there. Requests an extractor cannot serve (IS from a network without logits) are refused before
+any work; the defaults are what it can serve.
 
 We call torch-fidelity at the level of feature dictionaries rather than `calculate_metrics`, so
 that the reference split's features are extracted once per trial and reused at every evaluation
@@ -10,6 +18,8 @@ than 2 samples) become clear errors or adjusted, recorded settings instead of Na
 from __future__ import annotations
 
 import urllib.error
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -22,16 +32,122 @@ from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from_dataset
 
 from benchbench.errors import UserError
+from benchbench.metrics.catalog import METRICS, image_metrics, unservable
 from benchbench.metrics.coverage import density_coverage
-from benchbench.metrics.extractors import EXTRACTORS, ensure_registered
+from benchbench.metrics.extractors import EXTRACTORS, ExtractorInfo, ensure_registered
 from benchbench.metrics.finite import fid_infinity
+from benchbench.registry import Registry
 
-# fid_infinity (metrics/finite.py) and dc, density and coverage (metrics/coverage.py), cost more
-# than the rest: the trajectory leaves them out (training/convergence.py), the final scores have them.
-IMAGE_METRICS = ("fid", "kid", "isc", "prc", "fid_infinity", "dc")
 # A class counts as drawn when at least this share of the samples falls into it (uniform over
 # MNIST's 10 classes is 10% each; a generator that never draws a digit leaves it below 3%).
 CLASS_SHARE_FLOOR = 0.03
+
+
+@dataclass
+class Inputs:
+    """What a computation reads: generated and reference features by layer, the layer names of the
+    extractor's features and logits, and a memo for values several computations share."""
+
+    fake: dict[str, torch.Tensor]
+    real: dict[str, torch.Tensor]
+    layers: dict[str, str]  # "features" / "logits" -> the extractor's layer name
+    info: ExtractorInfo
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def features(self, which: dict[str, torch.Tensor], kind: str = "features") -> torch.Tensor:
+        return which[self.layers[kind]]
+
+    @property
+    def n_fake(self) -> int:
+        return len(next(iter(self.fake.values())))
+
+    @property
+    def n_real(self) -> int:
+        return len(next(iter(self.real.values()))) if self.real else 0
+
+    def real_statistics(self) -> dict[str, Any]:
+        """The reference's mean and covariance, computed once for FID and FID-infinity."""
+        if "real_statistics" not in self.memo:
+            self.memo["real_statistics"] = fid_featuresdict_to_statistics(self.real, self.layers["features"])
+        return self.memo["real_statistics"]
+
+
+@dataclass(frozen=True)
+class Computation:
+    name: str
+    compute: Callable[[Inputs], dict[str, float]]
+
+
+COMPUTATIONS: Registry[Computation] = Registry("image computation")
+
+
+def image_computation(name: str) -> Callable[[Callable[[Inputs], dict[str, float]]], Callable]:
+    """Register `function(inputs) -> {metric: value}` as the computation catalogue entries name."""
+
+    def add(function: Callable[[Inputs], dict[str, float]]) -> Callable[[Inputs], dict[str, float]]:
+        COMPUTATIONS.register(name)(Computation(name, function))
+        return function
+
+    return add
+
+
+_QUIET: dict[str, Any] = {"verbose": False}
+
+
+@image_computation("fid")
+def _fid(inputs: Inputs) -> dict[str, float]:
+    fake_statistics = fid_featuresdict_to_statistics(inputs.fake, inputs.layers["features"])
+    fid = fid_statistics_to_metric(fake_statistics, inputs.real_statistics(), verbose=False)
+    return {"fid": float(fid["frechet_inception_distance"])}
+
+
+@image_computation("kid")
+def _kid(inputs: Inputs) -> dict[str, float]:
+    subset = min(1000, inputs.n_fake, inputs.n_real)
+    kid = kid_featuresdict_to_metric(
+        inputs.fake, inputs.real, inputs.layers["features"], kid_subset_size=subset, **_QUIET
+    )
+    return {"kid": kid["kernel_inception_distance_mean"], "kid_std": kid["kernel_inception_distance_std"]}
+
+
+@image_computation("isc")
+def _inception_score(inputs: Inputs) -> dict[str, float]:
+    isc = isc_featuresdict_to_metric(inputs.fake, inputs.layers["logits"], isc_splits=min(10, inputs.n_fake), **_QUIET)
+    return {"is": isc["inception_score_mean"], "is_std": isc["inception_score_std"]}
+
+
+@image_computation("prc")
+def _precision_recall(inputs: Inputs) -> dict[str, float]:
+    prc = prc_featuresdict_to_metric(inputs.fake, inputs.real, inputs.layers["features"], save_cpu_ram=True, **_QUIET)
+    return {"precision": prc["precision"], "recall": prc["recall"]}
+
+
+@image_computation("fid_infinity")
+def _fid_infinity(inputs: Inputs) -> dict[str, float]:
+    layer = inputs.layers["features"]
+    return fid_infinity(inputs.fake[layer], inputs.real[layer], layer, real_statistics=inputs.real_statistics())
+
+
+@image_computation("dc")
+def _density_coverage(inputs: Inputs) -> dict[str, float]:
+    return density_coverage(inputs.features(inputs.fake), inputs.features(inputs.real))
+
+
+@image_computation("classes")
+def _classes(inputs: Inputs) -> dict[str, float]:
+    shares = class_shares(inputs.features(inputs.fake, "logits"), inputs.info)
+    if shares is None:
+        return {}
+    return {"classes": float(sum(share >= CLASS_SHARE_FLOOR for share in shares)), "top_class_share": max(shares)}
+
+
+def class_shares(logits: torch.Tensor, info: ExtractorInfo) -> list[float] | None:
+    """The share of samples the dataset's classifier puts in each class (its arg-max), or None
+    when the extractor is no classifier of the dataset's labels."""
+    if info.dataset_classes is None:
+        return None
+    predicted = logits.argmax(dim=1)
+    return (torch.bincount(predicted, minlength=info.dataset_classes).double() / len(predicted)).tolist()
 
 
 class _Images(TorchDataset):
@@ -55,8 +171,10 @@ class ImageScorer:
         self.extractor, self.info = extractor, EXTRACTORS.get(extractor)
         self.device, self.batch_size = device, batch_size
         cls = FEATURE_EXTRACTORS_REGISTRY[extractor]
-        self.layers = {m: cls.get_default_feature_layer_for_metric(m) for m in ("fid", "kid", "isc", "prc")}
-        self.layers |= {"fid_infinity": self.layers["fid"], "dc": self.layers["prc"]}
+        # torch-fidelity names the layer each of its metrics reads: FID's is the feature vector
+        self.layers = {"features": cls.get_default_feature_layer_for_metric("fid")}
+        if self.info.has_logits:
+            self.layers["logits"] = cls.get_default_feature_layer_for_metric("isc")
         try:
             self.model = create_feature_extractor(
                 extractor,
@@ -72,6 +190,10 @@ class ImageScorer:
             ) from None
         self.weights_hash = self.info.weights_hash()
 
+    def metrics(self, during_training: bool = False) -> tuple[str, ...]:
+        """The catalogue's image metrics this extractor can serve (along training: the cheap ones)."""
+        return image_metrics(self.info, during_training)
+
     def features(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         if images.dtype != torch.uint8 or images.dim() != 4:
             raise UserError(f"images must be uint8 N x C x H x W, got {images.dtype} {tuple(images.shape)}")
@@ -84,59 +206,31 @@ class ImageScorer:
         )
 
     def score(
-        self, fake: dict[str, torch.Tensor], real: dict[str, torch.Tensor], metrics: tuple[str, ...] = IMAGE_METRICS
+        self, fake: dict[str, torch.Tensor], real: dict[str, torch.Tensor], metrics: tuple[str, ...] | None = None
     ) -> dict[str, float]:
-        """Metrics of generated features `fake` against reference features `real`."""
+        """Catalogue metrics (default: all this extractor serves) of generated features `fake`
+        against reference features `real`, with what their computations give beside them."""
+        metrics = self.metrics() if metrics is None else metrics
         self.check_metrics(metrics)
-        n_fake = len(next(iter(fake.values())))
-        n_real = len(next(iter(real.values()))) if real else 0
+        inputs = Inputs(fake, real, self.layers, self.info)
         out: dict[str, float] = {}
-        quiet: dict[str, Any] = {"verbose": False}
-        real_statistics = None  # shared by FID and FID-infinity: the reference's mean and covariance
-        if "fid" in metrics or "fid_infinity" in metrics:
-            real_statistics = fid_featuresdict_to_statistics(real, self.layers["fid"])
-        if "fid" in metrics:
-            fake_statistics = fid_featuresdict_to_statistics(fake, self.layers["fid"])
-            fid = fid_statistics_to_metric(fake_statistics, real_statistics, verbose=False)
-            out["fid"] = float(fid["frechet_inception_distance"])
-        if "kid" in metrics:
-            subset = min(1000, n_fake, n_real)
-            kid = kid_featuresdict_to_metric(fake, real, self.layers["kid"], kid_subset_size=subset, **quiet)
-            out["kid"], out["kid_std"] = kid["kernel_inception_distance_mean"], kid["kernel_inception_distance_std"]
-        if "isc" in metrics:
-            isc = isc_featuresdict_to_metric(fake, self.layers["isc"], isc_splits=min(10, n_fake), **quiet)
-            out["is"], out["is_std"] = isc["inception_score_mean"], isc["inception_score_std"]
-        if "prc" in metrics:
-            prc = prc_featuresdict_to_metric(fake, real, self.layers["prc"], save_cpu_ram=True, **quiet)
-            out["precision"], out["recall"] = prc["precision"], prc["recall"]
-        if "fid_infinity" in metrics:
-            layer = self.layers["fid"]
-            out |= fid_infinity(fake[layer], real[layer], layer, real_statistics=real_statistics)
-        if "dc" in metrics:
-            out |= density_coverage(fake[self.layers["dc"]], real[self.layers["dc"]])
-        shares = self.class_shares(fake) if "isc" in metrics else None
-        if shares is not None:
-            out["classes"] = float(sum(share >= CLASS_SHARE_FLOOR for share in shares))
-            out["top_class_share"] = max(shares)
+        for name in dict.fromkeys(METRICS.get(m).computation for m in metrics):  # once each, in order
+            out |= COMPUTATIONS.get(name).compute(inputs)
         return out
 
     def class_shares(self, fake: dict[str, torch.Tensor]) -> list[float] | None:
-        """The share of samples the dataset's classifier puts in each class (its arg-max), or None
-        when the extractor is no classifier of the dataset's labels."""
-        classes = self.info.dataset_classes
-        if classes is None:
-            return None
-        predicted = fake[self.layers["isc"]].argmax(dim=1)
-        return (torch.bincount(predicted, minlength=classes).double() / len(predicted)).tolist()
+        return class_shares(fake[self.layers["logits"]], self.info) if "logits" in self.layers else None
 
     def check_metrics(self, metrics: tuple[str, ...]) -> None:
         """Refuse what cannot be computed before any work is done."""
-        unknown = sorted(set(metrics) - set(IMAGE_METRICS))
+        known = image_metrics()
+        unknown = [m for m in metrics if m not in known]
         if unknown:
-            raise UserError(f"unknown image metrics {unknown} (known: {', '.join(IMAGE_METRICS)})")
-        if "isc" in metrics and not self.info.has_logits:
-            # zero-filled logits would give IS = 1.0 exactly: silently wrong, so refuse
-            raise UserError(f"extractor {self.extractor!r} has no logits: it cannot give an Inception Score")
+            raise UserError(f"unknown image metrics {unknown} (known: {', '.join(known)})")
+        for name in metrics:
+            reason = unservable(METRICS.get(name), self.info)
+            if reason:  # zero-filled logits would give IS = 1.0 exactly: silently wrong, so refuse
+                raise UserError(f"extractor {self.extractor!r} cannot give {name}: {reason}")
 
     def provenance(self, n_fake: int, n_real: int, split: str) -> dict[str, Any]:
         return {  # what a value depends on, stored beside it

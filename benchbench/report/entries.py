@@ -10,16 +10,8 @@ from collections.abc import Iterator
 import pandas as pd
 
 from benchbench.metrics.catalog import METRICS
+from benchbench.report.load import FAMILY_LABELS
 from benchbench.report.stats import Comparison, bootstrap_ci, compare
-
-LABELS = {
-    "wgan-gp": "WGAN-GP",
-    "began": "BEGAN",
-    "wgan": "WGAN",
-    "dcgan": "DCGAN",
-    "progan": "ProGAN",
-    "cyclegan": "CycleGAN",
-}
 
 
 def heading(name: str) -> str:
@@ -28,9 +20,10 @@ def heading(name: str) -> str:
 
 
 def label(entry: str) -> str:
-    """'began gamma=0.3' -> 'BEGAN gamma=0.3': the family's name, then its variant if swept."""
+    """An entry as reports name it: its family's label (as its trials recorded it), then its
+    variant if swept ("gamma=0.3")."""
     family, _, variant = entry.partition(" ")
-    return f"{LABELS.get(family, family)} {variant}".strip()
+    return f"{FAMILY_LABELS.get(family, family)} {variant}".strip()
 
 
 def entry_names(frame: pd.DataFrame) -> pd.Series:

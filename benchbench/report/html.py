@@ -8,10 +8,11 @@ import html
 import pandas as pd
 
 from benchbench.report.claims import check_claims
+from benchbench.report.diagnostics import diagnostic_plots
 from benchbench.report.entries import primary_metric
 from benchbench.report.hyper import budget_plot
 from benchbench.report.markdown import completeness
-from benchbench.report.plots import along_budget_plot, began_trace, m_global_against_fid, metric_curves, sample_grids
+from benchbench.report.plots import along_budget_plot, metric_curves, sample_grids
 from benchbench.report.tables import sections
 
 STYLE = """
@@ -89,13 +90,8 @@ def render_html(runs: pd.DataFrame, title: str = "benchbench report", planned: i
                 ),
             ]
         body += [f'<p class="note">{_code(note)}</p>' for note in section.notes]
-        if section.equilibrium:
-            body += [
-                "<p>BEGAN's equilibrium (k_t, mean between evaluation points):</p>",
-                "<ul>",
-                *[f"<li>{_code(note)}</li>" for note in section.equilibrium],
-                "</ul>",
-            ]
+        for heading, lines in section.series_notes:
+            body += [f"<p>{_code(heading)}</p>", "<ul>", *[f"<li>{_code(line)}</li>" for line in lines], "</ul>"]
         primary = primary_metric(section.frame)
         plots = [
             *[
@@ -104,8 +100,7 @@ def render_html(runs: pd.DataFrame, title: str = "benchbench report", planned: i
             ],
             (metric_curves(section.frame, primary, "train_seconds"), f"{primary} against training seconds"),
             (metric_curves(section.frame, primary, "kimg"), f"{primary} against kimg"),
-            (began_trace(section.frame), "BEGAN k_t and autoencoder losses along training"),
-            (m_global_against_fid(section.frame), "BEGAN M_global against FID"),
+            *diagnostic_plots(section.frame),
         ]
         images = [_image(png, alt) for png, alt in plots if png]
         if images:

@@ -40,6 +40,11 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
         )
     }
     row["variant"] = summary.get("variant") or ""
+    family = str(summary.get("family"))
+    row["family_label"] = summary.get("family_label") or _registered(family).get("label") or family
+    FAMILY_LABELS[family] = row["family_label"]
+    found = summary.get("diagnostics")
+    row["diagnostics"] = json.dumps(found if found is not None else _registered(family).get("diagnostics", []))
     row["family_origin"] = origin_text(summary.get("family_origin"))
     counters = summary.get("counters", {})
     for key in ("steps", "kimg", "train_seconds", "eval_seconds"):
@@ -81,6 +86,25 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     # how the steps were computed (Adam implementation, layout, TF32, autocast): they change numerics
     row["step_settings"] = json.dumps(summary.get("step_settings") or {}, sort_keys=True)
     return row
+
+
+# How the families whose trials this process has read are named (summary.json's family_label):
+# report/entries.py's label() reads it, so that the report keeps no list of family names.
+FAMILY_LABELS: dict[str, str] = {}
+
+
+def _registered(family: str) -> dict[str, Any]:
+    """Label and diagnostics of a registered family, for summaries written before they were
+    recorded (this loads the families, and torch, only for such older runs)."""
+    from benchbench import diagnostics
+    from benchbench.errors import UserError
+    from benchbench.families import FAMILIES
+
+    try:
+        cls = FAMILIES.get(family)
+    except UserError:  # a plugin not installed here: its name, no diagnostics
+        return {}
+    return {"label": cls.label, "diagnostics": [diagnostics.record(d) for d in cls.diagnostics]}
 
 
 def origin_text(origin: dict[str, Any] | None) -> str:

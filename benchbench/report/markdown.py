@@ -1,5 +1,6 @@
 """The Markdown report: claims first, then per dataset and budget the leaderboard, verdicts,
-equal-tuning-effort verdicts, notes and BEGAN's equilibrium, with the device and versions."""
+equal-tuning-effort verdicts, notes and the series notes families declare, with the device and
+versions."""
 
 from __future__ import annotations
 
@@ -53,8 +54,7 @@ def render_markdown(runs: pd.DataFrame, title: str = "benchbench report", planne
             lines += [f"**Verdict at equal tuning effort:** {verdict}." for verdict in section.tuned]
         if section.notes:
             lines += [""] + [f"- {note}" for note in section.notes]
-        if section.equilibrium:
-            lines += ["", "BEGAN's equilibrium (k_t, mean between evaluation points):", ""]
-            lines += [f"- {note}" for note in section.equilibrium]
+        for heading, notes in section.series_notes:
+            lines += ["", heading, ""] + [f"- {note}" for note in notes]
         lines += ["", section.fingerprint, ""]
     return "\n".join(lines)

@@ -1,6 +1,6 @@
 """Plots for reports (matplotlib, PNG bytes): metric against training seconds and kimg per family
-with seed bands, BEGAN's equilibrium trace (k_t, L(x), L(G(z))) and M_global against FID, and
-every seed's sample grid. Collapsed seeds are named in legends and captions."""
+with seed bands, and every seed's sample grid. Collapsed seeds are named in legends and captions.
+A family's own series are plotted by report/family_plots.py, as the family declares them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
 
 from benchbench.report.along import AlongBudget, curves_of  # noqa: E402
 from benchbench.report.entries import by_entry, collapsed_count, entry_names, label  # noqa: E402
@@ -65,56 +64,6 @@ def metric_curves(frame: pd.DataFrame, metric: str, x: str) -> bytes | None:
     axes.set_ylabel(f"{metric.upper()} (validation)")
     axes.legend(fontsize=8)
     axes.grid(alpha=0.3, which="both")
-    return _png(figure)
-
-
-def m_global_against_fid(frame: pd.DataFrame) -> bytes | None:
-    """BEGAN's convergence measure against FID along training, with Spearman's rank correlation."""
-    runs = [
-        t
-        for entry, trials in trajectories(frame).items()
-        if entry.split(" ")[0] == "began"
-        for t in trials
-        if {"m_global", "fid"} <= set(t.columns)
-    ]
-    points = pd.concat(runs) if runs else pd.DataFrame()
-    if len(points) < 3:
-        return None
-    rho, p_value = stats.spearmanr(points["m_global"], points["fid"])
-    figure, axes = plt.subplots(figsize=(4.5, 3.6))
-    axes.scatter(points["m_global"], points["fid"], s=12)
-    axes.set_xlabel("M_global (mean since the last evaluation)")
-    axes.set_ylabel("FID (validation)")
-    axes.set_title(f"BEGAN: Spearman rho = {rho:.2f} (p = {p_value:.2g}, n = {len(points)})", fontsize=9)
-    axes.grid(alpha=0.3)
-    return _png(figure)
-
-
-def began_trace(frame: pd.DataFrame) -> bytes | None:
-    """BEGAN's equilibrium along training, per seed: k_t (left) and the autoencoder's losses on
-    real and generated images (right). k_t stuck at 0 means the discriminator ignores fakes."""
-    runs = [
-        (entry, t)
-        for entry, trials in trajectories(frame).items()
-        if entry.split(" ")[0] == "began"
-        for t in trials
-        if {"k_t", "loss_real", "g_loss", "step"} <= set(t.columns)
-    ]
-    if not runs:
-        return None
-    figure, (k_axes, loss_axes) = plt.subplots(1, 2, figsize=(9, 3.4))
-    for index, (entry, t) in enumerate(runs):
-        colour = f"C{index % 10}"
-        name = f"{label(entry)} #{index + 1}"
-        k_axes.plot(t["step"], t["k_t"], color=colour, label=name)
-        loss_axes.plot(t["step"], t["loss_real"], color=colour, label=f"{name} L(x)")
-        loss_axes.plot(t["step"], t["g_loss"], color=colour, linestyle="--", label=f"{name} L(G(z))")
-    k_axes.set_ylabel("k_t (mean since the last evaluation)")
-    loss_axes.set_ylabel("autoencoder loss (solid: real, dashed: generated)")
-    for axes in (k_axes, loss_axes):
-        axes.set_xlabel("generator steps")
-        axes.grid(alpha=0.3)
-    k_axes.legend(fontsize=7)
     return _png(figure)
 
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from benchbench.metrics.catalog import METRICS
+from benchbench.metrics.catalog import METRICS, image_metrics
 from benchbench.report.along import AlongBudget, section_along_budget
+from benchbench.report.diagnostics import series_notes
 from benchbench.report.entries import (
     by_entry,
     collapsed_count,
@@ -30,7 +31,6 @@ from benchbench.report.entries import (
     primary_metric,
 )
 from benchbench.report.hyper import budget_table, has_study, tuned_comparisons
-from benchbench.report.load import read_trajectory
 from benchbench.report.spaces import SpaceVerdict, space_verdicts
 from benchbench.report.stats import Comparison, adjust, bootstrap_ci
 
@@ -125,20 +125,6 @@ def warnings(frame: pd.DataFrame) -> list[str]:
     return notes
 
 
-def equilibrium_notes(frame: pd.DataFrame) -> list[str]:
-    """BEGAN's k_t along training per seed (means between evaluation points): whether the
-    discriminator ever weighed the generated images (k_t > 0) or ignored them throughout."""
-    notes = []
-    entry = entry_names(frame)
-    for index, trial in frame[entry.str.split(" ").str[0] == "began"].iterrows():
-        trajectory = read_trajectory(trial.get("trial_dir"))
-        if trajectory is None or "k_t" not in trajectory:
-            continue
-        trace = " -> ".join(f"{k:.3f}" for k in trajectory["k_t"])
-        notes.append(f"{label(entry[index])} seed {trial['seed']}: k_t {trace} (max {trajectory['k_t'].max():.3f})")
-    return notes
-
-
 def extra_extractor_tables(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     """Final numbers from additional extractors, one table each: never in the primary columns."""
     tables = []
@@ -148,7 +134,7 @@ def extra_extractor_tables(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]
         rows = []
         for family, trials in by_entry(completed):
             row: dict[str, Any] = {"family": label(family), "seeds": len(trials)}
-            for name in ("fid", "kid", "is", "precision", "recall"):
+            for name in image_metrics():
                 column, title = f"final_{name}@{extractor}", heading(name)
                 if column in trials and trials[column].notna().any():
                     title = f"final {title} (bootstrap 95% CI)" if name == "fid" else title
@@ -201,7 +187,7 @@ class Section:
     extra: list[tuple[str, pd.DataFrame]]
     comparisons: list[Comparison]
     notes: list[str]
-    equilibrium: list[str]
+    series_notes: list[tuple[str, list[str]]]  # (heading, lines) per series note a family declared
     fingerprint: str
     frame: pd.DataFrame
     key: tuple[str, str, str]  # (dataset, budget, extractor)
@@ -279,7 +265,7 @@ def sections(runs: pd.DataFrame) -> list[Section]:
                 extra=extra_extractor_tables(frame),
                 comparisons=group_comparisons,
                 notes=warnings(frame),
-                equilibrium=equilibrium_notes(frame),
+                series_notes=series_notes(frame),
                 fingerprint=f"Device: {_distinct_text(frame, 'device')}. Versions: {_distinct_text(frame, 'versions')}.",
                 frame=frame,
                 key=(dataset, budget, extractor),

@@ -11,8 +11,6 @@ import numpy as np
 if TYPE_CHECKING:
     from benchbench.metrics.evaluator import Evaluator
 
-TRAJECTORY_METRICS = ("fid", "kid", "isc")
-
 
 def resolve_threshold(rule: float | str | None, evaluator: Evaluator, dataset: Any, n: int) -> float | None:
     """A number as it is; "Nx": N times the primary metric of n real training samples against

