@@ -26,6 +26,10 @@ _PUBLIC = {
     "one_of": "benchbench.families.base",
     "beta1_with": "benchbench.families.base",
     "NetSpec": "benchbench.nets",
+    "Trace": "benchbench.diagnostics",
+    "Panel": "benchbench.diagnostics",
+    "Against": "benchbench.diagnostics",
+    "SeriesNote": "benchbench.diagnostics",
     # writing a dataset or a feature extractor
     "Dataset": "benchbench.datasets.base",
     "BatchStream": "benchbench.datasets.base",

@@ -22,7 +22,7 @@
     [[ablation.began]]       # or: one change at a time, each table a variant beside the family
     gamma = 0.75             # as configured ("began" and "began gamma=0.75 ...")
 
-    claim = "began"          # a published claim the report checks on this run (report/claims.py)
+    claim = "began"          # a published claim the report checks on this run (benchbench/claims.py)
 
 With `hyperparameter_samples = K` (a top-level key), each family also runs K - 1 settings drawn
 from its published ranges, for budget curves (expected best FID against settings tried).

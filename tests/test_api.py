@@ -81,7 +81,7 @@ def test_the_plugin_reaches_the_json_report_and_records_its_origin(compared):
     jsonschema.validate(document, schema())
     trial = next(t for t in document["trials"] if t["family"] == "lsgan")
     assert trial["family_origin"].startswith("benchbench_lsgan:LSGAN (benchbench-lsgan 0.1.0, file ")
-    assert "lsgan" in results.report("md") and "lsgan" in results.report("html")
+    assert "LSGAN" in results.report("md") and "LSGAN" in results.report("html")  # the family's own label
     assert results.report("csv").splitlines()[0].startswith("dataset,budget,extractor")
     with pytest.raises(UserError, match="unknown report format"):
         results.report("pdf")

@@ -87,6 +87,7 @@ def runs(claim, family, values, column, variant_key, lower=None):
             rows.append(
                 {
                     "family": family,
+                    "family_label": FAMILIES.get(family).label,
                     "variant": f"{variant_key}={variant}",
                     "seed": seed,
                     "dataset": "mnist",
@@ -168,6 +169,7 @@ def test_wgan_gp_toy_claim_per_dataset():
                 rows.append(
                     {
                         "family": family,
+                        "family_label": FAMILIES.get(family).label,
                         "variant": "",
                         "dataset": dataset,
                         "seed": seed,

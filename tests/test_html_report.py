@@ -68,3 +68,14 @@ def test_it_renders_in_headless_chromium(report, tmp_path):
     pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
     assert pixels.std() > 10  # not blank: text, tables and plots
     assert (pixels < 128).mean() > 0.005
+
+
+def test_a_familys_declared_diagnostics_reach_both_reports(report):
+    """BEGAN declares its k_t note, its equilibrium trace and M_global against FID (on points the
+    validation metric is SWD, so the scatter has nothing to plot); the report names no family."""
+    html, markdown = report.read_text(), (report.parent / "report.md").read_text()
+    for text in (html, markdown):
+        assert "equilibrium (k_t, mean between evaluation points):" in text
+        assert "BEGAN seed 0: k_t " in text and "(max " in text
+    assert 'alt="BEGAN k_t and autoencoder losses along training"' in html
+    assert 'alt="BEGAN M_global against FID"' not in html

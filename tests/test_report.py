@@ -33,6 +33,7 @@ def _runs(final_a, final_b, status_b=None):
             rows.append(
                 {
                     "family": family,
+                    "family_label": {"wgan-gp": "WGAN-GP", "began": "BEGAN"}[family],
                     "dataset": "mnist",
                     "budget": "100s",
                     "seed": seed,

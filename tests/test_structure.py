@@ -59,3 +59,16 @@ def test_the_trainer_and_bench_name_no_family():
         strings = {n.value for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Constant)}
         named = strings & set(FAMILIES.names())
         assert not named, f"{path.name} names families {named}"
+
+
+def test_the_report_names_no_family():
+    """A family's label and diagnostics reach the report through the family (its trials record
+    them), so a plugin's are shown as a built-in's are."""
+    import re
+
+    from benchbench.families import FAMILIES
+
+    names = "|".join(re.escape(name) for name in FAMILIES.names())
+    for path in PACKAGE.joinpath("report").glob("*.py"):
+        found = set(re.findall(rf"\b({names})\b", path.read_text().lower()))
+        assert not found, f"report/{path.name} names families {found}"

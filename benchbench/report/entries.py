@@ -27,7 +27,12 @@ def label(entry: str) -> str:
 
 
 def entry_names(frame: pd.DataFrame) -> pd.Series:
-    """What a report compares: a family, or each swept variant of it as an entry of its own."""
+    """What a report compares: a family, or each swept variant of it as an entry of its own.
+    (The families' labels, where the frame has them, are noted for label().)"""
+    if "family_label" in frame:
+        for family, text in zip(frame["family"], frame["family_label"]):
+            if isinstance(text, str) and text:
+                FAMILY_LABELS[family] = text
     if "variant" not in frame:
         return frame["family"]
     variant = frame["variant"].fillna("").astype(str)

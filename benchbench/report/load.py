@@ -96,7 +96,7 @@ FAMILY_LABELS: dict[str, str] = {}
 def _registered(family: str) -> dict[str, Any]:
     """Label and diagnostics of a registered family, for summaries written before they were
     recorded (this loads the families, and torch, only for such older runs)."""
-    from benchbench import diagnostics
+    from benchbench.diagnostics import record
     from benchbench.errors import UserError
     from benchbench.families import FAMILIES
 
@@ -104,7 +104,7 @@ def _registered(family: str) -> dict[str, Any]:
         cls = FAMILIES.get(family)
     except UserError:  # a plugin not installed here: its name, no diagnostics
         return {}
-    return {"label": cls.label, "diagnostics": [diagnostics.record(d) for d in cls.diagnostics]}
+    return {"label": cls.label, "diagnostics": [record(d) for d in cls.diagnostics]}
 
 
 def origin_text(origin: dict[str, Any] | None) -> str:

@@ -26,7 +26,7 @@ import torch
 
 import benchbench.datasets as datasets
 import benchbench.training.speed as speed
-from benchbench import diagnostics
+from benchbench.diagnostics import record
 from benchbench.environment import available_cores, device_info, threads_per_trial, versions
 from benchbench.errors import UserError, one_line
 from benchbench.families import FAMILIES, Family
@@ -146,7 +146,7 @@ class TrialRunner:
             "family_origin": FAMILIES.origin(t.family).record(),
             # how reports name the family and which of its logged series they show
             "family_label": FAMILIES.get(t.family).label or t.family,
-            "diagnostics": [diagnostics.record(d) for d in FAMILIES.get(t.family).diagnostics],
+            "diagnostics": [record(d) for d in FAMILIES.get(t.family).diagnostics],
             "step_settings": speed.step_settings(t.settings),
             "versions": versions(),
             "device": device_info(self.device) | {"trials_at_once": self.sharing},

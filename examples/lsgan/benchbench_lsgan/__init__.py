@@ -21,7 +21,7 @@ from benchbench import Family, Logs, NetSpec, RealBatches, beta1_with, frozen, l
 
 class LSGAN(Family):
     name = "lsgan"
-    label = "LSGAN"
+    label = "LSGAN"  # how reports name it
     defaults: dict[str, Any] = {"lr": 2e-4, "betas": (0.5, 0.999), "d_norm": "batch"}
     defaults_for = {"points": {"d_norm": "none"}}
     sources = {"image": "Mao et al. 2017, Eq. 9; hwalsuklee's LSGAN.py", "points": "Mao et al. 2017, Sec. 4.4"}
