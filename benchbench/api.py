@@ -227,12 +227,12 @@ def run(
             digest = hashlib.sha256("\n".join(t.key for t in trials).encode()).hexdigest()[:8]
             out = Path("results") / f"{plan.name}-{digest}"
     out = Path(out)
-    check_run_dir(out, plan)
+    check_run_dir(out, plan, trials)
     to_time = len({t.config_hash() for t in trials if t.budget.kind != "seconds"})
     if to_time > 3:  # a few seconds each: say why nothing happens yet
         say(f"timing {to_time} configuration(s) for a few steps, to estimate the run's length")
     seconds = estimate(trials, torch_device, plan.jobs, allow_long, say)
-    prepare_run_dir(out, plan)
+    prepare_run_dir(out, plan, trials)
     say(
         f"{len(trials)} trials ({', '.join(plan.families)} on {', '.join(plan.datasets)}, "
         f"seeds {plan.seeds}, budgets {', '.join(map(str, plan.budgets))}) -> {out}; "

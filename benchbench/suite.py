@@ -1,6 +1,7 @@
 """Suites: which families, datasets, seeds and budgets to run, from a TOML file or a built-in name.
 
     name = "default"
+    claim = "began"          # a published claim the report checks on this run (benchbench/claims.py)
     families = ["wgan-gp", "began"]
     datasets = ["mnist"]
     seeds = 3                # or an explicit list, [0, 1, 2]
@@ -22,7 +23,8 @@
     [[ablation.began]]       # or: one change at a time, each table a variant beside the family
     gamma = 0.75             # as configured ("began" and "began gamma=0.75 ...")
 
-    claim = "began"          # a published claim the report checks on this run (benchbench/claims.py)
+Top-level keys (claim too) come before the first [table]: TOML reads a key after a table header
+into that table.
 
 With `hyperparameter_samples = K` (a top-level key), each family also runs K - 1 settings drawn
 from its published ranges, for budget curves (expected best FID against settings tried).

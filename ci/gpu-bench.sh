@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one prepared GPU run (under 8 minutes): installs the project, then `benchbench bench` for
-# every family at Lucic et al.'s full width with each step setting (plain, channels_last, bf16,
+# every family but CycleGAN (its image pairs need their own data) at Lucic et al.'s full width with each step setting (plain, channels_last, bf16,
 # fused Adam, TF32, torch.compile, CUDA graphs through compile, all together), MFU beside
 # images/s; then K = 1, 2, 4, 8 trials of the default suite's families packed on the device for
 # a fixed number of steps. Writes baselines/bench-cuda-<gpu>.json (and the tables) into OUT_DIR.

@@ -2,9 +2,11 @@
 tabled; an extractor that cannot serve a metric gets the rest, never a failure mid-run."""
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,20 +16,10 @@ import benchbench
 from benchbench.metrics.catalog import METRICS, image_metrics, unservable
 from benchbench.metrics.extractors import EXTRACTORS
 
-ADDED_METRIC = '''
-"""Feature spread: the generated features' mean standard deviation over the reference's."""
-from benchbench.metrics.catalog import Metric, declare
-from benchbench.metrics.images import image_computation
-
-
-@image_computation("feature_spread")
-def feature_spread(inputs):
-    fake, real = inputs.features(inputs.fake), inputs.features(inputs.real)
-    return {"feature_spread": float(fake.std(dim=0).mean() / real.std(dim=0).mean())}
-
-
-declare(Metric("feature_spread", "spread", False, "std of features, generated / real", during_training=True))
-'''
+# The example of docs/metrics.md: the one file a new metric is.
+ADDED_METRIC = re.findall(
+    r"```python\n(.*?)```", (Path(__file__).parent.parent / "docs" / "metrics.md").read_text(), re.S
+)[0]
 
 
 def test_a_metric_added_in_one_file_is_scored_along_training_gated_and_tabled(tmp_path):

@@ -52,6 +52,8 @@ def test_ray_and_local_executors_agree(tmp_path, monkeypatch):
         # the same training; Ray's workers run numpy's BLAS on one thread, which can move the last digit
         assert a["final"]["metrics"] == pytest.approx(b["final"]["metrics"], rel=1e-12)
         assert a["counters"]["steps"] == b["counters"]["steps"] and a["seed"] == b["seed"]
+        # two trials ran at once on the two CPUs, locally (jobs = 2) and on Ray: each says so
+        assert a["device"]["trials_at_once"] == b["device"]["trials_at_once"] == 2
     assert "**Verdict:**" in remote.output
 
 

@@ -1,5 +1,6 @@
-"""The README's examples are part of the interface: every TOML block must load as a suite, and
-every `benchbench` command line must parse with the options the CLI has (cheap ones run)."""
+"""The README's and the user docs' examples are part of the interface: every TOML block must load
+as a suite, and every `benchbench` command line must parse with the options the CLI has (cheap
+ones run); every page is linked from the README and every local link resolves."""
 
 from __future__ import annotations
 
@@ -15,11 +16,16 @@ from click.testing import CliRunner
 from benchbench import suite
 from benchbench.cli import main
 
-README = (Path(__file__).parent.parent / "README.md").read_text()
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text()
+# The pages of the user docs: their examples are checked as the README's are. (writing-a-family.md
+# is run block by block in test_docs.py; the reports in docs/ are generated output.)
+PAGES = ["user-guide.md", "findings.md", "metrics.md", "gate.md", "speed.md", "design.md"]
+TEXTS = [README] + [(ROOT / "docs" / page).read_text() for page in PAGES]
 
 
-def blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+def blocks(language: str, texts: list[str] = TEXTS) -> list[str]:
+    return [block for text in texts for block in re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)]
 
 
 def command_lines() -> list[str]:
@@ -37,20 +43,47 @@ def test_every_toml_example_is_a_valid_suite(text):
     suite.from_dict(tomllib.loads(text), "README example")
 
 
-@pytest.mark.parametrize("line", command_lines())
-def test_every_command_example_parses(line):
+def parse_problem(line: str) -> str | None:
+    """Why the command line would not parse (unknown command or option, bad value), or None."""
     args = shlex.split(line)[1:]
     try:
         context = main.make_context("benchbench", list(args), resilient_parsing=False)
         name, command, rest = main.resolve_command(context, context.protected_args + context.args)
-        assert isinstance(command, click.Command), f"{line}: no command {name}"
         command.make_context(name, rest, parent=context)  # unknown options or bad values raise here
     except click.exceptions.Exit as done:  # --help prints and exits 0
-        assert done.exit_code == 0 and line.endswith("--help"), line
+        return None if done.exit_code == 0 and line.endswith("--help") else f"exit {done.exit_code}"
+    except click.UsageError as error:
+        return error.format_message()
+    return None
+
+
+@pytest.mark.parametrize("line", command_lines())
+def test_every_command_example_parses(line):
+    assert parse_problem(line) is None, line
+
+
+def test_the_parse_check_catches_what_a_reader_would_get_wrong():
+    for bad in ("benchbench rnu", "benchbench run --no-such-option", "benchbench check results/x", "benchbench check"):
+        assert parse_problem(bad), bad
+    assert parse_problem("benchbench run --seeds 3 --budget 60s") is None
 
 
 def test_the_readme_has_examples_to_check():
     assert len(blocks("toml")) >= 2 and len(command_lines()) >= 10
+
+
+def test_the_readme_is_one_page_that_links_every_doc():
+    assert len(README.splitlines()) < 200
+    for page in [*PAGES, "writing-a-family.md"]:
+        assert f"](docs/{page})" in README, page
+
+
+@pytest.mark.parametrize("name", ["README.md"] + [f"docs/{page}" for page in PAGES])
+def test_every_local_link_resolves(name):
+    path = ROOT / name
+    for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", path.read_text()):
+        if not target.startswith(("http://", "https://", "mailto:")):
+            assert (path.parent / target).exists(), f"{name} links to {target}, which does not exist"
 
 
 def cheap_lines() -> list[str]:
@@ -69,10 +102,10 @@ def test_cheap_examples_run(line):
 
 
 def test_the_readme_has_one_python_example():
-    assert len(blocks("python")) == 1
+    assert len(blocks("python", [README])) == 1
 
 
-@pytest.mark.parametrize("code", blocks("python"), ids=lambda c: c.splitlines()[0][:40])
+@pytest.mark.parametrize("code", blocks("python", [README]), ids=lambda c: c.splitlines()[0][:40])
 def test_every_python_example_runs(code, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     exec(code, {})

@@ -78,11 +78,16 @@ def packed(
     barrier = context.Manager().Barrier(k)
     with context.Pool(k) as pool:
         results = pool.starmap(_packed_worker, [(family, dataset, str(device), config, steps, barrier)] * k)
+    return {"family": family, "dataset": dataset} | packed_rates(results, steps, trial_steps)
+
+
+def packed_rates(results: list[tuple[float, int]], steps: int, trial_steps: int) -> dict[str, Any]:
+    """Rates of k processes that each timed `steps` steps: (seconds, images) per process. The
+    slowest process bounds the wall time; a trial of `trial_steps` steps sets trials per hour."""
+    k = len(results)
     wall = max(seconds for seconds, _ in results)
     images = sum(count for _, count in results)
     return {
-        "family": family,
-        "dataset": dataset,
         "trials_at_once": k,
         "steps_each": steps,
         "steps_per_second": k * steps / wall,

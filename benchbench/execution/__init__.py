@@ -26,7 +26,7 @@ from benchbench.training import Trial, run_trial
 Notify = Callable[[dict[str, Any]], None]
 
 
-def check_run_dir(out: Path, suite: Suite) -> None:
+def check_run_dir(out: Path, suite: Suite, trials: list[Trial]) -> None:
     """Refuse, before any work and without writing, an output that cannot be written or that
     holds another run: a run must never rewrite another run's plan and drop its trials."""
     existing = out
@@ -46,23 +46,23 @@ def check_run_dir(out: Path, suite: Suite) -> None:
     if not isinstance(previous, dict) or previous.get("schema_version") != SCHEMA_VERSION:
         version = previous.get("schema_version") if isinstance(previous, dict) else None
         raise UserError(f"{out} was written by schema {version}, this is {SCHEMA_VERSION}; choose another --out")
-    if previous.get("trials") != [t.key for t in suite.plan()]:
+    if previous.get("trials") != [t.key for t in trials]:
         raise UserError(
             f"{out} holds another run ({_difference(previous.get('suite') or {}, suite.describe())}); "
             "choose another --out, or remove it to start again"
         )
 
 
-def prepare_run_dir(out: Path, suite: Suite) -> None:
-    """Create a run directory, or reopen one that holds the same plan (a rerun resumes it)."""
-    check_run_dir(out, suite)
+def prepare_run_dir(out: Path, suite: Suite, trials: list[Trial]) -> None:
+    """Create a run directory, or reopen one that holds the same plan (a rerun resumes it);
+    check_run_dir has refused one that holds another."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot write to output directory {out}: {error.strerror or error}") from None
     write_json(
         out / "run.json",
-        {"schema_version": SCHEMA_VERSION, "suite": suite.describe(), "trials": [t.key for t in suite.plan()]},
+        {"schema_version": SCHEMA_VERSION, "suite": suite.describe(), "trials": [t.key for t in trials]},
     )
 
 
@@ -113,7 +113,11 @@ def run_ray(
     try:
         gpus = 1 / trials_per_device if device.type == "cuda" else 0  # Ray's fractional GPUs pack trials
         task = ray.remote(num_cpus=1, num_gpus=gpus)(_run_one)
-        pending = {task.remote(t, str(out.resolve() / t.key), str(device), "off", 1): t for t in trials}
+        # how many trials share a device at once, as each result records it: a GPU's packing, or
+        # on CPUs as many as the cluster has cores for (one each)
+        cores = int(ray.cluster_resources().get("CPU", 1))
+        sharing = trials_per_device if device.type == "cuda" else max(1, min(len(trials), cores))
+        pending = {task.remote(t, str(out.resolve() / t.key), str(device), "off", 1, sharing): t for t in trials}
         summaries: dict[str, dict[str, Any]] = {}
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
