@@ -25,6 +25,8 @@ from benchbench.metrics.swd import sliced_wasserstein_images
 
 def read_npz(path: Path) -> torch.Tensor:
     """uint8 images from an .npz: the array named `images`, or its only array."""
+    if not zipfile.is_zipfile(path):  # numpy would read it as a pickle, and advise unpickling it
+        raise UserError(f"{path} is not an .npz archive (numpy.savez writes one)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             names = list(archive.keys())

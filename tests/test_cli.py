@@ -107,6 +107,47 @@ def test_sample_writes_npz(tiny_run, tmp_path):
     assert invoke("sample", trial_dir, "-n", 5, "-o", tmp_path / "b.npz", "--best").exit_code == 0
 
 
+def test_sample_of_many_points_is_announced_and_reports_progress_at_most_ten_times(tiny_run, tmp_path):
+    out, _ = tiny_run
+    trial_dir = next(out.glob("wgan-gp__*"))
+    result = CliRunner().invoke(main, ["sample", str(trial_dir), "-n", "3000000", "-o", str(tmp_path / "many.npz")])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == f"sampling 3,000,000 points (23 MiB) into {tmp_path / 'many.npz'}" and len(lines) <= 11
+    assert lines[-1] == "  3,000,000 of 3,000,000 samples"
+    with np.load(tmp_path / "many.npz") as data:
+        assert data["points"].shape == (3_000_000, 2)
+
+
+def test_a_sample_stopped_midway_leaves_no_file_and_says_nothing_was_written(tiny_run, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out, _ = tiny_run
+    trial_dir = next(out.glob("wgan-gp__*"))
+    target = tmp_path / "stopped" / "huge.npz"
+    target.parent.mkdir()
+    command = [sys.executable, "-m", "benchbench", "sample", str(trial_dir), "-n", "300000000", "-o", str(target)]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(target.parent.iterdir()) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)  # until the temporary file exists
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted: nothing written" in stderr and "resume" not in stderr
+    assert list(target.parent.iterdir()) == []
+
+
+def test_a_text_file_given_as_npz_is_named_so(tmp_path):
+    (tmp_path / "images.npz").write_text("not an archive")
+    result = invoke("eval", "--images", tmp_path / "images.npz", "--against", "mnist:test")
+    _one_line_error(result, "is not an .npz archive")
+    assert "pickle" not in result.output
+
+
 def test_list_shows_families_datasets_extractors():
     output = invoke("list").output
     for name in ("wgan-gp", "began", "mnist", "8gaussians", "folder", "mnist-classifier", "default"):
@@ -141,6 +182,11 @@ def _one_line_error(result, *fragments):
         (["run", "--budget", "1e99kimg", "--seeds", "1", "--families", "wgan-gp", "--datasets", "8gaussians"], "days"),
         (["run", "--address", "auto", "--budget", "1steps"], "--executor ray"),
         (["eval", "--images", "x.npz", "--against", "mnist:tset"], "unknown split 'tset'"),
+        # usage errors: one line naming the command's help, not click's usage block
+        (["run", "--no-such-option"], "No such option '--no-such-option'. (see "),
+        (["rnu"], "No such command 'rnu'"),
+        (["sample"], "Missing argument 'TRIAL_DIR'"),
+        (["check", "x", "--baseline", "y", "--sigmas", "abc"], "Invalid value for '--sigmas'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, fragment, tmp_path, monkeypatch):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +160,10 @@ def _plugin_registries() -> list[tuple[str, Any]]:
     return [("family", FAMILIES), ("dataset", DATASETS), ("extractor", EXTRACTORS)]
 
 
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 @click.command()
 @click.argument("trial_dir", type=click.Path(path_type=Path))
 @click.option(
@@ -192,15 +198,29 @@ def sample(trial_dir: Path, count: int, output: Path, best: bool, seed: int) -> 
             f"{count} samples need {count * row_bytes / 2**30:.1f} GiB and {output.parent} has "
             f"{free / 2**30:.1f} GiB free"
         )
-    chunk = 5000
+    # images come 5,000 at a time (the generator's activations); points are small, so 1M at once
+    chunk = 5000 if key == "images" else 2**20
+    size = f"{count * row_bytes / 2**20:,.0f} MiB"
+    click.echo(f"sampling {count:,} {key} ({size}) into {output}", err=True)
+    shown = [0]
 
     def chunks() -> Any:
         for index, array in enumerate(sample_chunks(dataset, family, count, seed, chunk)):
-            if count > chunk:
-                click.echo(f"  {min((index + 1) * chunk, count)} of {count} samples", err=True)
+            done = min((index + 1) * chunk, count)
+            if count > chunk and done * 10 // count > shown[0]:  # at most ten progress lines
+                shown[0] = done * 10 // count
+                click.echo(f"  {done:,} of {count:,} samples", err=True)
             yield array
 
-    write_npz_stream(output, key, count, chunks())
+    # SIGTERM ends the command as Ctrl-C does, so the partial temporary file is removed too
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        write_npz_stream(output, key, count, chunks())
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: nothing written to {output} (sample again to start over)", err=True)
+        sys.exit(130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     click.echo(
         json.dumps(
             {"output": str(output), key: [count, *dataset.shape], "dtype": "uint8" if key == "images" else "float32"}
