@@ -221,12 +221,7 @@ def run(
     trials = plan.plan()
     for trial in {t.dataset: t for t in trials}.values():  # missing data fails now, not mid-run
         load_dataset(trial.dataset, **trial.dataset_options)
-    if out is None:
-        out = Path("results") / plan.name
-        if changed:  # a plan of its own gets a directory of its own, named by its trials (a rerun finds it)
-            digest = hashlib.sha256("\n".join(t.key for t in trials).encode()).hexdigest()[:8]
-            out = Path("results") / f"{plan.name}-{digest}"
-    out = Path(out)
+    out = Path(out) if out is not None else default_output(plan.name, trials, changed)
     check_run_dir(out, plan, trials)
     to_time = len({t.config_hash() for t in trials if t.budget.kind != "seconds"})
     if to_time > 3:  # a few seconds each: say why nothing happens yet
@@ -240,10 +235,7 @@ def run(
     )
 
     def notify(summary: dict[str, Any]) -> None:
-        final = (summary.get("final") or {}).get("metrics", {})
-        primary = summary.get("primary_metric", "fid")
-        value = f"{primary} {final[primary]:.4g}" if primary in final else summary.get("error", "")
-        say(f"  {summary['trial']}: {summary['status']} {value}")
+        say(finished_line(summary))
 
     if progress is None:
         progress = "bar" if sys.stderr.isatty() else "lines"
@@ -254,6 +246,23 @@ def run(
     results = Results([out], title=f"benchbench: {plan.name}")
     write_reports(results)
     return results
+
+
+def default_output(name: str, trials: list[Any], changed: bool) -> Path:
+    """results/NAME, or for a plan changed from its suite's (by flags or arguments) a directory of
+    its own named by its trials, which the same plan finds again."""
+    if not changed:
+        return Path("results") / name
+    digest = hashlib.sha256("\n".join(t.key for t in trials).encode()).hexdigest()[:8]
+    return Path("results") / f"{name}-{digest}"
+
+
+def finished_line(summary: dict[str, Any]) -> str:
+    """One line per finished trial: its name, outcome and primary metric (or error)."""
+    final = (summary.get("final") or {}).get("metrics", {})
+    primary = summary.get("primary_metric", "fid")
+    value = f"{primary} {final[primary]:.4g}" if primary in final else summary.get("error", "")
+    return f"  {summary['trial']}: {summary['status']} {value}"
 
 
 def write_reports(results: Results) -> None:

@@ -79,6 +79,20 @@ def began(runs: pd.DataFrame) -> list[ClaimCheck]:
         if "collapse_suspected" in trials
         else pd.Series(False, index=trials.index)
     )
+    checks = _m_global_tracks_quality(trials, collapsed) + _gamma_trades_diversity(trials, collapsed)
+    if not checks:
+        checks.append(
+            ClaimCheck(
+                "BEGAN",
+                "BEGAN's claims need BEGAN trials with trajectories.",
+                "inconclusive",
+                ["no completed BEGAN trials in this run"],
+            )
+        )
+    return checks
+
+
+def _m_global_tracks_quality(trials: pd.DataFrame, collapsed: pd.Series) -> list[ClaimCheck]:
     points, per_trial = [], []
     for _, trial in trials.iterrows():
         trajectory = read_trajectory(trial.get("trial_dir"))
@@ -88,34 +102,38 @@ def began(runs: pd.DataFrame) -> list[ClaimCheck]:
         points.append(trajectory)
         if len(trajectory) >= 3:
             per_trial.append(stats.spearmanr(trajectory["m_global"], trajectory["fid"]).statistic)
-    checks = []
-    if points:
-        pooled = pd.concat(points)
-        rho, p_value = stats.spearmanr(pooled["m_global"], pooled["fid"])
-        positive = sum(r > 0 for r in per_trial if not math.isnan(r))
-        enough = len(pooled) >= 6 and len(per_trial) >= 3
-        held = rho > 0 and positive * 2 > len(per_trial)
-        findings = [
-            f"Spearman rho between M_global and validation FID over {len(pooled)} evaluation points of "
-            f"{len(points)} trials: {rho:.2f} (p = {p_value:.2g}); within a trial rho > 0 in {positive} of "
-            f"{len(per_trial)} (median {np.nanmedian(per_trial) if per_trial else math.nan:.2f})."
-        ]
-        if collapsed.any():
-            findings.append(
-                f"{int(collapsed.sum())} of {len(trials)} trials collapsed (fewer than half the classes drawn); the paper "
-                "says M_global also reveals collapse, so they are kept in the correlation."
-            )
-        significant = p_value < ALPHA and (held or rho < 0)
-        checks.append(
-            ClaimCheck(
-                "BEGAN: M_global tracks image quality",
-                "Berthelot et al. 2017 (Sec. 3.4.1, Fig. 2): the convergence measure M_global falls as the images "
-                "improve. Held here when M_global and FID are positively rank-correlated along training (pooled "
-                "p < 0.05, and positive within most trials).",
-                outcome_of(held, significant, enough),
-                findings,
-            )
+    if not points:
+        return []
+    pooled = pd.concat(points)
+    rho, p_value = stats.spearmanr(pooled["m_global"], pooled["fid"])
+    positive = sum(r > 0 for r in per_trial if not math.isnan(r))
+    enough = len(pooled) >= 6 and len(per_trial) >= 3
+    held = rho > 0 and positive * 2 > len(per_trial)
+    findings = [
+        f"Spearman rho between M_global and validation FID over {len(pooled)} evaluation points of "
+        f"{len(points)} trials: {rho:.2f} (p = {p_value:.2g}); within a trial rho > 0 in {positive} of "
+        f"{len(per_trial)} (median {np.nanmedian(per_trial) if per_trial else math.nan:.2f})."
+    ]
+    if collapsed.any():
+        findings.append(
+            f"{int(collapsed.sum())} of {len(trials)} trials collapsed (fewer than half the classes drawn); the paper "
+            "says M_global also reveals collapse, so they are kept in the correlation."
         )
+    significant = p_value < ALPHA and (held or rho < 0)
+    return [
+        ClaimCheck(
+            "BEGAN: M_global tracks image quality",
+            "Berthelot et al. 2017 (Sec. 3.4.1, Fig. 2): the convergence measure M_global falls as the images "
+            "improve. Held here when M_global and FID are positively rank-correlated along training (pooled "
+            "p < 0.05, and positive within most trials).",
+            outcome_of(held, significant, enough),
+            findings,
+        )
+    ]
+
+
+def _gamma_trades_diversity(trials: pd.DataFrame, collapsed: pd.Series) -> list[ClaimCheck]:
+    checks: list[ClaimCheck] = []
     gammas = trials.assign(gamma=[variant_value(v, "gamma") for v in trials.get("variant", [""] * len(trials))])
     gammas = gammas[gammas["gamma"].notna()]
     if len(gammas) and collapsed[gammas.index].any():
@@ -171,15 +189,6 @@ def began(runs: pd.DataFrame) -> list[ClaimCheck]:
                     f" = {precision.statistic:.2f} (p = {precision.pvalue:.2g}); {len(gammas)} completed trials."
                 ],
                 table.round(4),
-            )
-        )
-    if not checks:
-        checks.append(
-            ClaimCheck(
-                "BEGAN",
-                "BEGAN's claims need BEGAN trials with trajectories.",
-                "inconclusive",
-                ["no completed BEGAN trials in this run"],
             )
         )
     return checks

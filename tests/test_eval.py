@@ -65,7 +65,7 @@ def test_eval_accepts_channels_last_arrays_and_folders(digits, tmp_path):
 @pytest.mark.parametrize(
     "make, fragment",
     [
-        (lambda p: p.write_bytes(b"PK\x03\x04 truncated"), "not a readable .npz"),
+        (lambda p: p.write_bytes(b"PK\x03\x04 truncated"), "is not an .npz archive"),
         (lambda p: np.savez(p, images=np.zeros((4, 28, 28, 5), np.uint8)), "1 or 3 channels"),
         (lambda p: np.savez(p, images=np.zeros((4, 1, 28, 28), np.float32)), "must be uint8"),
         (lambda p: np.savez(p, images=np.zeros((4, 1, 32, 32), np.uint8)), "reference is (1, 28, 28)"),

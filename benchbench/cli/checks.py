@@ -67,7 +67,6 @@ def bench(
     """Time one full training iteration per family (median and quartiles), images/s, FLOPs and
     MFU, peak memory, the harness's overhead against a plain loop of the family's step, and
     (--packed) the trials per device-hour with several trials sharing the device."""
-    import pandas as pd
 
     from benchbench.bench import BenchConfig, gpu_variants, run_bench
     from benchbench.datasets import load as load_dataset
@@ -103,6 +102,16 @@ def bench(
         trial_steps,
         threads_study,
     )
+    _print_bench(report)
+    if json_path:
+        from benchbench.results import write_json
+
+        write_json(json_path, report)
+
+
+def _print_bench(report: dict) -> None:
+    import pandas as pd
+
     columns = [
         "family",
         "dataset",
@@ -132,10 +141,6 @@ def bench(
     if report["packed"]:
         click.echo("\ntrials sharing the device (each its own process):")
         click.echo(pd.DataFrame(report["packed"]).to_markdown(index=False, floatfmt=".4g"))
-    if json_path:
-        from benchbench.results import write_json
-
-        write_json(json_path, report)
 
 
 @click.command()

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
+import benchbench.datasets as datasets
+from benchbench.families import Family
+from benchbench.metrics.evaluator import Evaluator
+from benchbench.nets import NetSpec
 from benchbench.training.budget import Counters
 
 
@@ -76,3 +81,19 @@ class TrialState:
             log_count=int(state["log_count"]),
             flops_by_phase=dict(state.get("flops_by_phase", {})),
         )
+
+
+@dataclass
+class Run:
+    """A trial in progress: what it trains with, and the FLOPs of its current phase's step."""
+
+    dataset: datasets.Dataset
+    spec: NetSpec
+    family: Family
+    evaluator: Evaluator
+    stream: datasets.BatchStream
+    state: TrialState
+    train_step: Callable[..., Any]
+    flops_per_step: float
+    flops_method: str
+    phase: str

