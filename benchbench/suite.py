@@ -68,6 +68,11 @@ TOP_LEVEL_KEYS = {
 }
 
 
+# More trials than this in one run is a typo (seeds = 1000000) more often than a plan: at a few
+# seconds each it would not finish in days, and planning it alone takes minutes.
+MAX_TRIALS = 10_000
+
+
 @dataclass
 class Suite:
     name: str
@@ -111,6 +116,13 @@ class Suite:
     def plan(self) -> list[Trial]:
         """Every trial, seeds outermost and families interleaved, so that an interrupted or
         parallel run has compared the families on the same seeds first."""
+        per_seed = sum(len(self.variants(family)) for family in self.families)
+        count = len(self.budgets) * len(self.datasets) * self.hyperparameter_samples * len(self.seeds) * per_seed
+        if count > MAX_TRIALS:  # refused before any work: planning alone would take minutes
+            raise UserError(
+                f"suite {self.name!r} plans {count:,} trials; at most {MAX_TRIALS:,} per run "
+                "(fewer seeds, or split the seeds across runs)"
+            )
         settings = {family: self.family_settings(family) for family in self.families}
         return [
             Trial(

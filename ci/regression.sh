@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regression gate for a project that uses benchbench: run the small pinned suite and compare it
-# with a committed baseline. Exit 0: pass, 1: a quality or speed regression, 2: bad input.
+# with a committed baseline. Exit 0: pass, 1: a quality regression (or a speed one, with
+# GATE_SPEED=1 on a machine of its own), 2: bad input.
 #
 #   ci/regression.sh [BASELINE] [RUN_DIR]
 #
@@ -12,4 +13,5 @@ baseline=${1:-baselines/regression-cpu.json}
 run_dir=${2:-results/regression-$(date +%Y%m%d-%H%M%S)}
 benchbench=${BENCHBENCH:-benchbench}
 $benchbench run regression --device "${BENCHBENCH_DEVICE:-cpu}" --out "$run_dir"
-$benchbench check "$run_dir" --baseline "$baseline"
+speed=$([ "${GATE_SPEED:-0}" = 1 ] && echo --speed || echo --no-speed)
+$benchbench check "$run_dir" --baseline "$baseline" "$speed"

@@ -116,7 +116,7 @@ def test_speed_is_skipped_on_other_hardware(gate, tmp_path):
         entry["hardware"] = "cuda: some GPU (8 threads)"
     path = tmp_path / "other.json"
     path.write_text(json.dumps(baseline))
-    result = invoke("check", gate / "again", "--baseline", path)
+    result = invoke("check", gate / "again", "--baseline", path, "--speed")
     assert "skipped: other hardware" in result.output and "images_per_second" in result.output
 
 
@@ -131,6 +131,8 @@ def test_no_speed_gates_quality_alone(gate):
     assert invoke("check", gate / "again", "--baseline", path, "--speed").exit_code == 1
     quality = invoke("check", gate / "again", "--baseline", path, "--no-speed")
     assert "skipped: speed not gated" in quality.output and "regressed" not in quality.output
+    by_default = invoke("check", gate / "again", "--baseline", path)  # speed only when asked
+    assert by_default.exit_code == 0 and "skipped: speed not gated" in by_default.output
 
 
 def test_speed_and_quality_directions():
