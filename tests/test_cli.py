@@ -183,7 +183,7 @@ def _one_line_error(result, *fragments):
         (["run", "--address", "auto", "--budget", "1steps"], "--executor ray"),
         (["eval", "--images", "x.npz", "--against", "mnist:tset"], "unknown split 'tset'"),
         # usage errors: one line naming the command's help, not click's usage block
-        (["run", "--seeds", "1000000", "--budget", "1steps"], "plans 1,000,000 trials; at most 10,000"),
+        (["run", "--seeds", "1000000", "--budget", "1steps"], "plans 2,000,000 trials; at most 10,000"),
         (["run", "--no-such-option"], "No such option '--no-such-option'. (see "),
         (["rnu"], "No such command 'rnu'"),
         (["sample"], "Missing argument 'TRIAL_DIR'"),
