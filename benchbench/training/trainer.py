@@ -222,7 +222,11 @@ class TrialRunner:
             if due or budget.spent(counters):
                 while eval_due():
                     state.next_eval += 1
-                self._evaluate_point(family, run.evaluator, state, run.dataset)
+                # evaluation draws from the global RNG (torch's DataLoader seeds each pass from it,
+                # and only a cache miss of the reference features makes one more pass): it gets a
+                # fork, so the trial's random stream never depends on what was cached or evaluated
+                with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+                    self._evaluate_point(family, run.evaluator, state, run.dataset)
                 if state.diverged_at is not None:
                     break
             if due or counters.train_seconds - last_checkpoint >= settings.checkpoint_seconds:
