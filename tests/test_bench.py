@@ -57,6 +57,7 @@ def test_mfu_is_the_steps_flops_per_second_over_the_named_peak(monkeypatch):
     assert result["mfu"] == pytest.approx(by_hand) and result["peak_tflops"] == 1.0
 
 
+@pytest.mark.slow  # two processes of their own
 def test_packed_trials_run_in_their_own_processes():
     from benchbench.bench.capacity import packed
 

@@ -22,6 +22,7 @@ ADDED_METRIC = re.findall(
 )[0]
 
 
+@pytest.mark.slow  # a process of its own, so that the added metric stays out of the others' catalogue
 def test_a_metric_added_in_one_file_is_scored_along_training_gated_and_tabled(tmp_path):
     (tmp_path / "feature_spread.py").write_text(ADDED_METRIC)
     script = textwrap.dedent(

@@ -119,6 +119,7 @@ def test_sample_of_many_points_is_announced_and_reports_progress_at_most_ten_tim
         assert data["points"].shape == (3_000_000, 2)
 
 
+@pytest.mark.slow  # a process of its own, stopped midway
 def test_a_sample_stopped_midway_leaves_no_file_and_says_nothing_was_written(tiny_run, tmp_path):
     import signal
     import subprocess
