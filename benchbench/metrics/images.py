@@ -50,7 +50,9 @@ class Inputs:
 
     fake: dict[str, torch.Tensor]
     real: dict[str, torch.Tensor]
-    layers: dict[str, str]  # "features" / "logits" -> the extractor's layer name
+    # the extractor's layer per torch-fidelity metric ("fid", "kid", "prc", "isc"), as it declares
+    # them; "features" is FID's (the feature vector), "logits" IS's
+    layers: dict[str, str]
     info: ExtractorInfo
     memo: dict[str, Any] = field(default_factory=dict)
 
@@ -104,21 +106,19 @@ def _fid(inputs: Inputs) -> dict[str, float]:
 @image_computation("kid")
 def _kid(inputs: Inputs) -> dict[str, float]:
     subset = min(1000, inputs.n_fake, inputs.n_real)
-    kid = kid_featuresdict_to_metric(
-        inputs.fake, inputs.real, inputs.layers["features"], kid_subset_size=subset, **_QUIET
-    )
+    kid = kid_featuresdict_to_metric(inputs.fake, inputs.real, inputs.layers["kid"], kid_subset_size=subset, **_QUIET)
     return {"kid": kid["kernel_inception_distance_mean"], "kid_std": kid["kernel_inception_distance_std"]}
 
 
 @image_computation("isc")
 def _inception_score(inputs: Inputs) -> dict[str, float]:
-    isc = isc_featuresdict_to_metric(inputs.fake, inputs.layers["logits"], isc_splits=min(10, inputs.n_fake), **_QUIET)
+    isc = isc_featuresdict_to_metric(inputs.fake, inputs.layers["isc"], isc_splits=min(10, inputs.n_fake), **_QUIET)
     return {"is": isc["inception_score_mean"], "is_std": isc["inception_score_std"]}
 
 
 @image_computation("prc")
 def _precision_recall(inputs: Inputs) -> dict[str, float]:
-    prc = prc_featuresdict_to_metric(inputs.fake, inputs.real, inputs.layers["features"], save_cpu_ram=True, **_QUIET)
+    prc = prc_featuresdict_to_metric(inputs.fake, inputs.real, inputs.layers["prc"], save_cpu_ram=True, **_QUIET)
     return {"precision": prc["precision"], "recall": prc["recall"]}
 
 
@@ -130,7 +130,7 @@ def _fid_infinity(inputs: Inputs) -> dict[str, float]:
 
 @image_computation("dc")
 def _density_coverage(inputs: Inputs) -> dict[str, float]:
-    return density_coverage(inputs.features(inputs.fake), inputs.features(inputs.real))
+    return density_coverage(inputs.features(inputs.fake, "prc"), inputs.features(inputs.real, "prc"))  # prdc's space
 
 
 @image_computation("classes")
@@ -171,10 +171,11 @@ class ImageScorer:
         self.extractor, self.info = extractor, EXTRACTORS.get(extractor)
         self.device, self.batch_size = device, batch_size
         cls = FEATURE_EXTRACTORS_REGISTRY[extractor]
-        # torch-fidelity names the layer each of its metrics reads: FID's is the feature vector
-        self.layers = {"features": cls.get_default_feature_layer_for_metric("fid")}
+        # torch-fidelity names the layer each of its metrics reads; the logits only where there are some
+        self.layers = {m: cls.get_default_feature_layer_for_metric(m) for m in ("fid", "kid", "prc")}
+        self.layers["features"] = self.layers["fid"]
         if self.info.has_logits:
-            self.layers["logits"] = cls.get_default_feature_layer_for_metric("isc")
+            self.layers["isc"] = self.layers["logits"] = cls.get_default_feature_layer_for_metric("isc")
         try:
             self.model = create_feature_extractor(
                 extractor,

@@ -13,7 +13,7 @@ from scipy import stats
 from benchbench.diagnostics import Against, Diagnostic, SeriesNote, Trace, from_record
 from benchbench.report.entries import entry_names, label
 from benchbench.report.load import read_trajectory
-from benchbench.report.plots import _png, plt
+from benchbench.report.plots import figure_png, plt
 
 STYLES = ("-", "--", ":", "-.")
 
@@ -78,7 +78,7 @@ def trace_plot(trials: pd.DataFrame, trace: Trace) -> bytes | None:
         axes.grid(alpha=0.3)
         if panel.legend:
             axes.legend(fontsize=7)
-    return _png(figure)
+    return figure_png(figure)
 
 
 def against_plot(trials: pd.DataFrame, against: Against) -> bytes | None:
@@ -96,7 +96,7 @@ def against_plot(trials: pd.DataFrame, against: Against) -> bytes | None:
     family = label(str(trials["family"].iloc[0]))
     axes.set_title(f"{family}: Spearman rho = {rho:.2f} (p = {p_value:.2g}, n = {len(points)})", fontsize=9)
     axes.grid(alpha=0.3)
-    return _png(figure)
+    return figure_png(figure)
 
 
 def diagnostic_plots(frame: pd.DataFrame) -> list[tuple[bytes | None, str]]:

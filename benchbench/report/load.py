@@ -40,11 +40,12 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
         )
     }
     row["variant"] = summary.get("variant") or ""
-    family = str(summary.get("family"))
-    row["family_label"] = summary.get("family_label") or _registered(family).get("label") or family
-    FAMILY_LABELS[family] = row["family_label"]
-    found = summary.get("diagnostics")
-    row["diagnostics"] = json.dumps(found if found is not None else _registered(family).get("diagnostics", []))
+    family, label, found = str(summary.get("family")), summary.get("family_label"), summary.get("diagnostics")
+    if label is None or found is None:  # written before families recorded them
+        registered = _registered(family)
+        label = label or registered.get("label")
+        found = registered.get("diagnostics", []) if found is None else found
+    row["family_label"], row["diagnostics"] = label or family, json.dumps(found)
     row["family_origin"] = origin_text(summary.get("family_origin"))
     counters = summary.get("counters", {})
     for key in ("steps", "kimg", "train_seconds", "eval_seconds"):
@@ -88,8 +89,9 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-# How the families whose trials this process has read are named (summary.json's family_label):
-# report/entries.py's label() reads it, so that the report keeps no list of family names.
+# How the families whose trials this process has reported on are named (their trials'
+# family_label, noted by report/entries.py's entry_names): label() reads it, so that the report
+# keeps no list of family names.
 FAMILY_LABELS: dict[str, str] = {}
 
 

@@ -1,6 +1,6 @@
 """Plots for reports (matplotlib, PNG bytes): metric against training seconds and kimg per family
 with seed bands, and every seed's sample grid. Collapsed seeds are named in legends and captions.
-A family's own series are plotted by report/family_plots.py, as the family declares them."""
+A family's own series are plotted by report/diagnostics.py, as the family declares them."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def trajectories(frame: pd.DataFrame) -> dict[str, list[pd.DataFrame]]:
     return out
 
 
-def _png(figure: plt.Figure) -> bytes:
+def figure_png(figure: plt.Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     plt.close(figure)
@@ -64,7 +64,7 @@ def metric_curves(frame: pd.DataFrame, metric: str, x: str) -> bytes | None:
     axes.set_ylabel(f"{metric.upper()} (validation)")
     axes.legend(fontsize=8)
     axes.grid(alpha=0.3, which="both")
-    return _png(figure)
+    return figure_png(figure)
 
 
 def sample_grids(frame: pd.DataFrame) -> dict[str, bytes]:
@@ -110,4 +110,4 @@ def along_budget_plot(frame: pd.DataFrame, along: AlongBudget) -> bytes | None:
     axes.set_title(f"{label(along.a)} vs {label(along.b)}", fontsize=9)
     axes.legend(fontsize=8)
     axes.grid(alpha=0.3, which="both")
-    return _png(figure)
+    return figure_png(figure)

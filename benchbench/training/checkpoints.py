@@ -4,7 +4,6 @@ trajectory and best generator so far), written atomically and loaded as tensors 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -61,10 +60,3 @@ class CheckpointStore:
                 f"cannot resume: {self.path} is not a checkpoint of this trial "
                 f"({one_line(error)}); remove it to train again"
             ) from None
-
-
-def timed(clock: Callable[[], float], state: TrialState, action: Callable[[], object]) -> None:
-    """Run `action`, counting its time as evaluation time (not training time)."""
-    started = clock()
-    action()
-    state.counters.eval_seconds += clock() - started

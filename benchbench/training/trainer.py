@@ -31,7 +31,7 @@ from benchbench.metrics.evaluator import Evaluator
 from benchbench.nets import DEFAULT_LATENT_DIM, NetSpec, count_parameters
 from benchbench.results import SCHEMA_VERSION, read_json, write_json
 from benchbench.results.io import atomic_write_text
-from benchbench.training.checkpoints import CheckpointStore, timed
+from benchbench.training.checkpoints import CheckpointStore
 from benchbench.training.convergence import convergence, resolve_threshold
 from benchbench.training.final import FinalScorer, peak_memory_mb
 from benchbench.training.flops import step_flops
@@ -230,7 +230,7 @@ class TrialRunner:
                 if state.diverged_at is not None:
                     break
             if due or counters.train_seconds - last_checkpoint >= settings.checkpoint_seconds:
-                timed(self.clock, state, lambda: self.checkpoints.save(family, run.stream, state))
+                self._save_checkpoint(run)
                 last_checkpoint = counters.train_seconds
         self.progress.close()
         # Wall time of the loop without evaluations and checkpoints: what the harness itself costs.
@@ -315,8 +315,13 @@ class TrialRunner:
         threshold = resolve_threshold(settings.fid_threshold, run.evaluator, run.dataset, settings.eval_samples)
         summary["convergence"] = convergence(state.trajectory, run.evaluator.primary, threshold)
         summary["convergence"]["threshold_rule"] = settings.fid_threshold
-        timed(self.clock, state, lambda: self.checkpoints.save(family, run.stream, state))
+        self._save_checkpoint(run)
         return summary
+
+    def _save_checkpoint(self, run: Run) -> None:
+        started = self.clock()  # checkpoint time is not training time
+        self.checkpoints.save(run.family, run.stream, run.state)
+        run.state.counters.eval_seconds += self.clock() - started
 
 
 def run_trial(
