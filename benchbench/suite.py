@@ -23,6 +23,8 @@
     [[ablation.began]]       # or: one change at a time, each table a variant beside the family
     gamma = 0.75             # as configured ("began" and "began gamma=0.75 ...")
 
+    exclude = [{family = "began", dataset = "8gaussians"}]   # (top level) pairs not to run
+
 Top-level keys (claim too) come before the first [table]: TOML reads a key after a table header
 into that table.
 
@@ -65,6 +67,7 @@ TOP_LEVEL_KEYS = {
     "sweep",
     "ablation",
     "claim",
+    "exclude",
 }
 
 
@@ -90,6 +93,13 @@ class Suite:
     sweep: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
     ablation: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     claim: str | None = None
+    # family/dataset pairs left out of the plan (as a CI matrix's exclude): {"family": ..., "dataset": ...}
+    exclude: list[dict[str, str]] = field(default_factory=list)
+
+    def excluded(self, family: str, dataset: str) -> bool:
+        return any(
+            rule.get("family", family) == family and rule.get("dataset", dataset) == dataset for rule in self.exclude
+        )
 
     def variants(self, family: str) -> list[tuple[str, dict[str, Any]]]:
         """(label, overrides) per variant of a family: one unnamed variant unless it is swept
@@ -116,8 +126,10 @@ class Suite:
     def plan(self) -> list[Trial]:
         """Every trial, seeds outermost and families interleaved, so that an interrupted or
         parallel run has compared the families on the same seeds first."""
-        per_seed = sum(len(self.variants(family)) for family in self.families)
-        count = len(self.budgets) * len(self.datasets) * self.hyperparameter_samples * len(self.seeds) * per_seed
+        pairs = sum(len(self.variants(f)) for f in self.families for d in self.datasets if not self.excluded(f, d))
+        count = len(self.budgets) * self.hyperparameter_samples * len(self.seeds) * pairs
+        if count == 0:
+            raise UserError(f"suite {self.name!r} plans no trial: exclude leaves out every family and dataset pair")
         if count > MAX_TRIALS:  # refused before any work: planning alone would take minutes
             raise UserError(
                 f"suite {self.name!r} plans {count:,} trials; at most {MAX_TRIALS:,} per run "
@@ -141,6 +153,7 @@ class Suite:
             for index in range(self.hyperparameter_samples)
             for seed in self.seeds
             for family in self.families
+            if not self.excluded(family, dataset)
             for variant, overrides in self.variants(family)
             for config in [settings[family][index]]
         ]
@@ -162,7 +175,7 @@ class Suite:
             "sweep": self.sweep,
             "ablation": self.ablation,
             "claim": self.claim,
-        }
+        } | ({"exclude": self.exclude} if self.exclude else {})
 
 
 def builtin_names() -> list[str]:
@@ -302,6 +315,23 @@ def parse_ablation(data: Any, families: list[str], sweep: dict[str, Any], source
     return data
 
 
+def parse_exclude(data: Any, source: str) -> list[dict[str, str]]:
+    """exclude = [{family = ..., dataset = ...}, ...]: each table names a registered family, a
+    registered dataset, or both."""
+    if not isinstance(data, list) or not all(isinstance(rule, dict) for rule in data):
+        raise UserError(
+            f'{source}: exclude must be a list of tables, e.g. [{{family = "began", dataset = "8gaussians"}}]'
+        )
+    for rule in data:
+        if not rule or set(rule) - {"family", "dataset"} or not all(isinstance(v, str) for v in rule.values()):
+            raise UserError(f"{source}: each exclude table names a family, a dataset or both (text), got {rule!r}")
+        if "family" in rule:
+            FAMILIES.get(rule["family"])
+        if "dataset" in rule:
+            DATASETS.get(rule["dataset"].partition(":")[0])
+    return data
+
+
 def _is_multiple(text: str) -> bool:
     try:
         return text.endswith("x") and float(text[:-1]) > 0
@@ -348,6 +378,7 @@ def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") ->
         )
     sweep = parse_sweep(data.get("sweep", {}), families, source)
     ablation = parse_ablation(data.get("ablation", {}), families, sweep, source)
+    exclude = parse_exclude(data.get("exclude", []), source)
     claim = data.get("claim")
     if claim is not None:
         from benchbench.report.claims import CLAIMS
@@ -357,6 +388,7 @@ def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") ->
         sweep=sweep,
         ablation=ablation,
         claim=claim,
+        exclude=exclude,
         hyperparameter_samples=samples,
         hyperparameter_seed=hp_seed,
         name=name,

@@ -1,8 +1,8 @@
 """The command line: thin commands over the packages. Exit codes: 0 ok, 1 a check failed, 2 bad input.
 
 Commands import the heavy modules (torch, pandas) only inside their bodies, so `--help` loads
-neither; they live in experiments.py (run, report, list, sample) and checks.py (bench,
-baseline, check, eval, check-family).
+neither; they live in experiments.py (run, report, list, sample), checks.py (bench, eval,
+check-family) and gate.py (baseline, check, history).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from benchbench.cli import checks, experiments
+from benchbench.cli import checks, experiments, gate
 
 
 class OneLineErrors(click.Group):
@@ -52,8 +52,9 @@ for command in (
     experiments.list_command,
     experiments.sample,
     checks.bench,
-    checks.baseline,
-    checks.check_command,
+    gate.baseline,
+    gate.check_command,
+    gate.history,
     checks.eval_command,
     checks.check_family_command,
 ):

@@ -1,4 +1,4 @@
-"""Commands that measure and compare: bench, baseline, check, eval, check-family."""
+"""Commands that measure: bench, eval, check-family."""
 
 from __future__ import annotations
 
@@ -141,100 +141,6 @@ def _print_bench(report: dict) -> None:
     if report["packed"]:
         click.echo("\ntrials sharing the device (each its own process):")
         click.echo(pd.DataFrame(report["packed"]).to_markdown(index=False, floatfmt=".4g"))
-
-
-@click.command()
-@click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Baseline JSON to write.")
-@user_errors
-def baseline(run_dir: Path, output: Path) -> None:
-    """Write a baseline (per family and dataset: metrics with their seed spread, throughput,
-    hardware and software) from RUN_DIR, for `benchbench check`."""
-    from benchbench.gate import make_baseline
-    from benchbench.report import load_runs
-    from benchbench.results import write_json
-
-    check_writable(output)
-    write_json(output, make_baseline(load_runs([run_dir])))
-    click.echo(f"baseline written to {output}")
-
-
-@click.command(name="check")
-@click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), required=True)
-@click.option(
-    "--sigmas",
-    type=click.FloatRange(min=0),
-    default=3.0,
-    show_default=True,
-    help="Tolerance in baseline seed standard deviations.",
-)
-@click.option(
-    "--min-change",
-    type=click.FloatRange(min=0),
-    default=0.02,
-    show_default=True,
-    help="Smallest tolerance for quality metrics, relative to the baseline mean.",
-)
-@click.option(
-    "--speed-change",
-    type=click.FloatRange(min=0),
-    default=0.20,
-    show_default=True,
-    help="Smallest tolerance for throughput, relative to the baseline mean.",
-)
-@click.option(
-    "--speed/--no-speed",
-    default=False,
-    show_default=True,
-    help="Also gate throughput (on the same hardware): only on a machine of its own, since an unchanged rerun "
-    "beside other work has read 44-73% slower. Default: quality only.",
-)
-@click.option(
-    "--require-same-config",
-    is_flag=True,
-    help="Refuse (exit 2) a run whose family configuration differs from the baseline's, instead of gating it.",
-)
-@user_errors
-def check_command(
-    run_dir: Path,
-    baseline_path: Path,
-    sigmas: float,
-    min_change: float,
-    speed_change: float,
-    speed: bool,
-    require_same_config: bool,
-) -> None:
-    """Compare RUN_DIR with a baseline. Exit 0: no regression; 1: a regression; 2: bad input,
-    including a run of another experiment (no shared entry, or another budget, feature extractor,
-    extractor weights or step settings). A changed family configuration is listed and gated."""
-    import math
-
-    from benchbench.gate import Rule, check, format_table
-    from benchbench.report import load_runs
-    from benchbench.results import read_json
-
-    for option, value in (("--sigmas", sigmas), ("--min-change", min_change), ("--speed-change", speed_change)):
-        if not math.isfinite(value):  # nan makes every tolerance nan and every comparison pass
-            raise UserError(f"{option} must be a finite number, got {value}")
-
-    try:
-        reference = read_json(baseline_path)
-    except FileNotFoundError:
-        raise UserError(f"baseline {baseline_path} does not exist") from None
-    except ValueError:
-        raise UserError(f"baseline {baseline_path} is not valid JSON") from None
-    rule = Rule(sigmas, min_change, speed_change, speed, require_same_config)
-    table, passed = check(load_runs([run_dir]), reference, rule)
-    changed = table[table["verdict"].astype(str).str.startswith("changed")] if len(table) else table
-    if len(changed):
-        click.echo(
-            f"configuration changed since the baseline ({len(changed)} settings, listed below): gated as a "
-            "check of the new configuration against the old; --require-same-config refuses instead"
-        )
-    click.echo(format_table(table))
-    click.echo("PASS: no regression against the baseline" if passed else "FAIL: regression against the baseline")
-    sys.exit(0 if passed else 1)
 
 
 @click.command(name="eval")

@@ -34,6 +34,8 @@ class Counters:
     eval_seconds: float = 0.0
     loop_seconds: float = 0.0  # the training loop's wall time, evaluations excluded
     flops: float = 0.0
+    reference_seconds: float = 0.0  # the speed reference's blocks (training/reference.py)
+    reference_iterations: int = 0
 
     @property
     def kimg(self) -> float:

@@ -37,6 +37,7 @@ from benchbench.training.final import FinalScorer, peak_memory_mb
 from benchbench.training.flops import step_flops
 from benchbench.training.logs import CUDA_READ_EVERY, LogSums
 from benchbench.training.progress import Progress
+from benchbench.training.reference import SpeedReference, relative_speed
 from benchbench.training.samples import save_sample_grid
 from benchbench.training.state import Run, TrialState, eval_fractions
 from benchbench.training.trial import Trial
@@ -189,13 +190,15 @@ class TrialRunner:
         last_checkpoint = counters.train_seconds
         pending = LogSums()
         read_every = 1 if self.device.type == "cpu" else CUDA_READ_EVERY
-        loop_started, eval_before = self.clock(), counters.eval_seconds
+        loop_started, eval_before, reference_before = self.clock(), counters.eval_seconds, counters.reference_seconds
+        reference = SpeedReference(self.device, self.clock)
 
         def eval_due() -> bool:
             return state.next_eval < len(fractions) and budget.progress(counters) >= fractions[state.next_eval]
 
         while not budget.spent(counters) and state.diverged_at is None:
             family.budget_progress(budget.progress(counters))
+            reference.maybe_time(counters)
             started = self.clock()
             pending.add(run.train_step(real))
             counters.train_seconds += self.clock() - started
@@ -233,8 +236,10 @@ class TrialRunner:
                 self._save_checkpoint(run)
                 last_checkpoint = counters.train_seconds
         self.progress.close()
-        # Wall time of the loop without evaluations and checkpoints: what the harness itself costs.
-        counters.loop_seconds += self.clock() - loop_started - (counters.eval_seconds - eval_before)
+        # Wall time of the loop without evaluations, checkpoints and the speed reference: what the
+        # harness itself costs.
+        outside = counters.eval_seconds - eval_before + counters.reference_seconds - reference_before
+        counters.loop_seconds += self.clock() - loop_started - outside
 
     @staticmethod
     def _latest(state: TrialState, evaluator: Evaluator) -> str | None:
@@ -291,6 +296,7 @@ class TrialRunner:
             "diverged_at_step": state.diverged_at,
             "counters": counters.as_dict(),
             "images_per_second": counters.images / max(counters.train_seconds, 1e-9),
+            **relative_speed(counters, counters.images / max(counters.train_seconds, 1e-9)),
             "steps_per_second": counters.steps / max(counters.train_seconds, 1e-9),
             "harness_overhead": counters.loop_seconds / max(counters.train_seconds, 1e-9) - 1,
             "peak_memory_mb": peak_memory_mb(self.device),

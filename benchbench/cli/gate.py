@@ -1,0 +1,214 @@
+"""The regression gate's commands: baseline, check, history (docs/gate.md)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import click
+
+from benchbench.cli.common import check_writable, user_errors
+from benchbench.errors import UserError
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Baseline JSON to write.")
+@click.option(
+    "--allow-one-seed",
+    is_flag=True,
+    help="Accept entries with a single completed seed, marked untoleranced (decided by the minimum effect alone).",
+)
+@user_errors
+def baseline(run_dir: Path, output: Path, allow_one_seed: bool) -> None:
+    """Write a baseline from RUN_DIR for `benchbench check`: one entry per experiment (family or
+    variant, setting, dataset, budget, extractor and weights), with every seed's value of each
+    gated metric, the relative speed, the hardware and the software."""
+    from benchbench.gate import make_baseline
+    from benchbench.report import load_runs
+    from benchbench.results import write_json
+
+    check_writable(output)
+    made = make_baseline(load_runs([run_dir]), allow_one_seed=allow_one_seed)
+    write_json(output, made)
+    untoleranced = [e["family"] for e in made["entries"] if e["untoleranced"]]
+    click.echo(f"baseline written to {output} ({len(made['entries'])} entries)")
+    if untoleranced:
+        click.echo(f"untoleranced (1 seed, minimum effect alone): {', '.join(untoleranced)}")
+
+
+@click.command(name="check")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), help="A baseline JSON file.")
+@click.option(
+    "--history",
+    "history_dir",
+    type=click.Path(path_type=Path),
+    help="Instead of a baseline: the recent records of this history folder (benchbench history add).",
+)
+@click.option(
+    "--window",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="With --history: the latest records pooled as the baseline (those since the last change point).",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+    default=0.01,
+    show_default=True,
+    help="One-sided significance of 'worse', per metric (Welch t-test over seeds).",
+)
+@click.option(
+    "--min-change",
+    type=click.FloatRange(min=0),
+    default=0.05,
+    show_default=True,
+    help="Smallest regression that counts for a quality metric, relative to the baseline mean.",
+)
+@click.option(
+    "--speed-change",
+    type=click.FloatRange(min=0),
+    default=0.10,
+    show_default=True,
+    help="Smallest regression that counts for the relative speed, relative to the baseline mean.",
+)
+@click.option(
+    "--speed/--no-speed",
+    default=True,
+    show_default=True,
+    help="Gate the relative speed (images/s over a reference workload timed in the same process; same hardware only).",
+)
+@click.option(
+    "--require-same-config",
+    is_flag=True,
+    help="Refuse (exit 2) a run whose family configuration differs from the baseline's, instead of gating it.",
+)
+@click.option("--sigmas", type=float, hidden=True, help="Deprecated: read as --alpha = P(Z > SIGMAS).")
+@user_errors
+def check_command(
+    run_dir: Path,
+    baseline_path: Path | None,
+    history_dir: Path | None,
+    window: int,
+    alpha: float,
+    min_change: float,
+    speed_change: float,
+    speed: bool,
+    require_same_config: bool,
+    sigmas: float | None,
+) -> None:
+    """Compare RUN_DIR with a baseline (or the recent history). A metric regresses when the run is
+    significantly worse (one-sided Welch t-test over seeds, p < --alpha) and by at least the
+    minimum effect. Exit 0: no regression; 1: a regression; 2: bad input, including a run of
+    another experiment (no shared entry, or another budget, feature extractor, extractor weights
+    or step settings) or an entry with no completed trial. A changed configuration is listed and gated."""
+    from benchbench.gate import Rule, check, format_table
+    from benchbench.report import load_runs
+
+    for option, value in (("--min-change", min_change), ("--speed-change", speed_change), ("--sigmas", sigmas)):
+        if value is not None and not math.isfinite(value):  # nan would make every comparison pass
+            raise UserError(f"{option} must be a finite number, got {value}")
+    if sigmas is not None:
+        from scipy.stats import norm
+
+        alpha = float(norm.sf(sigmas))
+        click.echo(f"--sigmas is deprecated: read as --alpha {alpha:.3g} (the gate now tests the difference)", err=True)
+    if (baseline_path is None) == (history_dir is None):
+        raise UserError("give one of --baseline FILE and --history DIR")
+    runs = load_runs([run_dir])
+    if history_dir is not None:
+        reference, described = _history_baseline(history_dir, run_dir, runs, window)
+    else:
+        reference, described = _read_baseline(baseline_path), str(baseline_path)
+    table, passed = check(runs, reference, Rule(alpha, min_change, speed_change, speed, require_same_config))
+    changed = table[table["verdict"].astype(str).str.startswith("changed")]
+    if len(changed):
+        click.echo(
+            f"configuration changed since the baseline ({len(changed)} settings, listed below): gated as a "
+            "check of the new configuration against the old; --require-same-config refuses instead"
+        )
+    click.echo(f"against {described}")
+    click.echo(format_table(table))
+    click.echo("PASS: no regression against the baseline" if passed else "FAIL: regression against the baseline")
+    sys.exit(0 if passed else 1)
+
+
+def _read_baseline(path: Path | None) -> object:
+    from benchbench.results import read_json
+
+    try:
+        return read_json(Path(str(path)))
+    except FileNotFoundError:
+        raise UserError(f"baseline {path} does not exist") from None
+    except (ValueError, UnicodeDecodeError):
+        raise UserError(f"baseline {path} is not valid JSON") from None
+
+
+def _history_baseline(history_dir: Path, run_dir: Path, runs: object, window: int) -> tuple[dict, str]:
+    from benchbench.gate.history import History, run_identity
+
+    suite, machine = run_identity(run_dir, runs)
+    history = History.open(history_dir)
+    baseline, records = history.recent_baseline(suite, machine, window)
+    return baseline, f"the {records} latest records of {history_dir} ({suite} on {machine})"
+
+
+@click.group()
+def history() -> None:
+    """The gate's history: one record per gate run in a folder a repository keeps (add), drawn
+    over commits with change points (show)."""
+
+
+@history.command(name="add")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--into", "folder", type=click.Path(path_type=Path), required=True, help="The history folder.")
+@click.option("--commit", help="The commit the run tested [default: $GITHUB_SHA, $CI_COMMIT_SHA, or git's HEAD].")
+@click.option(
+    "--machine",
+    help="The machine kind, e.g. 'gh-ubuntu-latest' [default: the trials' device, CPU model and threads].",
+)
+@user_errors
+def history_add(run_dir: Path, folder: Path, commit: str | None, machine: str | None) -> None:
+    """Append RUN_DIR to the history in FOLDER as one new file (safe beside other jobs)."""
+    from benchbench.gate.history import History, current_commit
+    from benchbench.report import load_runs
+
+    runs = load_runs([run_dir])
+    history = History.open(folder, must_exist=False)
+    found, commit_time = current_commit() if commit is None else (commit, None)
+    path = history.add(run_dir, runs, found, commit_time, machine)
+    click.echo(f"recorded {run_dir} at commit {found[:12]} as {path} ({len(history.records)} records)")
+
+
+@history.command(name="show")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Folder for index.html and the PNGs.")
+@click.option(
+    "--min-change",
+    type=click.FloatRange(min=0),
+    default=0.05,
+    show_default=True,
+    help="Smallest step marked as a change, relative to the metric's level.",
+)
+@user_errors
+def history_show(folder: Path, output: Path | None, min_change: float) -> None:
+    """Draw each gated metric over the commits of FOLDER's history with its band, mark the change
+    points and name the first commit after which each metric moved."""
+    from benchbench.gate.history import History
+    from benchbench.gate.pages import draw
+
+    found = History.open(folder)
+    if not found.records:
+        raise UserError(f"history {folder} has no records yet (benchbench history add RUN_DIR --into {folder})")
+    out = output or folder / "pages"
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out} is a file; give a folder")
+    changes = draw(found, out, min_change)
+    suite, machine = found.identity or ("?", "?")
+    click.echo(f"{len(found.records)} records of {suite} on {machine}; {len(changes)} change points")
+    for change in changes:
+        click.echo(f"- {change.sentence()}")
+    click.echo(f"drawn: {out / 'index.html'}")
