@@ -1,0 +1,177 @@
+"""The regression gate's power: bugs injected on purpose, and harmless changes, each through the
+shipped gate (a suite run with the changed code, then `benchbench check` with the shipped code
+against a baseline of the unchanged code). The table of caught and missed bugs and of false
+alarms is the gate's own test score, as a mutation score is a test suite's.
+
+    python ci/gate-power/power.py [--suite regression] [--work results/gate-power] [--only NAME,...]
+
+Each case's code is a copy of benchbench/ (and the example LSGAN package) with the case's patches
+applied, put first on PYTHONPATH for the run and its workers. Results are kept per case in
+WORK/results.json, so a rerun skips the cases already done. Run it alone: each case is one full
+gate run (about 8 minutes on 2 cores), and the busy-process case adds its own load on purpose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES = Path(__file__).with_name("cases.toml")
+
+
+def copy_source(case: dict[str, Any], dest: Path) -> None:
+    """benchbench/ and the example plugin, patched as the case says; a patch must apply once."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "benchbench", dest / "benchbench", ignore=ignore)
+    shutil.copytree(ROOT / "examples" / "lsgan" / "benchbench_lsgan", dest / "benchbench_lsgan", ignore=ignore)
+    for patch in case.get("patches", []):
+        path = dest / patch["file"]
+        text = path.read_text()
+        if text.count(patch["old"]) != 1:
+            sys.exit(
+                f"{case['name']}: the patch for {patch['file']} matches {text.count(patch['old'])} times, not once"
+            )
+        path.write_text(text.replace(patch["old"], patch["new"]))
+    if "move_function" in case:
+        move = case["move_function"]
+        path = dest / move["file"]
+        text = path.read_text()
+        node = next(n for n in ast.parse(text).body if getattr(n, "name", None) == move["function"])
+        lines = text.splitlines(keepends=True)
+        block = "".join(lines[node.lineno - 1 : node.end_lineno])
+        path.write_text("".join(lines[: node.lineno - 1] + lines[node.end_lineno :]).rstrip() + "\n\n\n" + block)
+
+
+def suite_for(case: dict[str, Any], suite: str, dest: Path) -> str:
+    """The suite to run: the shipped one, or a copy with the case's seeds."""
+    if "seeds" not in case:
+        return suite
+    source = ROOT / "benchbench" / "suites" / f"{suite}.toml"
+    text = source.read_text() if source.exists() else Path(suite).read_text()
+    lines = [f"seeds = {case['seeds']}" if line.startswith("seeds =") else line for line in text.splitlines()]
+    path = dest / f"{Path(suite).stem}.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def benchbench(*args: str, code: Path | None = None) -> subprocess.CompletedProcess:
+    """A benchbench command with the given code first on the path (default: this checkout's)."""
+    paths = [code or ROOT, (code / "benchbench_lsgan").parent if code else ROOT / "examples" / "lsgan"]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(p) for p in paths))
+    return subprocess.run(
+        [sys.executable, "-m", "benchbench.cli", *args], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+
+
+def run_suite(suite: str, out: Path, code: Path | None, busy: bool = False) -> float:
+    neighbour = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+    started = time.perf_counter()
+    try:
+        done = benchbench("run", suite, "--out", str(out), "--device", "cpu", code=code)
+    finally:
+        if neighbour is not None:
+            neighbour.kill()
+    if done.returncode != 0:
+        sys.exit(f"the suite run into {out} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def flagged(run: Path, baseline: Path) -> list[dict[str, Any]]:
+    """The rows that failed the gate, worst change first (the shipped code decides)."""
+    sys.path.insert(0, str(ROOT))
+    from benchbench.gate import check, failed
+    from benchbench.report import load_runs
+
+    table, _ = check(load_runs([run]), json.loads(baseline.read_text()))
+    rows = table[failed(table)]
+    found = [
+        {
+            "entry": f"{r.family} on {r.dataset}",
+            "metric": r.metric,
+            "baseline": r.baseline,
+            "run": r.run,
+            "change": None if r.change != r.change else float(r.change),
+            "p": None if r.p != r.p else float(r.p),
+        }
+        for r in rows.itertuples()
+    ]
+    return sorted(found, key=lambda row: -abs(row["change"] or 0))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", default="regression")
+    parser.add_argument("--work", type=Path, default=ROOT / "results" / "gate-power")
+    parser.add_argument("--only", default="", help="Comma-separated case names.")
+    options = parser.parse_args()
+    cases = tomllib.loads(CASES.read_text())["case"]
+    wanted = [name for name in options.only.split(",") if name]
+    work = options.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    baseline = work / "baseline.json"
+    if not baseline.exists():
+        wall = run_suite(options.suite, work / "baseline-run", None)
+        print(f"baseline run: {wall:.0f} s", flush=True)
+        made = benchbench("baseline", str(work / "baseline-run"), "-o", str(baseline))
+        if made.returncode != 0:
+            sys.exit(made.stderr)
+    results_path = work / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    for case in cases:
+        if (wanted and case["name"] not in wanted) or (not wanted and case["name"] in results):
+            continue
+        folder = work / case["name"]
+        copy_source(case, folder / "code")
+        suite = suite_for(case, options.suite, folder)
+        if (folder / "run").exists():
+            shutil.rmtree(folder / "run")
+        wall = run_suite(suite, folder / "run", folder / "code", busy=case.get("busy", False))
+        checked = benchbench("check", str(folder / "run"), "--baseline", str(baseline))
+        (folder / "check.txt").write_text(checked.stdout + checked.stderr)
+        results[case["name"]] = {
+            "kind": case["kind"],
+            "what": case["what"],
+            "exit": checked.returncode,
+            "wall_seconds": wall,
+            "flagged": flagged(folder / "run", baseline) if checked.returncode == 1 else [],
+        }
+        results_path.write_text(json.dumps(results, indent=1) + "\n")
+        print(f"{case['name']}: exit {checked.returncode} ({wall:.0f} s)", flush=True)
+    print(table(cases, results))
+
+
+def table(cases: list[dict[str, Any]], results: dict[str, Any]) -> str:
+    """The Markdown table docs/gate.md shows."""
+    lines = ["| change | kind | gate | flagged by (largest changes) |", "|---|---|---|---|"]
+    for case in cases:
+        result = results.get(case["name"])
+        if result is None:
+            continue
+        good = (result["exit"] == 1) == (case["kind"] == "bug")
+        outcome = {1: "failed", 0: "passed"}.get(result["exit"], f"exit {result['exit']}")
+        verdict = ("caught" if good else "missed") if case["kind"] == "bug" else ("ok" if good else "false alarm")
+        shown = "; ".join(
+            f"{row['metric'].removeprefix('final_')} {row['entry']} "
+            + (f"{row['change']:+.0%}" if row["change"] is not None else "")
+            + (f" (p {row['p']:.1g})" if row["p"] is not None else "")
+            for row in result["flagged"][:3]
+        )
+        more = f" and {len(result['flagged']) - 3} more" if len(result["flagged"]) > 3 else ""
+        lines.append(f"| {case['what']} | {case['kind']} | {outcome}: **{verdict}** | {shown}{more} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
