@@ -63,7 +63,12 @@ def test_every_command_example_parses(line):
 
 
 def test_the_parse_check_catches_what_a_reader_would_get_wrong():
-    for bad in ("benchbench rnu", "benchbench run --no-such-option", "benchbench check results/x", "benchbench check"):
+    for bad in (
+        "benchbench rnu",
+        "benchbench run --no-such-option",
+        "benchbench check x --basline b",
+        "benchbench check",
+    ):
         assert parse_problem(bad), bad
     assert parse_problem("benchbench run --seeds 3 --budget 60s") is None
 
@@ -111,3 +116,30 @@ def test_every_python_example_runs(code, tmp_path, monkeypatch, capsys):
     exec(code, {})
     printed = capsys.readouterr().out
     assert "lsgan" in printed and "wgan-gp" in printed and "SWD" in printed
+
+
+def workflow_command_lines() -> list[str]:
+    """The benchbench command lines of the example CI workflows (each must be valid YAML)."""
+    import yaml
+
+    lines = []
+    for name in ("ci/github-actions.yml", "ci/user-repo/gan-gate.yml"):
+        workflow = yaml.safe_load((ROOT / name).read_text())
+        for job in workflow["jobs"].values():
+            for step in job["steps"]:
+                for line in str(step.get("run", "")).splitlines():
+                    command = line.split("#", 1)[0].strip()
+                    if command.startswith("benchbench "):
+                        lines.append(command)
+    return lines
+
+
+def test_the_workflows_show_the_whole_loop():
+    lines = workflow_command_lines()
+    for command in ("benchbench run", "benchbench baseline", "benchbench history show"):
+        assert any(line.startswith(command) for line in lines), command
+
+
+@pytest.mark.parametrize("line", workflow_command_lines())
+def test_every_workflow_command_parses(line):
+    assert parse_problem(line) is None, line

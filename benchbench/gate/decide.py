@@ -3,8 +3,8 @@
 As asv decides a benchmark regressed: the difference must be both significant and large enough
 to matter.
 
-- Significant: a one-sided Welch t-test of the run's seeds against the baseline's
-  (scipy.stats.ttest_ind_from_stats), so the uncertainty of the difference counts both sides'
+- Significant: a one-sided Welch t-test of the run's seeds against the baseline's (Student's t
+  distribution from scipy.stats), so the uncertainty of the difference counts both sides'
   standard errors; p < `alpha`.
 - Large enough: worse by more than the minimum effect, `min_change` x |baseline mean| (for a
   bounded metric at least 1% of its range), so that a tiny but consistent shift (near-identical
@@ -73,8 +73,8 @@ def judge(
     run_sd = run.std if run.n > 1 else base_sd  # one run seed: the baseline's spread stands for it
     if base_sd == 0 and run_sd == 0:
         return _by_effect(worse_by, min_effect, "no seed spread on either side: exact difference")
-    p_worse = _welch_p(baseline, base_sd, run, run_sd, sign)
-    p_better = _welch_p(baseline, base_sd, run, run_sd, -sign)
+    t, df = _welch_t(baseline, base_sd, run, run_sd, worse_by)
+    p_worse, p_better = float(stats.t.sf(t, df)), float(stats.t.cdf(t, df))
     if p_worse < alpha and worse_by > min_effect:
         verdict = "regressed"
     elif p_better < alpha and -worse_by > min_effect:
@@ -84,13 +84,14 @@ def judge(
     return Judgement(verdict, worse_by, min_effect, p_worse, "Welch t-test, one-sided")
 
 
-def _welch_p(baseline: Sample, base_sd: float, run: Sample, run_sd: float, sign: float) -> float:
-    """One-sided p that the run's mean exceeds the baseline's in direction `sign`."""
-    alternative = "greater" if sign > 0 else "less"
-    result = stats.ttest_ind_from_stats(
-        run.mean, run_sd, run.n, baseline.mean, base_sd, baseline.n, equal_var=False, alternative=alternative
-    )
-    return float(result.pvalue)
+def _welch_t(baseline: Sample, base_sd: float, run: Sample, run_sd: float, worse_by: float) -> tuple[float, float]:
+    """Welch's t of the difference and its Welch-Satterthwaite degrees of freedom; a run of one
+    seed (its spread borrowed from the baseline) adds no degrees of freedom of its own."""
+    base_var, run_var = base_sd**2 / baseline.n, run_sd**2 / run.n
+    run_df = run.n - 1 if run.n > 1 else baseline.n - 1
+    denominator = base_var**2 / (baseline.n - 1) + run_var**2 / run_df
+    df = (base_var + run_var) ** 2 / denominator if denominator > 0 else baseline.n + run.n - 2
+    return worse_by / math.sqrt(base_var + run_var), df
 
 
 def _by_effect(worse_by: float, min_effect: float, method: str) -> Judgement:

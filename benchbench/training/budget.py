@@ -34,8 +34,11 @@ class Counters:
     eval_seconds: float = 0.0
     loop_seconds: float = 0.0  # the training loop's wall time, evaluations excluded
     flops: float = 0.0
-    reference_seconds: float = 0.0  # the speed reference's blocks (training/reference.py)
+    # the speed reference (training/reference.py): its blocks, and training on the same clock
+    reference_seconds: float = 0.0  # CPU time on a CPU, wall time on a GPU
+    reference_wall_seconds: float = 0.0
     reference_iterations: int = 0
+    train_clock_seconds: float = 0.0  # training steps' CPU time (on a CPU)
 
     @property
     def kimg(self) -> float:

@@ -1,13 +1,23 @@
 """A speed reference: a fixed workload timed in the trial's own process, between training steps.
 
 Images per second alone says as much about the machine's other load as about the code: an
-unchanged rerun beside one busy process read 35-40% slower on 2 cores. The trainer therefore
-times, every `every_seconds` of training, a short block of a workload that never changes (a
-three-layer MLP's forward and backward pass and an SGD update on a fixed batch, on the trial's
-device and threads). A neighbour that takes CPU time slows both alike, so the ratio
-`images_per_second / reference iterations per second` (the trial's relative speed) stays put,
-while a slower training step moves it. Reference time is neither training nor evaluation time
-(`counters.reference_seconds`); with the defaults it costs about 1% of training (12 ms a second on one CPU core).
+unchanged rerun beside one busy process read 35-40% slower on 2 cores. Two things make the
+trial's relative speed robust to that:
+
+- On a CPU, steps and reference are timed in the process's CPU time (time.process_time), which
+  does not count the time a neighbour holds the core: measured with two trials and one busy
+  process on 2 cores, CPU-time steps/s moved 1-2% where wall-clock steps/s fell 35%.
+- Every `every_seconds` of training the trainer times a short block of a workload that never
+  changes (a three-layer MLP's forward and backward pass and an SGD update on a fixed batch, on
+  the trial's device and threads). What remains of a neighbour's effect (shared caches, memory
+  bandwidth, clock speed) and the machine's own speed act on both, so the ratio
+  `images per training second / reference iterations per second` stays put while a slower
+  training step moves it. (Timed by wall clock instead, the ratio moved -5% and +5% in the same
+  measurement: a block that follows a long step is preempted more often than the average.)
+
+On a GPU both are timed by wall clock, after synchronising. Reference time is neither training
+nor evaluation time (`counters.reference_seconds`); with the defaults it costs about 1% of
+training (12 ms a second on one CPU core).
 
 The workload uses its own generator and touches no global random state: the trial's results
 are the same with or without it.
@@ -15,6 +25,7 @@ are the same with or without it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +45,9 @@ class SpeedReference:
         every_seconds: float = 1.0,
         block_iterations: int = BLOCK_ITERATIONS,
     ) -> None:
-        self.device, self.clock = device, clock
+        self.device, self.wall = device, clock
+        # what steps and blocks are timed by: CPU time on a CPU, else the trainer's (wall) clock
+        self.clock = time.process_time if device.type == "cpu" else clock
         self.every_seconds, self.block_iterations = every_seconds, block_iterations
         self.next_at = 0.0  # training seconds at which the next block is due (0: before the first step)
         generator = torch.Generator().manual_seed(0)
@@ -62,29 +75,40 @@ class SpeedReference:
             return
         self.next_at = counters.train_seconds + self.every_seconds
         self._synchronize()
-        started = self.clock()
+        started, wall = self.clock(), self.wall()
         for _ in range(self.block_iterations):
             self._iterate()
         self._synchronize()
         counters.reference_seconds += self.clock() - started
+        counters.reference_wall_seconds += self.wall() - wall
         counters.reference_iterations += self.block_iterations
+
+    def count_step(self, counters: Counters, started: float) -> None:
+        """Add a step's CPU time (`started`: self.clock() before the step); on a GPU the trainer's
+        training seconds are the step's clock, read without a synchronisation per step."""
+        if self.device.type == "cpu":
+            counters.train_clock_seconds += self.clock() - started
 
     def _synchronize(self) -> None:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
 
 
-def relative_speed(counters: Counters, images_per_second: float) -> dict[str, Any]:
-    """The summary's fields: the reference rate and images/s relative to it (None if untimed)."""
-    if counters.reference_iterations == 0 or counters.reference_seconds <= 0:
+def relative_speed(counters: Counters, device: torch.device) -> dict[str, Any]:
+    """The summary's fields: the reference rate and the training's images per second relative to
+    it, both on the same clock (None if either is untimed)."""
+    training = counters.train_clock_seconds if device.type == "cpu" else counters.train_seconds
+    if counters.reference_iterations == 0 or counters.reference_seconds <= 0 or training <= 0:
         return {"speed_reference": None, "relative_speed": None}
     rate = counters.reference_iterations / counters.reference_seconds
     return {
         "speed_reference": {
             "workload": WORKLOAD,
+            "clock": "process cpu time" if device.type == "cpu" else "wall clock",
             "iterations_per_second": rate,
             "iterations": counters.reference_iterations,
             "seconds": counters.reference_seconds,
+            "training_seconds": training,
         },
-        "relative_speed": images_per_second / rate,
+        "relative_speed": counters.images / training / rate,
     }

@@ -190,7 +190,11 @@ class TrialRunner:
         last_checkpoint = counters.train_seconds
         pending = LogSums()
         read_every = 1 if self.device.type == "cpu" else CUDA_READ_EVERY
-        loop_started, eval_before, reference_before = self.clock(), counters.eval_seconds, counters.reference_seconds
+        loop_started, eval_before, reference_before = (
+            self.clock(),
+            counters.eval_seconds,
+            counters.reference_wall_seconds,
+        )
         reference = SpeedReference(self.device, self.clock)
 
         def eval_due() -> bool:
@@ -199,9 +203,10 @@ class TrialRunner:
         while not budget.spent(counters) and state.diverged_at is None:
             family.budget_progress(budget.progress(counters))
             reference.maybe_time(counters)
-            started = self.clock()
+            started, reference_started = self.clock(), reference.clock()
             pending.add(run.train_step(real))
             counters.train_seconds += self.clock() - started
+            reference.count_step(counters, reference_started)
             counters.steps += 1
             counters.flops += run.flops_per_step
             if family.phase() != run.phase:  # a new phase (a ProGAN resolution) costs a different amount
@@ -238,7 +243,7 @@ class TrialRunner:
         self.progress.close()
         # Wall time of the loop without evaluations, checkpoints and the speed reference: what the
         # harness itself costs.
-        outside = counters.eval_seconds - eval_before + counters.reference_seconds - reference_before
+        outside = counters.eval_seconds - eval_before + counters.reference_wall_seconds - reference_before
         counters.loop_seconds += self.clock() - loop_started - outside
 
     @staticmethod
@@ -296,7 +301,7 @@ class TrialRunner:
             "diverged_at_step": state.diverged_at,
             "counters": counters.as_dict(),
             "images_per_second": counters.images / max(counters.train_seconds, 1e-9),
-            **relative_speed(counters, counters.images / max(counters.train_seconds, 1e-9)),
+            **relative_speed(counters, self.device),
             "steps_per_second": counters.steps / max(counters.train_seconds, 1e-9),
             "harness_overhead": counters.loop_seconds / max(counters.train_seconds, 1e-9) - 1,
             "peak_memory_mb": peak_memory_mb(self.device),

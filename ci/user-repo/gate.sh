@@ -6,8 +6,10 @@
 #   ci/gate.sh [--baseline]     # --baseline: (re)make the baseline instead, then commit it
 #
 # SUITE, BASELINE and RUN_DIR override where things are; BENCHBENCH the command to call.
-# Throughput is gated only with GATE_SPEED=1: a shared CI runner's speed varies from run to run
-# (an unchanged rerun beside other work read as 38% slower), so by default quality alone is gated.
+# GATE_HISTORY=DIR records the run in a history folder (benchbench history); GATE_AGAINST=history
+# compares with its recent records instead of the baseline; GATE_SPEED=0 gates quality alone (the
+# speed is gated relative to a reference workload timed in the same process, so a busy runner
+# does not read as a slowdown).
 set -euo pipefail
 suite=${SUITE:-ci/gan-gate.toml}
 baseline=${BASELINE:-baselines/gan-gate.json}
@@ -19,7 +21,14 @@ if [ "${1:-}" = "--baseline" ]; then
   mkdir -p "$(dirname "$baseline")"
   $benchbench baseline "$run_dir" -o "$baseline"
   echo "wrote $baseline: commit it"
+  exit 0
+fi
+if [ -n "${GATE_HISTORY:-}" ]; then
+  $benchbench history add "$run_dir" --into "$GATE_HISTORY" ${GATE_MACHINE:+--machine "$GATE_MACHINE"}
+fi
+speed=$([ "${GATE_SPEED:-1}" = 0 ] && echo --no-speed || echo --speed)
+if [ "${GATE_AGAINST:-baseline}" = history ]; then
+  $benchbench check "$run_dir" --history "${GATE_HISTORY:?GATE_AGAINST=history needs GATE_HISTORY}" "$speed"
 else
-  speed=$([ "${GATE_SPEED:-0}" = 1 ] && echo --speed || echo --no-speed)
   $benchbench check "$run_dir" --baseline "$baseline" "$speed"
 fi
