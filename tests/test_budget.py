@@ -38,3 +38,22 @@ def test_spent_and_progress_read_the_right_counter():
 def test_str_round_trips():
     for text in ("120s", "2000steps", "50kimg", "0.5kimg"):
         assert str(Budget.parse(text)) == text
+
+
+def test_a_suite_can_exclude_family_and_dataset_pairs():
+    from benchbench.errors import UserError
+    from benchbench.suite import from_dict
+
+    data = {"families": ["wgan-gp", "began"], "datasets": ["mnist", "8gaussians"], "seeds": 2, "budgets": ["1steps"]}
+    plan = from_dict(data | {"exclude": [{"family": "began", "dataset": "8gaussians"}]}, "t").plan()
+    assert len(plan) == 6 and ("began", "8gaussians") not in {(t.family, t.dataset) for t in plan}
+    assert len(from_dict(data | {"exclude": [{"dataset": "mnist"}]}, "t").plan()) == 4
+    for bad, fragment in (
+        ([{"family": "nope"}], "nope"),
+        ([{"famly": "began"}], "each exclude table names a family, a dataset or both"),
+        ({"family": "began"}, "exclude must be a list of tables"),
+    ):
+        with pytest.raises(UserError, match=fragment):
+            from_dict(data | {"exclude": bad}, "t")
+    with pytest.raises(UserError, match="plans no trial"):
+        from_dict(data | {"exclude": [{"dataset": "mnist"}, {"dataset": "8gaussians"}]}, "t").plan()

@@ -67,12 +67,28 @@ def suite_for(case: dict[str, Any], suite: str, dest: Path) -> str:
 
 
 def benchbench(*args: str, code: Path | None = None) -> subprocess.CompletedProcess:
-    """A benchbench command with the given code first on the path (default: this checkout's)."""
-    paths = [code or ROOT, (code / "benchbench_lsgan").parent if code else ROOT / "examples" / "lsgan"]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(str(p) for p in paths))
+    """A benchbench command with the given code first on the path (default: this checkout's).
+    It runs in the code's folder: `python -m` puts the working directory first on sys.path,
+    ahead of PYTHONPATH, so run from this checkout it would import this checkout's code."""
+    env, cwd = _environment(code)
     return subprocess.run(
-        [sys.executable, "-m", "benchbench.cli", *args], env=env, capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "benchbench.cli", *args], env=env, capture_output=True, text=True, cwd=cwd
     )
+
+
+def _environment(code: Path | None) -> tuple[dict[str, str], Path]:
+    paths = [code, code] if code else [ROOT, ROOT / "examples" / "lsgan"]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(str(p) for p in paths)), code or ROOT
+
+
+def imported_from(code: Path | None) -> Path:
+    """Where the case's runs import benchbench from: a patch is tested only if that is its copy."""
+    env, cwd = _environment(code)
+    done = subprocess.run(
+        [sys.executable, "-c", "import benchbench, benchbench_lsgan; print(benchbench.__file__)"],
+        env=env, capture_output=True, text=True, cwd=cwd, check=True,
+    )  # fmt: skip
+    return Path(done.stdout.strip()).parent.parent
 
 
 def run_suite(suite: str, out: Path, code: Path | None, busy: bool = False) -> float:
@@ -134,6 +150,10 @@ def main() -> None:
             continue
         folder = work / case["name"]
         copy_source(case, folder / "code")
+        if imported_from(folder / "code").resolve() != (folder / "code").resolve():
+            sys.exit(
+                f"{case['name']}: the run would import benchbench from {imported_from(folder / 'code')}, not the patched copy"
+            )
         suite = suite_for(case, options.suite, folder)
         if (folder / "run").exists():
             shutil.rmtree(folder / "run")
