@@ -58,6 +58,7 @@ def test_a_change_within_the_noise_or_below_the_minimum_effect_passes():
     small = judge(tight, Sample.of([102.0, 102.1, 101.9]), False, 5.0, 0.01)  # significant, but 2 < 5
     assert small.verdict == "ok" and small.p_worse < 1e-4
     assert judge(tight, Sample.of([106.0, 106.1, 105.9]), False, 5.0, 0.01).verdict == "regressed"
+    assert judge(tight, Sample.of([98.0, 98.1, 97.9]), False, 5.0, 0.01).verdict == "ok"  # better, but by 2 < 5
 
 
 def test_zero_spread_is_decided_by_the_exact_difference_and_the_minimum_effect():
@@ -68,6 +69,7 @@ def test_zero_spread_is_decided_by_the_exact_difference_and_the_minimum_effect()
     assert judge(same, Sample.of([9.8, 9.8, 9.8]), True, 0.5, 0.01).verdict == "ok"
     # one side varies: the test has the other side's spread to go on
     assert judge(same, Sample.of([9.0, 10.0, 10.0]), True, 0.5, 0.01).verdict == "ok"
+    assert judge(same, Sample.of([7.0, 10.0, 10.0]), True, 0.5, 0.01).verdict == "ok"  # 1 worse, not significant
 
 
 def test_one_seed_is_untoleranced_or_borrows_the_other_sides_spread():
@@ -75,6 +77,8 @@ def test_one_seed_is_untoleranced_or_borrows_the_other_sides_spread():
     assert one.verdict == "regressed" and one.method.startswith("untoleranced")
     run_of_one = judge(Sample.of([10.0, 10.2, 9.8]), Sample.of([8.0]), True, 0.5, 0.01)
     assert run_of_one.verdict == "regressed" and run_of_one.method.startswith("Welch")
+    # the borrowed spread counts for the run's mean too: one seed 0.9 below is within the noise
+    assert judge(Sample.of([10.0, 10.2, 9.8]), Sample.of([9.1]), True, 0.1, 0.01).verdict == "ok"
 
 
 def test_the_minimum_effect_is_relative_with_a_floor_for_bounded_metrics():
