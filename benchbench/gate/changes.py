@@ -9,7 +9,8 @@ it). The series is split into segments of constant level by penalised optimal pa
 `PENALTY_PER_LOG_N` x log(n) per change, so a noisier metric needs a larger move to show one.
 A step smaller than the gate's minimum effect is merged away: the history marks what the gate
 would call a change, not every significant wobble. A single point out of line is no step either
-(segments hold at least `MIN_SEGMENT` records), except at the end of the series.
+(segments hold at least `MIN_SEGMENT` records): a move at the latest commit shows once a second
+record confirms it (the check against the recent history judges the latest run on its own).
 """
 
 from __future__ import annotations
