@@ -58,7 +58,7 @@ class Results:
     @property
     def leaderboard(self) -> pd.DataFrame:
         """One row per entry and section (dataset, budget, extractor), as the report's tables
-        show them: seed counts, then each metric's mean and bootstrap interval as numbers."""
+        show them: seed counts, then each metric's mean and t interval as numbers."""
         from benchbench.report.document import leaderboard_csv
 
         return pd.read_csv(io.StringIO(leaderboard_csv(self.document)))

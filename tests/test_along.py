@@ -122,3 +122,55 @@ def test_a_verdict_is_set_beside_the_same_pair_in_another_feature_space(other, a
     expected = stats.ttest_ind(other["x"], other["y"], equal_var=False).pvalue
     assert space.other.p_value == pytest.approx(expected) and space.primary.winner == "x"
     assert fragment in space.sentence({}, "classifier")
+
+
+def test_a_crossing_through_an_exact_zero_is_found_at_that_point(tmp_path):
+    # the difference of the means goes -10, 0, +20: the curves cross at the second point exactly
+    result = along_budget(runs(tmp_path, {"a": [100, 90, 60, 50], "b": [110, 90, 40, 30]}), "a", "b", "fid", "seconds")
+    assert result.crossings() == [pytest.approx((2.01, 10.01, 4.01))]
+    # touching zero and turning back is no crossing
+    (tmp_path / "touch").mkdir()
+    touch = runs(tmp_path / "touch", {"a": [100, 90, 30, 20], "b": [110, 90, 40, 30]})
+    assert along_budget(touch, "a", "b", "fid", "seconds").crossings() == []
+
+
+def test_seeds_that_diverged_count_at_the_points_they_missed(tmp_path):
+    frame = runs(tmp_path, {"a": [100, 80, 60, 50], "b": [150, 90, 40, 20]})
+    # b's first seed diverged after the second point: its trajectory stops there
+    lost = frame.index[(frame["family"] == "b")][0]
+    frame.loc[lost, "status"] = "diverged"
+    path = tmp_path / "b-0" / "trajectory.csv"
+    pd.read_csv(path).iloc[:2].to_csv(path, index=False)
+    result = along_budget(frame, "a", "b", "fid", "seconds")
+    assert len(result.points) == 4
+    assert [p.comparison.n_b for p in result.points] == [3, 3, 2, 2]
+    assert [p.comparison.n_lost_b for p in result.points] == [0, 0, 1, 1]
+    assert "B 1 of 3" in result.points[-1].comparison.sentence({"b": "B"})
+
+
+def test_one_seed_a_side_claims_no_test_and_no_trend(tmp_path):
+    frame = runs(tmp_path, {"a": [100, 80, 60, 50], "b": [150, 90, 40, 20]})
+    one = frame.groupby("family").head(1)
+    sentence = along_budget(one, "a", "b", "fid", "seconds").sentence({})
+    assert "not tested at any of the 4 points" in sentence and "no significant difference" not in sentence
+    assert "whether a and b still improve needs 2 completed seeds" in sentence and "neither" not in sentence
+
+
+def test_one_seed_a_side_claims_no_agreement_between_feature_spaces():
+    from benchbench.report.spaces import space_verdicts
+    from benchbench.report.tables import verdicts
+
+    frame = space_frame({"x": [50], "y": [80]}, {"x": [10], "y": [30]})
+    (space,) = space_verdicts(frame, verdicts(frame))
+    assert space.agreement == "untested"
+    assert "no agreement can be claimed" in space.sentence({}, "classifier")
+
+
+def test_verdicts_in_every_feature_space_are_one_holm_family():
+    from benchbench.report.tables import sections
+
+    frame = space_frame({"x": [50, 51, 52], "y": [80, 81, 82]}, {"x": [10, 11, 12], "y": [30, 31, 32]})
+    frame = frame.assign(dataset="mnist", budget="1s", extractor="classifier", primary_metric="fid")
+    (section,) = sections(frame)
+    primary, other = section.comparisons[0], section.spaces[0].other
+    assert [primary.p_adjusted, other.p_adjusted] == pytest.approx(holm([primary.p_value, other.p_value]))

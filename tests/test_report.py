@@ -22,7 +22,8 @@ def test_no_difference_and_too_few_seeds():
     same = compare("a", [1.0, 2.0, 3.0], "b", [1.5, 2.5, 2.0], "FID")
     assert same.winner is None and "no significant difference" in same.sentence({})
     few = compare("a", [1.0], "b", [2.0, 3.0], "FID")
-    assert math.isnan(few.p_value) and "not enough seeds" in few.sentence({})
+    assert math.isnan(few.p_value) and "not tested (1 vs 2 completed seeds" in few.sentence({})
+    assert few.sentence({"a": "A", "b": "B"}).startswith("no verdict: FID A 1 vs B 2.5")  # each value named
 
 
 def _runs(final_a, final_b, status_b=None):
@@ -57,19 +58,27 @@ def test_leaderboard_orders_by_final_metric_and_counts_outcomes():
     assert list(table["family"]) == ["WGAN-GP", "BEGAN"]
     began = table.iloc[1]
     assert began["seeds"] == 3 and began["completed"] == 2 and began["diverged"] == 1
-    assert table.iloc[0]["final FID (bootstrap 95% CI)"].startswith("11 [")
+    assert table.iloc[0]["final FID (t 95% CI)"].startswith("11 [")
+
+
+def test_an_entry_that_lost_most_seeds_ranks_last_whatever_its_survivor_scored():
+    table = leaderboard(_runs([10.0, 11.0, 12.0], [1.0, 2.0, 3.0], {0: "diverged", 1: "failed"}))
+    assert list(table["family"]) == ["WGAN-GP", "BEGAN"]
+    one_lost = leaderboard(_runs([10.0, 11.0, 12.0], [1.0, 2.0, 3.0], {2: "diverged"}))
+    assert list(one_lost["family"]) == ["BEGAN", "WGAN-GP"]  # median of 1, 2 and worst is 2: still first
 
 
 def test_markdown_report_names_extractor_and_verdict():
     runs = _runs([10.0, 11.0, 12.0], [20.0, 21.0, 22.0], {2: "diverged"})
     text = render_markdown(runs)
     assert "`mnist-classifier`" in text
-    # with a diverged seed the test is on ranks, which 3 vs 3 seeds cannot make significant
-    assert "**Verdict:** no significant difference" in text and "P(WGAN-GP better) = 1.00" in text
+    # quality on what completed (3 vs 2), reliability apart: 0 of 3 against 1 of 3 lost
+    assert "**Verdict:** WGAN-GP better" in text and "P(WGAN-GP better) = 1.00" in text
+    assert "diverged or failed: WGAN-GP 0 of 3, BEGAN 1 of 3 (Fisher's exact test p = 1)" in text
     assert "BEGAN seed 2: diverged at step 12" in text
     assert verdicts(runs)[0].n_b == 2
-    five = _runs([10.0, 11.0, 12.0, 10.5, 11.5], [20.0, 21.0, 22.0, 20.5, 21.5], {4: "diverged"})
-    assert "**Verdict:** WGAN-GP better" in render_markdown(five)  # 5 vs 5: two-sided p = 0.0079
+    close = _runs([10.0, 11.0, 12.0], [11.0, 12.0, 13.0], {2: "diverged"})
+    assert "**Verdict:** no significant difference" in render_markdown(close)
 
 
 def test_merging_refuses_rows_of_different_provenance(tmp_path):
@@ -96,19 +105,18 @@ def test_holm_by_hand():
     assert math.isnan(holm([0.2, math.nan])[1])
 
 
-def test_bootstrap_interval_contains_the_mean():
-    from benchbench.report.stats import bootstrap_ci
+def test_interval_contains_the_mean():
+    from benchbench.report.stats import mean_ci
 
-    mean, low, high = bootstrap_ci([3.0, 5.0, 4.0, 10.0, 7.0])
-    assert mean == pytest.approx(5.8) and low < mean < high
-    assert low >= 3.0 and high <= 10.0  # a bootstrap of the mean stays inside the data's range
+    mean, low, high = mean_ci([3.0, 5.0, 4.0, 10.0, 7.0])
+    assert mean == pytest.approx(5.8) and low < 3.0 < mean < high  # reaches below the smallest seed at n = 5
 
 
 def test_probability_of_improvement_and_diverged_seeds_rank_worst():
     clean = compare("a", [1.0, 2.0, 3.0], "b", [4.0, 5.0, 6.0], "FID")
     assert clean.p_improvement == 1.0 and clean.test == "Welch t-test"
-    # b lost two of four seeds to divergence: they count as worst, and the test works on ranks
+    # b lost two of four seeds to divergence: they rank worst in P(better), and count in the exact test
     lost = compare("a", [1.0, 2.0, 3.0, 2.5], "b", [1.5, 2.2], "FID", lost_b=2)
-    assert lost.test == "Mann-Whitney U" and lost.n_lost_b == 2
+    assert lost.test == "Welch t-test" and lost.n_lost_b == 2
     assert lost.p_improvement == pytest.approx((4 + 3 + 2 + 2) / 16)  # pairs with a below b
-    assert "ranked worst" in lost.sentence({})
+    assert "BEGAN 2 of 4" in lost.sentence({"b": "BEGAN"})

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from benchbench.report.stats import Comparison, adjust, bootstrap_ci, compare, hedges_g
+from benchbench.report.stats import Comparison, adjust, bootstrap_ci, compare, hedges_g, mean_ci, t_test_power
 
 
 @pytest.fixture(autouse=True)
@@ -20,30 +20,42 @@ def no_numpy_warnings():
         yield
 
 
-def test_bootstrap_of_too_few_or_identical_values():
-    assert all(math.isnan(v) for v in bootstrap_ci([]))
-    mean, low, high = bootstrap_ci([4.0])
+def test_interval_of_too_few_or_identical_values():
+    assert all(math.isnan(v) for v in mean_ci([]))
+    mean, low, high = mean_ci([4.0])
     assert mean == 4.0 and math.isnan(low) and math.isnan(high)
-    assert bootstrap_ci([4.0, 4.0, 4.0]) == (4.0, 4.0, 4.0)
+    assert mean_ci([4.0, 4.0, 4.0]) == (4.0, 4.0, 4.0)
 
 
-def test_bootstrap_ignores_missing_values_and_resamples_two_or_more():
-    mean, low, high = bootstrap_ci([1.0, None, math.nan, math.inf, 2.0])
-    assert mean == 1.5 and 1.0 <= low < high <= 2.0  # two values (spread exactly 1) are resampled
-    _, low3, high3 = bootstrap_ci([1.0, 2.0, 2.0])
-    assert low3 < high3
+def test_interval_is_students_t_at_the_asked_confidence():
+    # 1, 2, 6: mean 3, sd sqrt(7), t(0.975, 2) = 4.3027
+    mean, low, high = mean_ci([1.0, None, math.nan, 2.0, 6.0])
+    half = 4.302653 * math.sqrt(7) / math.sqrt(3)
+    assert mean == 3.0 and (low, high) == pytest.approx((3 - half, 3 + half), rel=1e-6)
+    _, low50, high50 = mean_ci([1.0, 2.0, 6.0], confidence=0.5)
+    assert low < low50 < 3.0 < high50 < high
 
 
-def test_bootstrap_is_the_seeded_percentile_interval_at_the_asked_confidence():
-    # irregular values: the means of resamples of a few round numbers repeat, and so would the interval
+@pytest.mark.parametrize("n", [3, 5, 10])
+def test_interval_coverage_is_nominal_on_normal_data(n):
+    """Simulated: 4,000 samples of n normal seeds; the 95% interval must cover the true mean
+    within 2 points of 95% (a percentile bootstrap covers about 74% at n = 3)."""
+    rng = np.random.default_rng(n)
+    covered = 0
+    for sample in rng.normal(10.0, 3.0, size=(4000, n)):
+        _, low, high = mean_ci(sample.tolist())
+        covered += low <= 10.0 <= high
+    assert abs(covered / 4000 - 0.95) <= 0.02
+
+
+def test_the_deprecated_bootstrap_still_answers_and_warns():
     data = [3.17, 5.42, 4.05, 10.93, 7.61, 2.28, 6.74, 8.39]
-    assert bootstrap_ci(data) == bootstrap_ci(data)  # a fixed resampling seed
+    with pytest.warns(DeprecationWarning, match="mean_ci"):
+        mean, low, high = bootstrap_ci(data)
     reference = scipy_stats.bootstrap(
         (np.asarray(data),), np.mean, n_resamples=9999, method="percentile", rng=np.random.default_rng(0)
     ).confidence_interval
-    assert bootstrap_ci(data)[1:] == pytest.approx((reference.low, reference.high))
-    _, low50, high50 = bootstrap_ci(data, confidence=0.5)
-    assert reference.low < low50 < high50 < reference.high
+    assert (low, high) == pytest.approx((reference.low, reference.high))
 
 
 def test_hedges_g_with_unequal_sizes_and_variances():
@@ -101,17 +113,46 @@ def test_too_few_seeds_is_no_test_and_keeps_its_fields():
     assert (other.n_a, other.n_b, other.n_lost_b) == (2, 0, 1)
 
 
-def test_lost_seeds_rank_worst_in_either_direction():
-    # higher is better: b's two lost seeds rank below everything, so a wins all 16 pairs
+def test_lost_seeds_are_an_outcome_of_their_own_exact_test():
+    # higher is better: b lost 2 of 4 seeds; quality compares what completed, reliability the counts
     higher = compare("a", [5.0, 6.0, 7.0, 8.0], "b", [1.0, 2.0], "IS", lower_is_better=False, lost_b=2)
-    assert higher.p_improvement == 1.0 and higher.n_lost_b == 2
-    assert higher.winner == "a" and higher.test == "Mann-Whitney U"
-    assert higher.p_value == pytest.approx(scipy_stats.mannwhitneyu([5, 6, 7, 8], [1, 2, -9, -9]).pvalue)
+    assert higher.p_improvement == 1.0 and higher.n_lost_b == 2 and higher.test == "Welch t-test"
+    assert higher.p_value == pytest.approx(scipy_stats.ttest_ind([5, 6, 7, 8], [1, 2], equal_var=False).pvalue)
+    assert higher.reliability_p == pytest.approx(scipy_stats.fisher_exact([[0, 4], [2, 2]]).pvalue)
+    assert higher.winner == "a"
     lost_a = compare("a", [1.0, 2.0], "b", [5.0, 6.0, 7.0, 8.0], "IS", lower_is_better=False, lost_a=2)
     assert lost_a.n_lost_a == 2 and lost_a.winner == "b" and lost_a.p_improvement == 0.0
-    # one completed seed beside a lost one: tested on ranks, with no effect size
-    single = compare("a", [1.0], "b", [2.0, 3.0, 4.0], "FID", lost_a=1)
-    assert not math.isnan(single.p_value) and math.isnan(single.effect_size)
+
+
+def test_non_finite_values_count_as_lost_not_dropped():
+    result = compare("a", [1.0, math.nan, math.inf], "b", [2.0, 3.0, 4.0], "FID")
+    assert (result.n_a, result.n_lost_a) == (1, 2) and result.mean_a == 1.0
+    assert result.reliability_p == pytest.approx(scipy_stats.fisher_exact([[2, 1], [0, 3]]).pvalue)
+
+
+def test_a_family_that_always_diverges_never_wins():
+    for lower in (True, False):
+        gone = compare("a", [], "b", [5.0, 6.0, 7.0], "FID", lower, lost_a=3)
+        assert gone.winner != "a" and math.isnan(gone.p_value)
+        assert gone.reliability_p == pytest.approx(0.1)  # 3 of 3 vs 0 of 3: Fisher's smallest p
+        assert "a 3 of 3" in gone.sentence({}) and "none completed" in gone.sentence({})
+    many = compare("a", [], "b", [5.0] * 6, "FID", lost_a=6)
+    assert many.reliability_p < 0.05 and many.winner == "b" and "b more reliable" in many.sentence({})
+
+
+def test_more_reliable_against_better_on_what_completed_is_no_winner():
+    mixed = compare("a", [1.0, 1.1], "b", [9.0, 9.1, 9.2, 9.0, 9.1, 9.2, 9.0, 9.1], "FID", lost_a=8)
+    assert mixed.quality_winner == "a" and mixed.reliability_winner == "b" and mixed.winner is None
+    assert "no overall winner" in mixed.sentence({})
+
+
+def test_undecided_says_how_many_seeds_would_decide():
+    # d = 1 (means 2 and 3, both sd 1): the two-sample t-test needs 17 a side for 80% power
+    result = compare("a", [1.0, 2.0, 3.0], "b", [2.0, 3.0, 4.0], "FID")
+    assert result.winner is None and result.seeds_needed == 17
+    assert "about 17 seeds each" in result.sentence({})
+    assert t_test_power(1.0, 17) >= 0.8 > t_test_power(1.0, 16)
+    assert compare("a", [1.0, 2.0, 3.0], "b", [3.0, 1.0, 2.0], "FID").seeds_needed is None  # no difference
 
 
 def test_probability_of_improvement_when_higher_is_better():
@@ -137,7 +178,7 @@ def test_holm_removes_winners_that_do_not_survive_the_correction():
 def test_holm_needs_two_tests():
     alone = adjust([_significant("a", 0.03), _significant("c", math.nan)])
     assert math.isnan(alone[0].p_adjusted) and alone[0].winner == "a"
-    assert alone[1].winner == "c"  # an untested comparison is left as it was
+    assert alone[1].winner is None  # an untested comparison has no winner, whatever it was built with
 
 
 def test_the_verdict_sentence_word_for_word():
@@ -167,10 +208,11 @@ def test_the_verdict_sentence_word_for_word():
         n_lost_b=1,
         n_collapsed_a=1,
         n_collapsed_b=2,
+        reliability_p=0.6,
     )
     assert troubled.sentence(label) == (
         "no significant difference: FID WGAN-GP 10 vs BEGAN 20 (Mann-Whitney U p = 0.2, Holm-adjusted "
-        "p = 0.4, Hedges' g = -1.00, P(WGAN-GP better) = 0.75, 4 vs 4 seeds; 2 and 1 seeds diverged or "
-        "failed, ranked worst). CAUTION: WGAN-GP collapsed in 1 of 4 seeds and BEGAN collapsed in 2 of "
+        "p = 0.4, Hedges' g = -1.00, P(WGAN-GP better) = 0.75, 4 vs 4 seeds); diverged or failed: "
+        "WGAN-GP 2 of 4, BEGAN 1 of 4 (Fisher's exact test p = 0.6). CAUTION: WGAN-GP collapsed in 1 of 4 seeds and BEGAN collapsed in 2 of "
         "4 seeds; this compares collapsed training with healthy training, not the two methods"
     )

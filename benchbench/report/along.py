@@ -4,7 +4,9 @@ A budget is one point on a curve; a reader asks whether the answer holds at othe
 Every trial is evaluated at the same log-spaced fractions of its budget (training/state.py), so
 the i-th row of every trajectory of a section is the same budget: seconds, generator steps, kimg
 or FLOPs, whichever kind the budget is. At each such point the two entries are compared as the
-final verdict compares them (Welch's t-test over seeds), Holm-corrected over the points; from
+final verdict compares them (Welch's t-test over the seeds that have a value there; a seed that
+diverged or failed before a point is a lost outcome there, as in the final verdict),
+Holm-corrected over the points; from
 these: the budgets at which each entry is significantly better, where the mean curves cross
 (between which two points, and where by linear interpolation in log budget), and whether each
 entry was still improving at the end (a one-sided paired t-test of the last point against the one
@@ -64,15 +66,28 @@ class AlongBudget:
         return [p.budget for p in self.points if p.comparison.winner == entry]
 
     def crossings(self) -> list[tuple[float, float, float]]:
-        """(budget before, budget after, interpolated crossing) wherever the mean difference changes sign."""
+        """(budget before, budget after, crossing) wherever the mean difference changes sign: at a
+        point where it is exactly 0, or by linear interpolation in log budget between two points.
+        A difference that touches 0 and turns back is no crossing."""
         out = []
-        for before, after in zip(self.points, self.points[1:]):
-            d0 = before.comparison.mean_a - before.comparison.mean_b
-            d1 = after.comparison.mean_a - after.comparison.mean_b
-            if math.isfinite(d0) and math.isfinite(d1) and d0 * d1 < 0:
-                share = d0 / (d0 - d1)
-                where = math.exp(math.log(before.budget) + share * (math.log(after.budget) - math.log(before.budget)))
-                out.append((before.budget, after.budget, where))
+        previous: tuple[float, float] | None = None  # (budget, difference) of the last non-zero point
+        zero_at: float | None = None  # the first point since then where the difference was exactly 0
+        for point in self.points:
+            d = point.comparison.mean_a - point.comparison.mean_b
+            if not math.isfinite(d):
+                continue
+            if d == 0:
+                zero_at = point.budget if zero_at is None else zero_at
+                continue
+            if previous is not None and previous[1] * d < 0:
+                before, d0 = previous
+                if zero_at is not None:
+                    where = zero_at
+                else:
+                    share = d0 / (d0 - d)
+                    where = math.exp(math.log(before) + share * (math.log(point.budget) - math.log(before)))
+                out.append((before, point.budget, where))
+            previous, zero_at = (point.budget, d), None
         return out
 
     def _amount(self, value: float) -> str:
@@ -99,8 +114,11 @@ class AlongBudget:
         """One sentence: where each is better, whether the curves cross, who still improves."""
         if not self.points:
             return "no common evaluation points to compare along the budget"
+        tested = [p for p in self.points if not math.isnan(p.comparison.p_value)]
         parts = [f"{labels.get(e, e)} better {self._ranges(e)}" for e in (self.a, self.b) if self.better_at(e)] or [
-            f"no significant difference at any of the {len(self.points)} points"
+            f"no significant difference at any of the {len(tested)} points tested"
+            if tested
+            else f"not tested at any of the {len(self.points)} points (a test needs 2 seeds on each side)"
         ]
         crossings = self.crossings()
         parts.append(
@@ -112,9 +130,14 @@ class AlongBudget:
             else "no crossover"
         )
         still = [labels.get(i.entry, i.entry) for i in self.improving if i.still_improving]
-        parts.append(
-            f"{' and '.join(still)} still improving at the end" if still else "neither still improving at the end"
-        )
+        untested = [labels.get(i.entry, i.entry) for i in self.improving if math.isnan(i.p_value)]
+        if still:
+            parts.append(f"{' and '.join(still)} still improving at the end")
+        elif untested:
+            verb = "still improves" if len(untested) == 1 else "still improve"
+            parts.append(f"whether {' and '.join(untested)} {verb} needs 2 completed seeds to tell")
+        else:
+            parts.append("neither still improving at the end")
         return "; ".join(parts)
 
     def table(self, labels: dict[str, str]) -> pd.DataFrame:
@@ -163,19 +186,56 @@ class AlongBudget:
         }
 
 
-def curves_of(frame: pd.DataFrame, entry: str, metric: str, axis: str) -> np.ndarray:
-    """(seeds x points) of `metric` and the axis, for an entry's completed trials, cut to the
-    points every one of them reached; shape (2, seeds, points)."""
+@dataclass
+class Curves:
+    """An entry's trajectories: each completed trial's, and each diverged or failed trial's up to
+    where it stopped (a failed trial may have none)."""
+
+    completed: list[tuple[np.ndarray, np.ndarray]]  # (metric values, axis values) per trial
+    lost: list[tuple[np.ndarray, np.ndarray]]
+    lost_without_curve: int
+
+    def at(self, i: int) -> tuple[list[float], int, list[float]]:
+        """The values at point i, the seeds lost by then (stopped before it, or non-finite there),
+        and the axis values of the trials that reached it."""
+        values, lost, axis = [], self.lost_without_curve, []
+        for curve, budget in self.completed + self.lost:
+            if len(curve) > i and math.isfinite(curve[i]):
+                values.append(float(curve[i]))
+                axis.append(float(budget[i]))
+            else:
+                lost += 1
+        return values, lost, axis
+
+    def common_length(self) -> int:
+        """Points every completed trial reached (all a lost trial reached, if none completed)."""
+        if self.completed:
+            return min(len(c) for c, _ in self.completed)
+        return max((len(c) for c, _ in self.lost), default=0)
+
+    def completed_matrix(self, of: int = 0) -> np.ndarray:
+        """(seeds x points) of the completed trials' metric (of=0) or axis (of=1), cut to their
+        common length."""
+        length = self.common_length()
+        return np.array([pair[of][:length] for pair in self.completed]) if self.completed else np.empty((0, 0))
+
+
+def curves_of(frame: pd.DataFrame, entry: str, metric: str, axis: str) -> Curves:
     names = entry_names(frame)
-    trials = frame[(names == entry) & (frame["status"] == "completed")]
-    curves = [read_trajectory(d) for d in trials["trial_dir"]] if "trial_dir" in trials else []
-    curves = [c for c in curves if c is not None and metric in c and axis in c]
-    if not curves:
-        return np.empty((2, 0, 0))
-    length = min(len(c) for c in curves)
-    return np.array(
-        [[c[metric].to_numpy(float)[:length] for c in curves], [c[axis].to_numpy(float)[:length] for c in curves]]
-    )
+    curves = Curves([], [], 0)
+    for _, trial in frame[names == entry].iterrows():
+        status = trial["status"]
+        if status not in ("completed", "diverged", "failed"):
+            continue
+        data = read_trajectory(trial["trial_dir"]) if "trial_dir" in trial else None
+        has = data is not None and metric in data and axis in data
+        if status == "completed" and has:
+            curves.completed.append((data[metric].to_numpy(float), data[axis].to_numpy(float)))
+        elif status != "completed" and has:
+            curves.lost.append((data[metric].to_numpy(float), data[axis].to_numpy(float)))
+        elif status != "completed":
+            curves.lost_without_curve += 1
+    return curves
 
 
 def _improving(entry: str, values: np.ndarray, lower: bool) -> Improving:
@@ -196,16 +256,23 @@ def along_budget(frame: pd.DataFrame, a: str, b: str, metric: str, budget_kind: 
     axis, unit = AXES.get(budget_kind, ("train_seconds", "s"))
     lower = lower_is_better(metric)
     curve_a, curve_b = curves_of(frame, a, metric, axis), curves_of(frame, b, metric, axis)
-    if curve_a.shape[1] == 0 or curve_b.shape[1] == 0:
+    if not (curve_a.completed or curve_a.lost) or not (curve_b.completed or curve_b.lost):
         return None
-    points = min(curve_a.shape[2], curve_b.shape[2])
+    lengths = [c.common_length() for c in (curve_a, curve_b) if c.completed] or [
+        c.common_length() for c in (curve_a, curve_b)
+    ]
     result = AlongBudget(a, b, heading(metric), axis, unit, metric)
-    for i in range(points):
-        comparison = compare(a, curve_a[0, :, i].tolist(), b, curve_b[0, :, i].tolist(), heading(metric), lower)
-        budget = float(np.concatenate([curve_a[1, :, i], curve_b[1, :, i]]).mean())
-        result.points.append(Point(budget, comparison))
+    for i in range(min(lengths)):
+        (values_a, lost_a, axis_a), (values_b, lost_b, axis_b) = curve_a.at(i), curve_b.at(i)
+        if not axis_a + axis_b:
+            break
+        comparison = compare(a, values_a, b, values_b, heading(metric), lower, lost_a, lost_b)
+        result.points.append(Point(float(np.mean(axis_a + axis_b)), comparison))
     adjust([p.comparison for p in result.points])  # Holm over this pair's points
-    result.improving = [_improving(a, curve_a[0], lower), _improving(b, curve_b[0], lower)]
+    result.improving = [
+        _improving(a, curve_a.completed_matrix(), lower),
+        _improving(b, curve_b.completed_matrix(), lower),
+    ]
     return result
 
 

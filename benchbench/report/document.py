@@ -2,7 +2,7 @@
 
 One document per report, versioned (`schema_version`) and described by `report.schema.json`
 beside this file: per section (one dataset under one budget and extractor) the leaderboard
-entries with every metric's mean and bootstrap interval and their seed counts, the verdicts
+entries with every metric's mean and t interval and their seed counts, the verdicts
 with their test, p-values, effect size and P(better), the verdicts at equal tuning effort when a
 hyperparameter study ran; then the claims with their outcomes, and every trial's row. The
 leaderboard CSV is the entries flattened to one row each.
@@ -19,7 +19,7 @@ import pandas as pd
 
 from benchbench.report.claims import check_claims
 from benchbench.report.entries import by_entry, collapsed_count, label, primary_metric
-from benchbench.report.stats import Comparison, bootstrap_ci
+from benchbench.report.stats import CI_LABEL, Comparison, mean_ci
 from benchbench.report.tables import floors, sections
 
 DOCUMENT_VERSION = 1
@@ -75,8 +75,14 @@ def entry_record(entry: str, trials: pd.DataFrame) -> dict[str, Any]:
     for column in _metric_columns(trials):
         values = [v for v in (_number(x) for x in completed[column]) if v is not None] if column in completed else []
         if values:
-            mean, low, high = bootstrap_ci(values)
-            metrics[column] = {"mean": mean, "low": _number(low), "high": _number(high), "n": len(values)}
+            mean, low, high = mean_ci(values)
+            metrics[column] = {
+                "mean": mean,
+                "low": _number(low),
+                "high": _number(high),
+                "n": len(values),
+                "interval": CI_LABEL,
+            }
     family, _, variant = entry.partition(" ")
     status = trials["status"]
     return {
@@ -100,6 +106,12 @@ def comparison_record(comparison: Comparison, labels: dict[str, str]) -> dict[st
         "metric": comparison.metric,
         "test": comparison.test,
         "p_value": _number(comparison.p_value),
+        "reliability_test": "Fisher's exact test",
+        "reliability_p": _number(comparison.reliability_p),
+        "reliability_adjusted": _number(comparison.reliability_adjusted),
+        "reliability_winner": comparison.reliability_winner,
+        "quality_winner": comparison.quality_winner,
+        "seeds_needed": comparison.seeds_needed,
         "p_adjusted": _number(comparison.p_adjusted),
         "effect_size": _number(comparison.effect_size),
         "p_a_better": _number(comparison.p_improvement),

@@ -11,7 +11,7 @@ import pandas as pd
 
 from benchbench.metrics.catalog import METRICS
 from benchbench.report.load import FAMILY_LABELS
-from benchbench.report.stats import Comparison, bootstrap_ci, compare
+from benchbench.report.stats import CI_LABEL, Comparison, compare, mean_ci
 
 
 def heading(name: str) -> str:
@@ -53,8 +53,8 @@ def interval_text(mean: float, low: float, high: float, with_ci: bool) -> str:
 
 
 def ci_text(values: list[float]) -> str:
-    """'mean [low, high]' with a percentile-bootstrap 95% interval over seeds."""
-    return interval_text(*bootstrap_ci(values), with_ci=True)
+    """'mean [low, high]' with Student's t 95% interval over seeds (CI_LABEL)."""
+    return interval_text(*mean_ci(values), with_ci=True)
 
 
 def collapsed_count(trials: pd.DataFrame) -> int:
@@ -79,10 +79,13 @@ def lower_is_better(metric: str) -> bool:
 def compare_entries(
     frame: pd.DataFrame, a: str, b: str, column: str, metric: str, lower_is_better: bool = True
 ) -> Comparison:
-    """Entries a and b on `column` over their completed seeds; diverged or failed seeds rank worst."""
+    """Entries a and b on `column` over their completed seeds; diverged or failed seeds, and
+    completed ones without a finite value, are lost outcomes (stats.compare)."""
     entry = entry_names(frame)
     done, lost = frame["status"] == "completed", frame["status"].isin(["diverged", "failed"])
-    values = {e: frame.loc[(entry == e) & done, column].dropna().tolist() if column in frame else [] for e in (a, b)}
+    values = {
+        e: frame.loc[(entry == e) & done, column].astype(float).tolist() if column in frame else [] for e in (a, b)
+    }
     comparison = compare(
         a,
         values[a],

@@ -81,15 +81,15 @@ def sample_grids(frame: pd.DataFrame) -> dict[str, bytes]:
 
 
 def along_budget_plot(frame: pd.DataFrame, along: AlongBudget) -> bytes | None:
-    """A pair's validation curves at their evaluation points (mean, band from the seeds' minimum
-    to maximum), each point where one is significantly better (Holm) marked in its colour."""
+    """A pair's validation curves of completed seeds at their evaluation points (mean, band from
+    the seeds' minimum to maximum), each point where one is significantly better (Holm) marked in its colour."""
     curves = {entry: curves_of(frame, entry, along.column, along.axis) for entry in (along.a, along.b)}
-    if any(c.shape[1] == 0 for c in curves.values()):
+    if any(not c.completed for c in curves.values()):
         return None
     figure, axes = plt.subplots(figsize=(6, 3.6))
     colours = {}
     for entry, curve in curves.items():
-        values, budgets = curve[0], curve[1].mean(0)
+        values, budgets = curve.completed_matrix(0), curve.completed_matrix(1).mean(0)
         line = axes.plot(
             budgets, values.mean(0), marker="o", markersize=3, label=f"{label(entry)} ({len(values)} seeds)"
         )[0]

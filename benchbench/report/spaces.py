@@ -3,19 +3,22 @@
 FID depends on the network whose features it compares (Stein et al. 2023 show model rankings
 that change with it), so a verdict should hold in more than one. Trials scored with additional
 extractors (`final_extractors`) carry `final_fid@EXTRACTOR` for the same final samples; each
-pair of entries is compared there as in the primary space (Welch over seeds, Holm over that
-space's comparisons), and the two answers are set side by side: they agree, one of them finds no
-significant difference, or they disagree and the answer depends on the feature space.
+pair of entries is compared there as in the primary space (Welch over seeds), and the two answers
+are set side by side: they agree, one of them finds no significant difference, they disagree and
+the answer depends on the feature space, or there are not the seeds to test. Multiple testing:
+a report's final verdicts in every feature space are one Holm family (tables.sections), so an
+answer in a second space is held to the same standard as the first.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
 
 from benchbench.report.entries import compare_entries
-from benchbench.report.stats import Comparison, adjust
+from benchbench.report.stats import Comparison
 
 
 @dataclass
@@ -26,7 +29,10 @@ class SpaceVerdict:
 
     @property
     def agreement(self) -> str:
-        """ "agree", "disagree" (opposite significant winners) or "partly" (one finds no difference)."""
+        """ "agree", "disagree" (opposite significant winners), "partly" (one finds no difference)
+        or "untested" (too few seeds in either space to test)."""
+        if math.isnan(self.primary.p_value) or math.isnan(self.other.p_value):
+            return "untested"
         if self.primary.winner == self.other.winner:
             return "agree"
         if self.primary.winner and self.other.winner:
@@ -35,6 +41,8 @@ class SpaceVerdict:
 
     def sentence(self, labels: dict[str, str], primary_extractor: str) -> str:
         other = self.other.sentence(labels)
+        if self.agreement == "untested":
+            return f"in `{self.extractor}` features, {other}; no agreement can be claimed without the seeds to test"
         if self.agreement == "agree":
             return f"in `{self.extractor}` features, {other}; this agrees with `{primary_extractor}`"
         if self.agreement == "disagree":
@@ -60,6 +68,5 @@ def space_verdicts(frame: pd.DataFrame, comparisons: list[Comparison]) -> list[S
     for extractor in extra_spaces(frame):
         column = f"final_fid@{extractor}"
         others = [compare_entries(frame, c.a, c.b, column, f"FID ({extractor})", True) for c in comparisons]
-        adjust(others)  # Holm over this space's comparisons, as the primary space's are
         out += [SpaceVerdict(extractor, c, o) for c, o in zip(comparisons, others)]
     return out

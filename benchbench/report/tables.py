@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from benchbench.metrics.catalog import METRICS, image_metrics
@@ -32,7 +33,7 @@ from benchbench.report.entries import (
 )
 from benchbench.report.hyper import budget_table, has_study, tuned_comparisons
 from benchbench.report.spaces import SpaceVerdict, space_verdicts
-from benchbench.report.stats import Comparison, adjust, bootstrap_ci
+from benchbench.report.stats import CI_LABEL, Comparison, adjust, mean_ci
 
 # How training went, beside the metrics of the catalogue: (column, heading).
 PROGRESS_COLUMNS = [
@@ -48,7 +49,7 @@ def columns(primary: str) -> list[tuple[str, str]]:
     """Leaderboard columns: the primary metric with its interval and best-on-validation value, every
     other catalogued metric, then training progress."""
     head = heading(primary)
-    out = [(f"final_{primary}", f"final {head} (bootstrap 95% CI)"), (f"best_{primary}", f"best-on-val {head}")]
+    out = [(f"final_{primary}", f"final {head} ({CI_LABEL})"), (f"best_{primary}", f"best-on-val {head}")]
     out += [(m.column, m.heading) for m in METRICS.in_order() if m.name != primary]
     return out + [(column, text.format(P=head)) for column, text in PROGRESS_COLUMNS]
 
@@ -62,9 +63,17 @@ def groups(runs: pd.DataFrame) -> Iterator[tuple[tuple[str, str, str], pd.DataFr
 
 def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
     primary = primary_metric(frame)
-    rows = []
+    rows, order = [], []
+    primary_column = f"final_{primary}"
     for family, trials in by_entry(frame):
         completed = trials[trials["status"] == "completed"]
+        # Ranked by the median over all seeds, a lost seed (diverged, failed, non-finite) counting as
+        # the worst outcome, then by the mean of the rest: an entry that lost most seeds ranks last.
+        sign = 1 if lower_is_better(primary) else -1
+        values = completed[primary_column].astype(float).tolist() if primary_column in completed else []
+        kept = [sign * v for v in values if math.isfinite(v)]
+        outcomes = kept + [math.inf] * (len(trials) - len(kept))
+        order.append((float(np.median(outcomes)), float(np.mean(kept)) if kept else math.inf))
         row: dict[str, Any] = {
             "family": label(family),
             "seeds": len(trials),
@@ -77,7 +86,7 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
             threshold_column = column.endswith("_to_threshold") and column in frame and frame[column].notna().any()
             if not threshold_column and (column not in completed or completed[column].isna().all()):
                 continue
-            mean, low, high = bootstrap_ci(completed[column].dropna().tolist())
+            mean, low, high = mean_ci(completed[column].dropna().tolist())
             row[title] = interval_text(mean, low, high, with_ci=title.startswith("final"))
             if column == "final_classes":  # the worst seed matters more than the mean here
                 row[title] += f" (min {completed[column].min():.0f})"
@@ -86,11 +95,8 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
         rows.append(row)
     table = pd.DataFrame(rows)
     table = table.astype(object).where(table.notna(), "-")  # an entry whose every seed failed has no values
-    key = f"final {heading(primary)} (bootstrap 95% CI)"
-    if key in table:
-        order = [float(v.split(" ")[0]) if v != "-" else math.inf for v in table[key]]
-        table = table.assign(_order=order).sort_values("_order").drop(columns="_order")
-    return table.reset_index(drop=True)
+    ranks = sorted(range(len(order)), key=lambda i: order[i])
+    return table.iloc[ranks].reset_index(drop=True)
 
 
 def verdicts(frame: pd.DataFrame) -> list[Comparison]:
@@ -137,10 +143,8 @@ def extra_extractor_tables(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]
             for name in image_metrics():
                 column, title = f"final_{name}@{extractor}", heading(name)
                 if column in trials and trials[column].notna().any():
-                    title = f"final {title} (bootstrap 95% CI)" if name == "fid" else title
-                    row[title] = interval_text(
-                        *bootstrap_ci(trials[column].dropna().tolist()), title.startswith("final")
-                    )
+                    title = f"final {title} ({CI_LABEL})" if name == "fid" else title
+                    row[title] = interval_text(*mean_ci(trials[column].dropna().tolist()), title.startswith("final"))
             rows.append(row)
         weights = _distinct_text(frame, f"extractor_weights@{extractor}")
         tables.append(
@@ -230,9 +234,14 @@ def sections(runs: pd.DataFrame) -> list[Section]:
         runs = runs[runs["setting"].fillna(0) == 0]
     grouped = list(groups(runs))
     comparisons = [verdicts(frame) for _, frame in grouped]
-    adjust([c for group in comparisons for c in group])  # Holm over every comparison in this report
+    spaces = [
+        space_verdicts(frame, group) if primary_metric(frame) == "fid" else []
+        for (_, frame), group in zip(grouped, comparisons)
+    ]
+    # One Holm family: every final verdict of this report, in every feature space it was scored in.
+    adjust([c for group in comparisons for c in group] + [s.other for group in spaces for s in group])
     out = []
-    for ((dataset, budget, extractor), frame), group_comparisons in zip(grouped, comparisons):
+    for ((dataset, budget, extractor), frame), group_comparisons, group_spaces in zip(grouped, comparisons, spaces):
         completed = frame[frame["status"] == "completed"]
         weights = _distinct_text(frame, "extractor_weights")
         counts = f"{_distinct(completed, 'final_n_fake')} generated vs {_distinct(completed, 'final_n_real')} real"
@@ -270,7 +279,7 @@ def sections(runs: pd.DataFrame) -> list[Section]:
                 frame=frame,
                 key=(dataset, budget, extractor),
                 along=section_along_budget(frame, group_comparisons, primary_metric(frame)),
-                spaces=space_verdicts(frame, group_comparisons) if primary_metric(frame) == "fid" else [],
+                spaces=group_spaces,
             )
         )
     return out
