@@ -11,7 +11,7 @@ import pandas as pd
 
 from benchbench.metrics.catalog import METRICS
 from benchbench.report.load import FAMILY_LABELS
-from benchbench.report.stats import CI_LABEL, Comparison, compare, mean_ci
+from benchbench.report.stats import Comparison, compare, mean_ci
 
 
 def heading(name: str) -> str:
