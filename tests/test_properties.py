@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from benchbench.errors import UserError
 from benchbench.report.stats import compare, holm, mean_ci
 from benchbench.training import Budget, Settings, Trial
-from benchbench.training.budget import Counters
+from benchbench.training.budget import UNITS, Counters
 
 KINDS = {"steps": "steps", "s": "seconds", "kimg": "kimg", "flops": "flops"}
 values = st.floats(min_value=1e-3, max_value=1e12, allow_nan=False)
@@ -36,6 +36,32 @@ def test_a_budget_that_does_not_parse_is_a_user_error(text):
     except UserError:
         return
     assert budget.value > 0 and budget.kind in KINDS.values()
+
+
+# The budget grammar itself: a number (digits, a point, an exponent of any size) and a unit in
+# any case, with spaces; random text almost never parses, so it cannot find what this finds.
+grammar_numbers = st.from_regex(r"\A[0-9]{0,4}\.?[0-9]{1,4}(e[+-]?[0-9]{1,4})?\Z")
+grammar_units = st.sampled_from(sorted(UNITS)).flatmap(
+    lambda unit: st.tuples(*(st.sampled_from([c.lower(), c.upper()]) for c in unit)).map("".join)
+)
+
+
+@settings(max_examples=300)
+@given(grammar_numbers, grammar_units, st.sampled_from(["", " "]))
+def test_every_budget_of_the_grammar_parses_or_is_one_user_error(number, unit, space):
+    try:
+        budget = Budget.parse(f"{number}{space}{unit}")
+    except UserError as error:
+        assert "\n" not in str(error)
+        return
+    assert math.isfinite(budget.value) and budget.value > 0 and budget.kind in KINDS.values()
+    assert len(str(budget)) < 25 and Budget.parse(str(budget)).kind == budget.kind
+
+
+@pytest.mark.parametrize("text", ["1e999steps", "1e999s", "1e999kimg", "1e999flops", "1e307min"])
+def test_an_overflowing_budget_is_a_user_error(text):
+    with pytest.raises(UserError, match="finite"):
+        Budget.parse(text)
 
 
 @given(

@@ -8,6 +8,7 @@ checkpointing and sample grids are timed separately and never charged to the bud
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass
 
@@ -63,6 +64,8 @@ class Budget:
         if unit == "min":
             number *= 60
         budget = cls(UNITS[unit], number)
+        if not math.isfinite(number):  # '1e999steps' reads as infinity
+            raise UserError(f"budget {text!r} is too large: it must be a finite number")
         if number <= 0:
             raise UserError(f"budget {text!r} must be positive")
         if budget.kind == "steps" and number != int(number):
