@@ -15,6 +15,7 @@ from benchbench.environment import threads_per_trial
 from benchbench.errors import UserError, one_line
 from benchbench.training import Trial
 from benchbench.training.flops import step_flops
+from benchbench.training.randomness import random_state_kept
 from benchbench.training.trainer import build
 
 DAY = 86_400.0
@@ -31,7 +32,12 @@ class StepCost:
 def _step_cost(trial: Trial, device: torch.device, jobs: int) -> StepCost:
     """Seconds, real images and FLOPs of one step of this configuration (after one warm-up step)
     on freshly built networks, with the threads the trial will have: the trial is untouched."""
-    rng, threads = torch.get_rng_state(), torch.get_num_threads()
+    with random_state_kept():
+        return _timed_steps(trial, device, jobs)
+
+
+def _timed_steps(trial: Trial, device: torch.device, jobs: int) -> StepCost:
+    threads = torch.get_num_threads()
     dataset, _, family = build(trial, device)
     torch.set_num_threads(threads_per_trial(jobs, dataset.kind))
     stream = dataset.train_batches(trial.settings.batch_size, 0)
@@ -50,7 +56,6 @@ def _step_cost(trial: Trial, device: torch.device, jobs: int) -> StepCost:
         family.train_step(real)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-    torch.set_rng_state(rng)
     torch.set_num_threads(threads)
     return StepCost((time.perf_counter() - started) / TIMED_STEPS, drawn[0] // TIMED_STEPS, flops)
 

@@ -12,6 +12,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from benchbench.families import Family
+from benchbench.training.randomness import random_state_kept
 
 
 def forward_flops_per_sample(family: Family, real: torch.Tensor) -> dict[str, float]:
@@ -28,7 +29,13 @@ def forward_flops_per_sample(family: Family, real: torch.Tensor) -> dict[str, fl
 
 
 def step_flops(family: Family, real: torch.Tensor) -> tuple[float, str]:
-    """(FLOPs of one train_step on batches like `real`, "counted" or "analytic"). Runs one step."""
+    """(FLOPs of one train_step on batches like `real`, "counted" or "analytic"). Runs one step
+    on `family` (pass a copy) and leaves every random stream as it found it."""
+    with random_state_kept():
+        return _step_flops(family, real)
+
+
+def _step_flops(family: Family, real: torch.Tensor) -> tuple[float, str]:
     try:
         with FlopCounterMode(display=False) as counter:
             family.train_step(lambda: real)

@@ -37,6 +37,7 @@ from benchbench.training.final import FinalScorer, peak_memory_mb
 from benchbench.training.flops import step_flops
 from benchbench.training.logs import CUDA_READ_EVERY, LogSums
 from benchbench.training.progress import Progress
+from benchbench.training.randomness import random_state_kept
 from benchbench.training.reference import SpeedReference, relative_speed
 from benchbench.training.samples import save_sample_grid
 from benchbench.training.state import Run, TrialState, eval_fractions
@@ -233,7 +234,7 @@ class TrialRunner:
                 # evaluation draws from the global RNG (torch's DataLoader seeds each pass from it,
                 # and only a cache miss of the reference features makes one more pass): it gets a
                 # fork, so the trial's random stream never depends on what was cached or evaluated
-                with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+                with random_state_kept():
                     self._evaluate_point(family, run.evaluator, state, run.dataset)
                 if state.diverged_at is not None:
                     break
@@ -261,10 +262,7 @@ class TrialRunner:
         # A batch as training draws them (a domain pair's holds both domains), from a separate stream.
         batch = dataset.to_model(dataset.train_batches(self.trial.settings.batch_size, 0).next(), family.pixel_range)
         batch = batch.to(self.device)
-        rng = torch.get_rng_state()
-        flops, method = step_flops(copy.deepcopy(family), batch)
-        torch.set_rng_state(rng)  # counting must not shift the trial's random stream
-        return flops, method
+        return step_flops(copy.deepcopy(family), batch)  # leaves every random stream as it was
 
     def _evaluate_point(self, family: Family, evaluator: Evaluator, state: TrialState, dataset: Any) -> None:
         """One trajectory point: scores on the validation split; its time is not training time."""
