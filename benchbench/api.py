@@ -200,6 +200,7 @@ def run(
     from benchbench.environment import resolve_device
     from benchbench.execution import check_run_dir, prepare_run_dir, run_local, run_ray
     from benchbench.execution.estimate import describe, estimate
+    from benchbench.metrics.sample_size import sample_count_problems
 
     say = echo or (lambda text: print(text, file=sys.stderr))
     if executor not in ("local", "ray"):
@@ -220,7 +221,9 @@ def run(
     torch_device = resolve_device(device)
     trials = plan.plan()
     for trial in {t.dataset: t for t in trials}.values():  # missing data fails now, not mid-run
-        load_dataset(trial.dataset, **trial.dataset_options)
+        problems = sample_count_problems(trial.settings, load_dataset(trial.dataset, **trial.dataset_options))
+        if problems:  # too few samples for a metric: refused before any training
+            raise UserError(f"{trial.dataset}: " + "; ".join(problems))
     out = Path(out) if out is not None else default_output(plan.name, trials, changed)
     check_run_dir(out, plan, trials)
     to_time = len({t.config_hash() for t in trials if t.budget.kind != "seconds"})

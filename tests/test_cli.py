@@ -174,6 +174,15 @@ def _one_line_error(result, *fragments):
         (["run", "--budget", "1e999s"], "finite"),
         (["run", "--budget", "1e999kimg"], "finite"),
         (["run", "--seeds", "0"], "at least 1"),
+        # too few samples for a metric: refused when the suite is read, before any training
+        (
+            ["run", "--set", "eval_samples=100", "--budget", "1steps", "--seeds", "1"],
+            "fewer than `mnist-classifier`'s 128",
+        ),
+        (["run", "--extractor", "inception-v3-compat", "--budget", "1steps"], "eval_samples = 2,000 is fewer than"),
+        (["run", "--set", "final_samples=4", "--budget", "1steps"], "precision/recall (k = 3) needs more than 4"),
+        (["run", "--set", "no_such_setting=1"], "unknown settings ['no_such_setting']"),
+        (["run", "--set", "eval_samples"], "expected KEY=VALUE"),
         (["run", "--seeds", "a,b"], "not an integer"),
         (["run", "--width", "-1"], "width must be positive"),
         (["run", "--device", "tpu"], "unknown device"),
@@ -400,3 +409,15 @@ def test_files_a_user_might_hand_over_by_mistake_are_refused_in_one_line(tmp_pat
     (tmp_path / "list.json").write_text("[1, 2]")
     (run / "run.json").write_text("[]")
     _one_line_error(invoke("report", str(run)), "is not a benchbench run file")
+
+
+def test_run_sets_a_settings_key_from_the_command_line(tmp_path):
+    out = tmp_path / "out"
+    result = invoke(
+        "run", "toy", "--families", "wgan-gp", "--datasets", "8gaussians", "--seeds", "1", "--budget", "2steps",
+        "--set", "eval_points=1", "--set", "g_norm=layer", "--set", "final_samples=300", "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (config,) = [json.loads(p.read_text()) for p in out.glob("*/config.json")]
+    assert config["settings"]["eval_points"] == 1 and config["settings"]["g_norm"] == "layer"
+    assert config["settings"]["final_samples"] == 300

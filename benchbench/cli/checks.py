@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from benchbench.cli.common import check_writable, parse_int, split_list, user_errors
+from benchbench.cli.common import check_writable, parse_assignments, parse_int, split_list, user_errors
 from benchbench.errors import UserError
 
 
@@ -281,18 +281,9 @@ def check_family_command(name: str, settings: tuple[str, ...]) -> None:
     """Check that family NAME (a registered name, or package.module:Class) keeps the contract the
     trainer relies on, on tiny 2-D and image problems (seconds on a CPU). One line per property;
     exit 0 when all hold, 1 when any fails."""
-    import tomllib
-
     from benchbench.contract import check_family
 
-    config = {}
-    for item in settings:
-        key, _, value = item.partition("=")
-        try:
-            config[key.strip()] = tomllib.loads(f"value = {value}")["value"]
-        except tomllib.TOMLDecodeError:
-            raise UserError(f'--set {item!r}: expected KEY=VALUE with a TOML value (1e-3, true, "text")') from None
-    results = check_family(name, config)
+    results = check_family(name, parse_assignments(settings))
     for result in results:
         click.echo(result.line())
     failed = [r for r in results if not r.passed]

@@ -55,3 +55,23 @@ def check_writable(path: Path) -> None:
         raise UserError(f"cannot write {path}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise UserError(f"cannot write {path}: permission denied")
+
+
+def parse_assignments(items: tuple[str, ...], option: str = "--set") -> dict[str, Any]:
+    """KEY=VALUE pairs with TOML values (1e-3, true, "text", [1, 2]); a bare word is text."""
+    import tomllib
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip():
+            raise UserError(f'{option} {item!r}: expected KEY=VALUE with a TOML value (1e-3, true, "text")')
+        try:
+            out[key.strip()] = tomllib.loads(f"value = {value}")["value"]
+        except tomllib.TOMLDecodeError:
+            if not value.strip().replace("-", "").replace("_", "").isalnum():
+                raise UserError(
+                    f'{option} {item!r}: expected KEY=VALUE with a TOML value (1e-3, true, "text")'
+                ) from None
+            out[key.strip()] = value.strip()  # a bare word: g_norm=batch
+    return out

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from benchbench.cli.common import check_writable, parse_int, split_list, user_errors
+from benchbench.cli.common import check_writable, parse_assignments, parse_int, split_list, user_errors
 from benchbench.errors import UserError
 
 
@@ -29,6 +29,13 @@ from benchbench.errors import UserError
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--address", help="Ray cluster address (auto, or HOST:PORT) [default: start a local Ray].")
 @click.option("--allow-long", is_flag=True, help="Run trials estimated to train for more than a day.")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A [settings] key over the suite's (docs/user-guide.md lists them), e.g. --set eval_samples=4096.",
+)
 @user_errors
 def run(
     suite: str,
@@ -44,6 +51,7 @@ def run(
     executor: str,
     address: str | None,
     allow_long: bool,
+    assignments: tuple[str, ...],
 ) -> None:
     """Train and evaluate every trial of SUITE (a built-in name or a TOML file), then report.
     A family may be named as package.module:Class (imported from the current directory)."""
@@ -54,7 +62,7 @@ def run(
     for option, value in (("--families", families), ("--datasets", datasets), ("--budget", budget), ("--seeds", seeds)):
         if value is not None and not split_list(value):  # "" must not silently mean the suite's own
             raise UserError(f"{option} is empty: name at least one, or leave the option out")
-    settings: dict[str, Any] = {}
+    settings: dict[str, Any] = parse_assignments(assignments)
     if width is not None:
         settings["width"] = width
     if extractor is not None:

@@ -37,6 +37,9 @@ class ExtractorInfo:
     # when a suite is parsed, so that a run is refused before training rather than at its first
     # evaluation. None: nothing to check ahead.
     check_available: Callable[[], object] | None = None
+    # The dimension of the features FID compares (None: not declared). FID's covariance of fewer
+    # samples than this is singular, so a suite that asks for fewer is refused before training.
+    feature_dim: int | None = None
 
 
 def _inception_weights_path() -> str | None:
@@ -75,6 +78,7 @@ EXTRACTORS.register("mnist-classifier")(
         resize_mode="bilinear-antialias-28",
         fidelity_class=mnist_classifier.MnistClassifierExtractor,
         dataset_classes=10,
+        feature_dim=128,
     )
 )
 EXTRACTORS.register("mnist-lenet")(
@@ -88,6 +92,7 @@ EXTRACTORS.register("mnist-lenet")(
         resize_mode="bilinear-antialias-28",
         fidelity_class=mnist_lenet.MnistLeNetExtractor,
         dataset_classes=10,
+        feature_dim=84,
     )
 )
 EXTRACTORS.register("inception-v3-compat")(
@@ -99,6 +104,7 @@ EXTRACTORS.register("inception-v3-compat")(
         description="torch-fidelity's TF-compatible Inception-v3 (weights downloaded, or "
         "BENCHBENCH_INCEPTION_WEIGHTS=path)",
         resize_mode="tf1-bilinear-299",
+        feature_dim=2048,
     )
 )
 EXTRACTORS.register(inception_offline.NAME)(
@@ -112,6 +118,7 @@ EXTRACTORS.register(inception_offline.NAME)(
         resize_mode="tf1-bilinear-299",
         fidelity_class=inception_offline.InceptionV3Offline,
         check_available=inception_offline.torchscript_path,
+        feature_dim=2048,
     )
 )
 
