@@ -8,7 +8,6 @@ ones resumed (the trainer does this), so rerunning a command continues a run.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -19,6 +18,7 @@ import torch
 
 from benchbench.environment import threads_per_trial
 from benchbench.errors import UserError
+from benchbench.execution.workers import WorkerContext
 from benchbench.results import SCHEMA_VERSION, read_json, write_json
 from benchbench.suite import Suite
 from benchbench.training import Trial, run_trial
@@ -153,8 +153,7 @@ def run_local(
             if notify:
                 notify(summaries[trial.key])
     else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        with ProcessPoolExecutor(jobs, mp_context=WorkerContext()) as pool:
             mode = "off" if progress == "off" else "lines"
             futures = {pool.submit(_run_one, t, str(out / t.key), str(device), mode, threads, jobs): t for t in trials}
             for future in as_completed(futures):

@@ -1,0 +1,54 @@
+"""Worker processes that never import the caller's main module.
+
+A spawned worker normally re-imports `__main__` before it runs anything (multiprocessing's
+"safe importing of main module" rule). For benchbench that is always wrong: a script that calls
+`benchbench.run(...)` without an `if __name__ == "__main__":` guard would start the run again in
+every worker, and a program read from standard input (`python - <<EOF`) has no file to
+re-import, so the pool breaks (BrokenProcessPool). Trials and the worker function are
+benchbench's own (a family defined in `__main__` already runs in the calling process, api.py),
+so the workers are started with the main module hidden: nothing of the caller's is imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from multiprocessing.context import SpawnContext, SpawnProcess
+from typing import Any
+
+
+@contextlib.contextmanager
+def main_module_hidden() -> Iterator[None]:
+    """While a worker is launched, `__main__` shows neither a file nor a module spec, which is
+    what multiprocessing reads to decide what a new process imports first."""
+    main = sys.modules.get("__main__")
+    missing = object()
+    saved = {name: getattr(main, name, missing) for name in ("__file__", "__spec__")}
+    try:
+        if main is not None:
+            main.__spec__ = None
+            if saved["__file__"] is not missing:
+                del main.__file__
+        yield
+    finally:
+        if main is not None:
+            for name, value in saved.items():
+                if value is missing:
+                    with contextlib.suppress(AttributeError):
+                        delattr(main, name)
+                else:
+                    setattr(main, name, value)
+
+
+class _WorkerProcess(SpawnProcess):
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:
+        with main_module_hidden():  # the launch reads __main__ synchronously, here
+            return SpawnProcess._Popen(process_obj)
+
+
+class WorkerContext(SpawnContext):
+    """multiprocessing's spawn context, whose processes never import the caller's main module."""
+
+    Process = _WorkerProcess
