@@ -259,10 +259,10 @@ def test_threshold_as_a_multiple_of_real_against_real(toy_trial, tmp_path):
     )
     assert convergence(rows, "swd", 0.1)["seconds_to_threshold"] is None
     trial = toy_trial("wgan-gp", "10steps")
-    trial.settings.fid_threshold = "1000x"  # far above real-vs-real: reached at the first point
+    trial.settings.fid_threshold = "1000x"  # FID's setting: points are scored by SWD, so no threshold
     summary = run_trial(trial, tmp_path, CPU)
-    assert summary["convergence"]["threshold_rule"] == "1000x" and summary["convergence"]["threshold"] > 0
-    assert summary["convergence"]["steps_to_threshold"] is not None
+    assert summary["convergence"]["threshold_rule"] == "1000x" and summary["convergence"]["threshold"] is None
+    assert summary["convergence"]["steps_to_threshold"] is None
 
 
 def test_trial_files_are_readable_by_others_under_the_usual_umask(toy_trial, tmp_path):
@@ -355,3 +355,17 @@ def test_a_trial_trains_the_same_whether_the_feature_cache_was_cold_or_warm(tmp_
         evaluator._FLOORS.clear()
         finals.append(run_trial(trial, tmp_path / name, CPU)["final"]["metrics"])
     assert finals[0] == finals[1]
+
+
+def test_a_threshold_applies_to_fid_only():
+    from types import SimpleNamespace
+
+    from benchbench.training.convergence import resolve_threshold
+
+    def floor(n, split):
+        return {"fid": 2.0, "swd": 0.02}
+
+    fid = SimpleNamespace(primary="fid", floor=floor)
+    assert resolve_threshold("150x", fid, None, 2000) == 300.0 and resolve_threshold(40.0, fid, None, 2000) == 40.0
+    points = SimpleNamespace(primary="swd", floor=floor)  # "150x" of SWD is met at a first evaluation
+    assert resolve_threshold("150x", points, None, 2000) is None and resolve_threshold(0.1, points, None, 1) is None

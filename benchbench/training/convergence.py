@@ -14,8 +14,12 @@ if TYPE_CHECKING:
 
 def resolve_threshold(rule: float | str | None, evaluator: Evaluator, dataset: Any, n: int) -> float | None:
     """A number as it is; "Nx": N times the primary metric of n real training samples against
-    the validation split, which is the floor a generator can reach at that sample count."""
-    if rule is None or isinstance(rule, (int, float)):
+    the validation split, which is the floor a generator can reach at that sample count. The
+    setting is FID's: on data scored by another primary metric (SWD on 2-D points, where every
+    trial met "150x" at its first evaluation) there is no threshold."""
+    if rule is None or evaluator.primary != "fid":
+        return None
+    if isinstance(rule, (int, float)):
         return rule
     return float(rule[:-1]) * evaluator.floor(n, "validation")[evaluator.primary]
 
