@@ -18,6 +18,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Panel:
+    """One panel of a Trace: logged series drawn against generator steps on one y axis
+    (`series`: (logged column, legend suffix) pairs, e.g. (("loss_d_real", "real"), ("loss_d_fake", "fake")))."""
+
     ylabel: str
     series: tuple[tuple[str, str], ...]  # (logged column, its legend suffix); line styles in order
     legend: bool = False
@@ -25,12 +28,17 @@ class Panel:
 
 @dataclass(frozen=True)
 class Trace:
+    """A figure of Panels side by side, one line per seed in each, under a caption."""
+
     caption: str
     panels: tuple[Panel, ...]
 
 
 @dataclass(frozen=True)
 class Against:
+    """A logged series (x, its mean over each evaluation interval) against a validation metric
+    (y), every evaluation point of every seed, with Spearman's rank correlation."""
+
     caption: str
     x: str  # a logged column
     y: str  # a validation metric of the trajectory
@@ -40,6 +48,8 @@ class Against:
 
 @dataclass(frozen=True)
 class SeriesNote:
+    """Each seed's logged series `column` as a line of numbers under `heading`."""
+
     heading: str
     column: str
 

@@ -143,7 +143,8 @@ def test_check_family_passes_with_exit_0_and_refuses_bad_input_with_exit_2(tmp_p
     for args, message in [
         (["check-family", "no-such-family"], "unknown family 'no-such-family'"),
         (["check-family", "os:path"], "is not a subclass of benchbench.Family"),
-        (["check-family", "wgan", "--set", "n_critic=two"], "expected KEY=VALUE with a TOML value"),
+        (["check-family", "wgan", "--set", "n_critic=two"], "n_critic must be int, got 'two'"),
+        (["check-family", "wgan", "--set", "n_critic=[1,"], "expected KEY=VALUE with a TOML value"),
         (["check-family", "wgan", "--set", "critic_norm='spectral'"], "critic_norm must be one of none, batch, layer"),
     ]:
         result = CliRunner().invoke(main, args)

@@ -69,6 +69,19 @@ def frozen(module: nn.Module) -> Iterator[None]:
 
 
 class Family(abc.ABC):
+    """A GAN family: its networks, optimisers, losses and update schedule, and nothing else.
+
+    The trainer owns budgets, evaluation, checkpoints and timing, and calls `train_step` once
+    per generator iteration. A subclass declares `name`, its published `defaults` (cited in its
+    docstring), the kinds of data it trains on, and builds its networks in `__init__` from the
+    shared NetSpec (`nets.generator(...)` is built here as `self.generator`). `self.config` is
+    `defaults`, then `defaults_for[kind]` for the trial's kind of data, then the suite's
+    overrides. `pixels` ("centred" [-1, 1] or "unit" [0, 1]) and `z_prior` ("uniform" or
+    "normal") are read from `self.config`, with those defaults when absent: `defaults_for` may
+    set them for one kind of data without `defaults` naming them, but a suite can override only
+    keys that `defaults` names. `benchbench check-family NAME`
+    checks the contract; docs/writing-a-family.md walks through one."""
+
     name: ClassVar[str]
     defaults: ClassVar[dict[str, Any]]
     # Per kind of data ("image", "points"): the defaults that differ from `defaults` there, and
@@ -120,7 +133,8 @@ class Family(abc.ABC):
         """Every trained network by name (the generator under 'generator')."""
 
     @abc.abstractmethod
-    def optimisers(self) -> dict[str, torch.optim.Optimizer]: ...
+    def optimisers(self) -> dict[str, torch.optim.Optimizer]:
+        """Every optimiser by name; a checkpoint holds their states."""
 
     @abc.abstractmethod
     def train_step(self, real: RealBatches) -> dict[str, torch.Tensor | float]:
@@ -176,9 +190,10 @@ class Family(abc.ABC):
         return {}
 
     def load_extra_state(self, state: dict[str, Any]) -> None:
-        pass
+        """Restore what extra_state returned."""
 
     def state_dict(self) -> dict[str, Any]:
+        """Weights, optimiser states and extra state: what a checkpoint holds (tensors and numbers only)."""
         return {
             "modules": {name: m.state_dict() for name, m in self.modules().items()},
             "optimisers": {name: o.state_dict() for name, o in self.optimisers().items()},
@@ -186,6 +201,7 @@ class Family(abc.ABC):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a state_dict (a checkpoint loaded weights-only)."""
         for name, module in self.modules().items():
             module.load_state_dict(state["modules"][name])
         for name, optimiser in self.optimisers().items():
@@ -199,16 +215,20 @@ def log_uniform(low: float, high: float) -> Callable[[np.random.Generator], floa
 
 
 def uniform(low: float, high: float) -> Callable[[np.random.Generator], float]:
+    """U[low, high), for a search space."""
     return lambda rng: float(rng.uniform(low, high))
 
 
 def integers(low: int, high: int) -> Callable[[np.random.Generator], int]:
+    """A whole number from low to high, both included (critic steps 1-5: integers(1, 5))."""
     return lambda rng: int(rng.integers(low, high + 1))
 
 
 def one_of(*values: Any) -> Callable[[np.random.Generator], Any]:
+    """One of the values, each equally likely."""
     return lambda rng: values[int(rng.integers(len(values)))]
 
 
 def beta1_with(beta2: float) -> Callable[[np.random.Generator], tuple[float, float]]:
+    """(beta1, beta2) for Adam with beta1 from U[0, 1) and beta2 fixed, as compare_gan searches it."""
     return lambda rng: (float(rng.uniform(0.0, 1.0)), beta2)

@@ -43,13 +43,18 @@ class NetSpec:
         return "points" if len(self.shape) == 1 else "image"
 
     def generator(self, output: str = "tanh") -> nn.Module:
-        """output: the last activation, "tanh" for pixels in [-1, 1], "sigmoid" for [0, 1]."""
+        """latents (N x latent_dim) -> samples shaped like the data (N x D, or N x C x H x W).
+        output: the last activation, "tanh" for pixels in [-1, 1], "sigmoid" for [0, 1],
+        "linear" for none (points)."""
         return ARCHITECTURES.get(self.arch).generator(self.shape, self.latent_dim, self.width, self.g_norm, output)
 
     def discriminator(self, norm: str = "none") -> nn.Module:
+        """data -> one raw score per sample, shape (N,): no sigmoid, so a family applies the loss
+        it states (`F.binary_cross_entropy_with_logits`, a critic's mean, a least-squares target)."""
         return ARCHITECTURES.get(self.arch).discriminator(self.shape, self.width, norm)
 
     def autoencoder(self, code_dim: int, act: str = "elu", norm: str = "none", output: str = "linear") -> nn.Module:
+        """data -> its reconstruction, the same shape (BEGAN's discriminator), through a code of code_dim."""
         return ARCHITECTURES.get(self.arch).autoencoder(self.shape, self.width, code_dim, act, norm, output)
 
 
