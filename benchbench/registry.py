@@ -83,11 +83,13 @@ def _distribution_of(module: str) -> tuple[str, str]:
 
 def import_target(target: str) -> Any:
     """The object named "package.module:Name" (dots after the colon walk attributes), imported
-    with the current directory on the path; failures are one-line UserErrors."""
+    with the current directory on the path for the import only (it is not left there for every
+    later import of the process); failures are one-line UserErrors."""
     module_name, _, attribute = target.partition(":")
     if not module_name or not attribute:
         raise UserError(f"{target!r} is not of the form package.module:Name")
-    if os.getcwd() not in sys.path and "" not in sys.path:
+    added = os.getcwd() not in sys.path and "" not in sys.path
+    if added:
         sys.path.insert(0, os.getcwd())
     try:
         obj: Any = importlib.import_module(module_name)
@@ -95,6 +97,9 @@ def import_target(target: str) -> Any:
             obj = getattr(obj, part)
     except Exception as error:  # the user's code: any failure to import is theirs to fix
         raise UserError(f"cannot import {target!r}: {one_line(error)}") from None
+    finally:
+        if added and os.getcwd() in sys.path:
+            sys.path.remove(os.getcwd())
     return obj
 
 

@@ -140,6 +140,7 @@ def test_a_family_named_module_colon_class_is_imported_from_the_current_director
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", os.getcwd())])
     registry = Registry("family", validate=_not_a_family, importable=True)
     assert registry.get("my_family_mod:Good").__name__ == "Good"
+    assert str(tmp_path) not in sys.path  # on the path for the import only
     origin = registry.origin("my_family_mod:Good")
     assert origin.source == "import" and origin.target == "my_family_mod:Good" and origin.package == ""
     assert origin.digest == hashlib.sha256((tmp_path / "my_family_mod.py").read_bytes()).hexdigest()[:12]
