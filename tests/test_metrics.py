@@ -367,3 +367,14 @@ def test_grey_images_are_repeated_to_three_channels_for_a_colour_network(monkeyp
     ImageScorer("mnist-classifier", CPU).features(grey)
     ImageScorer("mnist-classifier", torch.device("cuda")).features(grey)  # batches go to the GPU
     assert seen == [((4, 3, 8, 8), False), ((4, 3, 8, 8), False), ((4, 1, 8, 8), False), ((4, 1, 8, 8), True)]
+
+
+def test_reference_features_in_memory_follow_the_content_not_the_name():
+    """Two datasets of one name loaded with other options (a folder at two resolutions, say)
+    must not share reference features or floors within a process."""
+    base = datasets.load("8gaussians")
+    shifted = dataclasses.replace(base, splits={k: v + 10.0 for k, v in base.splits.items()})
+    first, second = Evaluator(base, None, CPU), Evaluator(shifted, None, CPU)
+    assert not torch.equal(first.reference_features("test"), second.reference_features("test"))
+    assert first.floor(500, "test") is not second.floor(500, "test")
+    assert first.reference_features("test") is Evaluator(base, None, CPU).reference_features("test")

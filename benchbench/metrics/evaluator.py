@@ -13,12 +13,12 @@ import torch
 
 from benchbench.datasets import Dataset
 from benchbench.errors import UserError
-from benchbench.metrics.cache import cached_features
+from benchbench.metrics.cache import cached_features, content_key
 from benchbench.metrics.images import ImageScorer
 from benchbench.metrics.toy import PointScorer
 
-_REFERENCE_FEATURES: dict[tuple[str, str, str, int], Any] = {}
-_FLOORS: dict[tuple[str, str, str, int], dict[str, Any]] = {}
+_REFERENCE_FEATURES: dict[str, Any] = {}  # by content key (metrics/cache.py)
+_FLOORS: dict[tuple[str, str], dict[str, Any]] = {}  # by (real, reference) content keys
 
 
 def _pyramid_swd(samples: torch.Tensor, dataset: Dataset, settings: Any) -> dict[str, float]:
@@ -65,9 +65,15 @@ class Evaluator:
     def extractor(self) -> str:
         return self.scorer.extractor
 
+    def _key(self, images: torch.Tensor) -> str:
+        """What cached features depend on: the images' content (whatever options loaded them),
+        the extractor, its weights and how images reach it."""
+        resize = getattr(getattr(self.scorer, "info", None), "resize_mode", "none")
+        return content_key(images, self.scorer.extractor, self.scorer.weights_hash, resize)
+
     def reference_features(self, split: str) -> Any:
         reference = self.dataset.reference(split)
-        key = (self.dataset.name, split, self.scorer.extractor, len(reference))
+        key = self._key(reference)
         if key not in _REFERENCE_FEATURES:
             if isinstance(self.scorer, ImageScorer):
                 _REFERENCE_FEATURES[key] = cached_features(self.scorer, reference)
@@ -79,7 +85,7 @@ class Evaluator:
         """The primary metric of n real training samples against `split`: what a generator that
         draws the data itself scores at this sample count, the metric's finite-sample floor."""
         real = self.dataset.reference("train", n)
-        key = (self.dataset.name, split, self.scorer.extractor, len(real))
+        key = (self._key(real), self._key(self.dataset.reference(split)))
         if key not in _FLOORS:
             if isinstance(self.scorer, ImageScorer):
                 values = self.scorer.score(cached_features(self.scorer, real), self.reference_features(split), ("fid",))
