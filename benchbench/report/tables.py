@@ -140,7 +140,10 @@ def extra_extractor_tables(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]
         rows = []
         for family, trials in by_entry(completed):
             row: dict[str, Any] = {"family": label(family), "seeds": len(trials)}
-            for name in image_metrics():
+            # Classes drawn are counted once, by the section's own extractor, whose count the
+            # collapse flag reads: a second classifier's count of off-manifold samples (6 classes
+            # where the first saw 1) would contradict it without saying which to believe.
+            for name in (m for m in image_metrics() if m != "classes"):
                 column, title = f"final_{name}@{extractor}", heading(name)
                 if column in trials and trials[column].notna().any():
                     title = f"final {title} ({CI_LABEL})" if name == "fid" else title
