@@ -31,7 +31,7 @@ lint: install
 	$(VENV)/bin/ruff format --check benchbench tests examples
 	$(VENV)/bin/ruff check benchbench tests examples
 
-# The fast tests (under 5 minutes on 2 cores); test-all adds the end-to-end ones marked slow.
+# The fast tests (about 5 1/2 minutes on 2 cores); test-all adds the end-to-end ones marked slow.
 test: lint
 	$(VENV)/bin/python -m pytest -q -m "not slow"
 

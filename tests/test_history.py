@@ -101,7 +101,8 @@ def _append(args: tuple[str, int]) -> None:
     folder, worker = args
     history = History.open(Path(folder), must_exist=False)
     for index in range(8):
-        history.add(run_dir(Path(folder).parent), runs(400.0), f"{worker}{index}" + "0" * 38, None, None)
+        # the run folder the test made; rewriting its run.json here would race the other job's read
+        history.add(Path(folder).parent / "run-regression", runs(400.0), f"{worker}{index}" + "0" * 38, None, None)
 
 
 def test_two_jobs_appending_at_once_lose_nothing(tmp_path):
