@@ -63,15 +63,14 @@ def parse_assignments(items: tuple[str, ...], option: str = "--set") -> dict[str
 
     out: dict[str, Any] = {}
     for item in items:
+        refused = UserError(f'{option} {item!r}: expected KEY=VALUE with a TOML value (1e-3, true, "text")')
         key, equals, value = item.partition("=")
         if not equals or not key.strip():
-            raise UserError(f'{option} {item!r}: expected KEY=VALUE with a TOML value (1e-3, true, "text")')
+            raise refused
         try:
             out[key.strip()] = tomllib.loads(f"value = {value}")["value"]
         except tomllib.TOMLDecodeError:
             if not value.strip().replace("-", "").replace("_", "").isalnum():
-                raise UserError(
-                    f'{option} {item!r}: expected KEY=VALUE with a TOML value (1e-3, true, "text")'
-                ) from None
+                raise refused from None
             out[key.strip()] = value.strip()  # a bare word: g_norm=batch
     return out

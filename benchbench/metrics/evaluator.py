@@ -51,6 +51,7 @@ class Evaluator:
             if name is None:
                 raise UserError(f"dataset {dataset.name!r} names no feature extractor: pass --extractor")
             self.scorer = ImageScorer(name, device)
+        self._keys: dict[tuple[str, int | None], str] = {}
 
     @property
     def primary(self) -> str:
@@ -65,15 +66,19 @@ class Evaluator:
     def extractor(self) -> str:
         return self.scorer.extractor
 
-    def _key(self, images: torch.Tensor) -> str:
-        """What cached features depend on: the images' content (whatever options loaded them),
-        the extractor, its weights and how images reach it."""
-        resize = getattr(getattr(self.scorer, "info", None), "resize_mode", "none")
-        return content_key(images, self.scorer.extractor, self.scorer.weights_hash, resize)
+    def _key(self, split: str, n: int | None = None) -> str:
+        """What cached features depend on: the split's content (whatever options loaded it), the
+        extractor, its weights and how images reach it. Hashed once per evaluator: a split does
+        not change, and reference features are asked for at every evaluation."""
+        if (split, n) not in self._keys:
+            resize = getattr(getattr(self.scorer, "info", None), "resize_mode", "none")
+            images = self.dataset.reference(split, n)
+            self._keys[(split, n)] = content_key(images, self.scorer.extractor, self.scorer.weights_hash, resize)
+        return self._keys[(split, n)]
 
     def reference_features(self, split: str) -> Any:
         reference = self.dataset.reference(split)
-        key = self._key(reference)
+        key = self._key(split)
         if key not in _REFERENCE_FEATURES:
             if isinstance(self.scorer, ImageScorer):
                 _REFERENCE_FEATURES[key] = cached_features(self.scorer, reference)
@@ -85,7 +90,7 @@ class Evaluator:
         """The primary metric of n real training samples against `split`: what a generator that
         draws the data itself scores at this sample count, the metric's finite-sample floor."""
         real = self.dataset.reference("train", n)
-        key = (self._key(real), self._key(self.dataset.reference(split)))
+        key = (self._key("train", n), self._key(split))
         if key not in _FLOORS:
             if isinstance(self.scorer, ImageScorer):
                 values = self.scorer.score(cached_features(self.scorer, real), self.reference_features(split), ("fid",))

@@ -77,7 +77,7 @@ def benchbench(*args: str, code: Path | None = None) -> subprocess.CompletedProc
 
 
 def _environment(code: Path | None) -> tuple[dict[str, str], Path]:
-    paths = [code, code] if code else [ROOT, ROOT / "examples" / "lsgan"]
+    paths = [code] if code else [ROOT, ROOT / "examples" / "lsgan"]  # a copy holds benchbench_lsgan beside benchbench
     return dict(os.environ, PYTHONPATH=os.pathsep.join(str(p) for p in paths)), code or ROOT
 
 
@@ -155,10 +155,9 @@ def main() -> None:
         if (wanted and case["name"] not in wanted) or (not wanted and case["name"] in results):
             continue
         copy_source(case, folder / "code")
-        if imported_from(folder / "code").resolve() != (folder / "code").resolve():
-            sys.exit(
-                f"{case['name']}: the run would import benchbench from {imported_from(folder / 'code')}, not the patched copy"
-            )
+        source = imported_from(folder / "code")
+        if source.resolve() != (folder / "code").resolve():
+            sys.exit(f"{case['name']}: the run would import benchbench from {source}, not the patched copy")
         suite = suite_for(case, options.suite, folder)
         if (folder / "run").exists():
             shutil.rmtree(folder / "run")
