@@ -41,10 +41,20 @@ class Results:
         self.trials: pd.DataFrame = load_runs(self.run_dirs)
         self.planned = planned_trials(self.run_dirs)
         self._document: dict[str, Any] | None = None
+        self._sections: list[Any] | None = None
 
     def __repr__(self) -> str:
         dirs = ", ".join(map(str, self.run_dirs))
         return f"<benchbench.Results {dirs}: {len(self.trials)} trials>"
+
+    @property
+    def sections(self) -> list[Any]:
+        """The report's sections (report/tables.py), built once and shared by every format."""
+        if self._sections is None:
+            from benchbench.report.tables import sections
+
+            self._sections = sections(self.trials)
+        return self._sections
 
     @property
     def document(self) -> dict[str, Any]:
@@ -52,7 +62,7 @@ class Results:
         if self._document is None:
             from benchbench.report.document import report_document
 
-            self._document = report_document(self.trials, self.title, self.planned)
+            self._document = report_document(self.trials, self.title, self.planned, self.sections)
         return self._document
 
     @property
@@ -78,11 +88,11 @@ class Results:
         if format == "md":
             from benchbench.report import render_markdown
 
-            return render_markdown(self.trials, title=self.title, planned=self.planned)
+            return render_markdown(self.trials, title=self.title, planned=self.planned, built=self.sections)
         if format == "html":
             from benchbench.report.html import render_html
 
-            return render_html(self.trials, title=self.title, planned=self.planned)
+            return render_html(self.trials, title=self.title, planned=self.planned, built=self.sections)
         if format == "csv":
             from benchbench.report.document import leaderboard_csv
 
@@ -131,9 +141,7 @@ def _as_list(value: Any) -> list[Any] | None:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def plan_suite(
-    suite: str | Path = "default",
-    *,
+def overrides_of(
     families: Sequence[Any] | str | None = None,
     datasets: Sequence[str] | str | None = None,
     seeds: int | Sequence[int] | None = None,
@@ -142,18 +150,14 @@ def plan_suite(
     settings: dict[str, Any] | None = None,
     family_config: dict[str, dict[str, Any]] | None = None,
     executor: str = "local",
-) -> tuple[Any, bool]:
-    """(Suite, whether anything overrode it): the suite file or name, then the overrides."""
-    from benchbench.suite import from_dict
-    from benchbench.suite import load as load_suite
+) -> Any:
+    """run()'s arguments as the suite's Overrides; a Family class given directly is registered,
+    and one defined in __main__ (a notebook's) runs in this process."""
+    from benchbench.suite import Overrides
 
-    base = load_suite(str(suite))
-    data = base.describe()
-    for key, value in (("datasets", datasets), ("budgets", budget)):
-        if value is not None:
-            data[key] = _as_list(value)
+    names = None
     if families is not None:
-        data["families"], in_main = _family_names(_as_list(families) or [])
+        names, in_main = _family_names(_as_list(families) or [])
         if in_main and ((jobs or 1) > 1 or executor != "local"):
             raise UserError(
                 f"{', '.join(in_main)} is defined in __main__, which worker processes cannot import: "
@@ -161,15 +165,15 @@ def plan_suite(
             )
         if in_main:  # a notebook's class exists in this process only: its trials run here
             jobs = 1
-    if seeds is not None:
-        data["seeds"] = list(seeds) if isinstance(seeds, (list, tuple)) else seeds
-    if jobs is not None:
-        data["jobs"] = jobs
-    data["settings"] |= settings or {}
-    for name, overrides in (family_config or {}).items():
-        data["family"][name] = data["family"].get(name, {}) | overrides
-    changed = any(v is not None for v in (families, datasets, seeds, budget, family_config)) or bool(settings)
-    return from_dict(data, "command line" if changed else str(suite)), changed
+    return Overrides(
+        families=names,
+        datasets=_as_list(datasets),
+        seeds=list(seeds) if isinstance(seeds, (list, tuple)) else seeds,
+        budgets=_as_list(budget),
+        jobs=jobs,
+        settings=dict(settings or {}),
+        family_config=dict(family_config or {}),
+    )
 
 
 def run(
@@ -189,35 +193,33 @@ def run(
     allow_long: bool = False,
     progress: str | None = None,
     echo: Echo | None = None,
+    overrides: Any = None,
 ) -> Results:
     """Train and evaluate every trial of a suite (a built-in name or a TOML file), with any of
     its families, datasets, seeds, budgets, jobs, trainer settings and family hyperparameters
     overridden, then write the report into `out` and return the results. Finished trials in
     `out` are skipped and interrupted ones resumed. `progress`: "bar", "lines" or "off" (default:
     a bar on a terminal, else lines); `echo` receives the plan and one line per finished trial
-    (default: standard error)."""
+    (default: standard error). `overrides`: a benchbench.suite.Overrides built already (the
+    CLI's), instead of the arguments families to family_config."""
     from benchbench.datasets import load as load_dataset
     from benchbench.environment import resolve_device
     from benchbench.execution import check_run_dir, prepare_run_dir, run_local, run_ray
     from benchbench.execution.estimate import describe, estimate
     from benchbench.metrics.sample_size import sample_count_problems
+    from benchbench.suite import load as load_suite
 
     say = echo or (lambda text: print(text, file=sys.stderr))
     if executor not in ("local", "ray"):
         raise UserError(f"executor must be local or ray, got {executor!r}")
     if address is not None and executor != "ray":
         raise UserError('address= names a Ray cluster: use it with executor="ray"')
-    plan, changed = plan_suite(
-        suite,
-        families=families,
-        datasets=datasets,
-        seeds=seeds,
-        budget=budget,
-        jobs=jobs,
-        settings=settings,
-        family_config=family_config,
-        executor=executor,
-    )
+    arguments = (families, datasets, seeds, budget, jobs, settings, family_config)
+    if overrides is not None and any(value is not None for value in arguments):
+        raise UserError("give either overrides= or the arguments it holds (families, ..., family_config), not both")
+    if overrides is None:
+        overrides = overrides_of(families, datasets, seeds, budget, jobs, settings, family_config, executor)
+    plan, changed = load_suite(str(suite), overrides), overrides.changed
     torch_device = resolve_device(device)
     trials = plan.plan()
     for trial in {t.dataset: t for t in trials}.values():  # missing data fails now, not mid-run

@@ -1,7 +1,7 @@
 """Suites: which families, datasets, seeds and budgets to run, from a TOML file or a built-in name.
 
     name = "default"
-    claim = "began"          # a published claim the report checks on this run (benchbench/claims.py)
+    claim = "began"          # a published claim the report checks on this run (benchbench/paper_claims.py)
     families = ["wgan-gp", "began"]
     datasets = ["mnist"]
     seeds = 3                # or an explicit list, [0, 1, 2]
@@ -49,6 +49,16 @@ import numpy as np
 from benchbench.datasets import DATASETS
 from benchbench.errors import UserError
 from benchbench.families import FAMILIES, resolve_config
+from benchbench.suite_fields import (
+    list_of,
+    parse_ablation,
+    parse_exclude,
+    parse_seeds,
+    parse_settings,
+    parse_sweep,
+    positive,
+    variant_label,
+)
 from benchbench.training import Budget, Settings, Trial
 
 TOP_LEVEL_KEYS = {
@@ -105,13 +115,13 @@ class Suite:
         """(label, overrides) per variant of a family: one unnamed variant unless it is swept
         (every combination) or ablated (the family as configured, then each change alone)."""
         if family in self.ablation:
-            return [("", {})] + [(_label(changes), changes) for changes in self.ablation[family]]
+            return [("", {})] + [(variant_label(changes), changes) for changes in self.ablation[family]]
         swept = self.sweep.get(family, {})
         if not swept:
             return [("", {})]
         keys = list(swept)
         return [
-            (_label(dict(zip(keys, values))), dict(zip(keys, values)))
+            (variant_label(dict(zip(keys, values))), dict(zip(keys, values)))
             for values in itertools.product(*(swept[k] for k in keys))
         ]
 
@@ -184,8 +194,56 @@ def builtin_names() -> list[str]:
     )
 
 
-def load(name_or_path: str) -> Suite:
-    """A built-in suite by name, or a TOML file by path."""
+@dataclass(frozen=True)
+class Overrides:
+    """What one run changes in its suite, from `benchbench run`'s flags or `benchbench.run()`'s
+    arguments: applied to the suite file's table before it is parsed, so the suite is read and
+    checked once, with its overrides, and its errors name where a value came from."""
+
+    families: list[str] | None = None
+    datasets: list[str] | None = None
+    seeds: int | list[int] | None = None
+    budgets: list[str] | None = None
+    jobs: int | None = None
+    settings: dict[str, Any] = field(default_factory=dict)  # [settings] keys over the suite's
+    family_config: dict[str, dict[str, Any]] = field(default_factory=dict)  # [family.NAME] keys over the suite's
+
+    @property
+    def changed(self) -> bool:
+        """Whether the plan differs from its suite's (jobs only changes how it runs)."""
+        values = (self.families, self.datasets, self.seeds, self.budgets)
+        return any(v is not None for v in values) or bool(self.settings) or bool(self.family_config)
+
+    def apply(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A suite table with these overrides in it (the table itself is left as it was)."""
+        data = dict(data)
+        for key, value in (
+            ("families", self.families),
+            ("datasets", self.datasets),
+            ("seeds", self.seeds),
+            ("budgets", self.budgets),
+            ("jobs", self.jobs),
+        ):
+            if value is not None:
+                data[key] = value
+        data["settings"] = {**data.get("settings", {}), **self.settings}
+        family = dict(data.get("family", {}))
+        for name, overrides in self.family_config.items():
+            family[name] = {**family.get(name, {}), **overrides}
+        data["family"] = family
+        return data
+
+
+def load(name_or_path: str, overrides: Overrides | None = None) -> Suite:
+    """A built-in suite by name, or a TOML file by path, with a run's overrides applied."""
+    data, source, default_name = read_table(name_or_path)
+    if overrides is not None:
+        data, source = overrides.apply(data), "command line" if overrides.changed else source
+    return from_dict(data, source, default_name=default_name)
+
+
+def read_table(name_or_path: str) -> tuple[dict[str, Any], str, str]:
+    """(the suite's TOML table, where it came from, the name it takes if it names none)."""
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
@@ -208,147 +266,15 @@ def load(name_or_path: str) -> Suite:
             f"{source} is empty: name at least the families and datasets to run "
             "(`benchbench run` alone runs the default suite)"
         )
-    return from_dict(data, source, default_name=path.stem)
-
-
-def _list_of(value: Any, kind: type, key: str, source: str) -> list[Any]:
-    values = value if isinstance(value, list) else [value]
-    if not values or not all(isinstance(v, kind) and not isinstance(v, bool) for v in values):
-        raise UserError(f"{source}: {key} must be a non-empty list of {kind.__name__}, got {value!r}")
-    return values
-
-
-def parse_seeds(value: Any, source: str = "seeds") -> list[int]:
-    """An int n means seeds 0..n-1; a list is taken as it is."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value < 1:
-            raise UserError(f"{source}: the number of seeds must be at least 1, got {value}")
-        return list(range(value))
-    seeds = _list_of(value, int, "seeds", source)
-    if len(set(seeds)) != len(seeds) or min(seeds) < 0:
-        raise UserError(f"{source}: seeds must be distinct non-negative integers, got {seeds}")
-    return seeds
-
-
-def parse_settings(values: dict[str, Any], source: str) -> Settings:
-    known = {f.name: f for f in dataclasses.fields(Settings)}
-    unknown = sorted(set(values) - set(known))
-    if unknown:
-        raise UserError(f"{source}: unknown settings {unknown} (known: {sorted(known)})")
-    settings = Settings(**values)
-    problems = [
-        f"{name} must be positive"
-        for name in ("batch_size", "width", "eval_points", "eval_samples", "final_samples", "checkpoint_seconds")
-        if not _positive(getattr(settings, name))
-    ]
-    from benchbench.metrics import EXTRACTORS
-
-    for name in [settings.extractor, *(settings.final_extractors or [])]:
-        if name is not None and EXTRACTORS.get(name).check_available:
-            EXTRACTORS.get(name).check_available()  # a missing package: refused now, not mid-run
-    rule = settings.fid_threshold
-    if (
-        isinstance(rule, str)
-        and not _is_multiple(rule)
-        or isinstance(rule, bool)
-        or (isinstance(rule, (int, float)) and rule <= 0)
-    ):
-        problems.append(f"fid_threshold must be a positive number or a multiple like '50x', got {rule!r}")
-    if settings.g_norm not in ("none", "batch", "layer"):
-        problems.append("g_norm must be none, batch or layer")
-    if not isinstance(settings.swd_samples, int) or isinstance(settings.swd_samples, bool) or settings.swd_samples < 0:
-        problems.append("swd_samples must be a whole number >= 0")
-    import benchbench.training.speed as speed
-
-    problems += speed.check(settings)
-    if settings.eval_samples < 2 or settings.final_samples < 2:
-        problems.append("eval_samples and final_samples must be at least 2")
-    if problems:
-        raise UserError(f"{source}: " + "; ".join(problems))
-    return settings
-
-
-def _text(value: Any) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def _label(changes: dict[str, Any]) -> str:
-    """A variant's name in reports: its settings, "gamma=0.75 ae_norm=batch"."""
-    return " ".join(f"{key}={_text(value)}" for key, value in changes.items())
-
-
-def parse_sweep(data: Any, families: list[str], source: str) -> dict[str, dict[str, list[Any]]]:
-    """[sweep.FAMILY] KEY = [values]: each value must be one the family accepts."""
-    if not isinstance(data, dict):
-        raise UserError(f"{source}: sweep must be a table of [sweep.FAMILY] tables")
-    for family, keys in data.items():
-        if family not in families:
-            raise UserError(f"{source}: sweep names {family!r}, which is not among the families {families}")
-        if not isinstance(keys, dict) or not keys:
-            raise UserError(f"{source}: [sweep.{family}] must set at least one key to a list of values")
-        for key, values in keys.items():
-            if not isinstance(values, list) or not values:
-                raise UserError(f"{source}: sweep.{family}.{key} must be a non-empty list, got {values!r}")
-            for value in values:
-                resolve_config(FAMILIES.get(family), {key: value})
-    return data
-
-
-def parse_ablation(data: Any, families: list[str], sweep: dict[str, Any], source: str) -> dict[str, list[dict]]:
-    """[[ablation.FAMILY]] tables: each a set of changes the family accepts, run as one variant."""
-    if not isinstance(data, dict):
-        raise UserError(f"{source}: ablation must be a table of [[ablation.FAMILY]] tables")
-    for family, variants in data.items():
-        if family not in families:
-            raise UserError(f"{source}: ablation names {family!r}, which is not among the families {families}")
-        if family in sweep:
-            raise UserError(
-                f"{source}: {family!r} is both swept and ablated; use one of [sweep.{family}] and [[ablation.{family}]]"
-            )
-        if not isinstance(variants, list) or not variants or not all(isinstance(v, dict) and v for v in variants):
-            raise UserError(f"{source}: each [[ablation.{family}]] table must set at least one key")
-        for changes in variants:
-            resolve_config(FAMILIES.get(family), changes)
-        labels = [_label(changes) for changes in variants]
-        if len(set(labels)) != len(labels):
-            raise UserError(f"{source}: [[ablation.{family}]] repeats a variant")
-    return data
-
-
-def parse_exclude(data: Any, source: str) -> list[dict[str, str]]:
-    """exclude = [{family = ..., dataset = ...}, ...]: each table names a registered family, a
-    registered dataset, or both."""
-    if not isinstance(data, list) or not all(isinstance(rule, dict) for rule in data):
-        raise UserError(
-            f'{source}: exclude must be a list of tables, e.g. [{{family = "began", dataset = "8gaussians"}}]'
-        )
-    for rule in data:
-        if not rule or set(rule) - {"family", "dataset"} or not all(isinstance(v, str) for v in rule.values()):
-            raise UserError(f"{source}: each exclude table names a family, a dataset or both (text), got {rule!r}")
-        if "family" in rule:
-            FAMILIES.get(rule["family"])
-        if "dataset" in rule:
-            DATASETS.get(rule["dataset"].partition(":")[0])
-    return data
-
-
-def _is_multiple(text: str) -> bool:
-    try:
-        return text.endswith("x") and float(text[:-1]) > 0
-    except ValueError:
-        return False
-
-
-def _positive(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    return data, source, path.stem
 
 
 def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") -> Suite:
     unknown = sorted(set(data) - TOP_LEVEL_KEYS)
     if unknown:
         raise UserError(f"{source}: unknown keys {unknown} (known: {sorted(TOP_LEVEL_KEYS)})")
-    families = _list_of(data.get("families", ["wgan-gp", "began"]), str, "families", source)
-    datasets = _list_of(data.get("datasets", ["mnist"]), str, "datasets", source)
+    families = list_of(data.get("families", ["wgan-gp", "began"]), str, "families", source)
+    datasets = list_of(data.get("datasets", ["mnist"]), str, "datasets", source)
     for key, values in (("families", families), ("datasets", datasets)):
         repeated = sorted({v for v in values if values.count(v) > 1})
         if repeated:
@@ -360,9 +286,9 @@ def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") ->
         FAMILIES.get(family)
     for dataset in datasets:
         DATASETS.get(dataset.partition(":")[0])
-    budgets = [Budget.parse(b) for b in _list_of(data.get("budgets", ["100s"]), str, "budgets", source)]
+    budgets = [Budget.parse(b) for b in list_of(data.get("budgets", ["100s"]), str, "budgets", source)]
     jobs = data.get("jobs", 1)
-    if not _positive(jobs) or not isinstance(jobs, int):
+    if not positive(jobs) or not isinstance(jobs, int):
         raise UserError(f"{source}: jobs must be a positive integer, got {jobs!r}")
     family_config = data.get("family", {})
     for family, overrides in family_config.items():
@@ -371,7 +297,7 @@ def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") ->
     for dataset in dataset_options:
         DATASETS.get(dataset)
     samples, hp_seed = data.get("hyperparameter_samples", 1), data.get("hyperparameter_seed", 0)
-    if not _positive(samples) or not isinstance(samples, int) or not isinstance(hp_seed, int):
+    if not positive(samples) or not isinstance(samples, int) or not isinstance(hp_seed, int):
         raise UserError(
             f"{source}: hyperparameter_samples must be a positive integer and hyperparameter_seed "
             f"an integer, got {samples!r} and {hp_seed!r}"

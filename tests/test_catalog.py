@@ -32,7 +32,7 @@ def test_a_metric_added_in_one_file_is_scored_along_training_gated_and_tabled(tm
         from benchbench.datasets import load
         from benchbench.gate import gated_columns
         from benchbench.metrics.images import ImageScorer
-        from benchbench.report.tables import columns
+        from benchbench.report.standings import columns
 
         mnist = load("mnist")
         scorer = ImageScorer("mnist-classifier", torch.device("cpu"))

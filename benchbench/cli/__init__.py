@@ -1,8 +1,8 @@
 """The command line: thin commands over the packages. Exit codes: 0 ok, 1 a check failed, 2 bad input.
 
 Commands import the heavy modules (torch, pandas) only inside their bodies, so `--help` loads
-neither; they live in experiments.py (run, report, list, sample), checks.py (bench, eval,
-check-family) and gate.py (baseline, check, history).
+neither; they live in experiments.py (run, report, sample), gate.py (baseline, check, history),
+measure.py (bench, eval) and extensions.py (list, check-family).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from benchbench.cli import checks, experiments, gate
+from benchbench.cli import experiments, extensions, gate, measure
 
 
 class OneLineErrors(click.Group):
@@ -49,13 +49,13 @@ def main() -> None:
 for command in (
     experiments.run,
     experiments.report,
-    experiments.list_command,
+    extensions.list_command,
     experiments.sample,
-    checks.bench,
+    measure.bench,
     gate.baseline,
     gate.check_command,
     gate.history,
-    checks.eval_command,
-    checks.check_family_command,
+    measure.eval_command,
+    extensions.check_family_command,
 ):
     main.add_command(command)

@@ -1,4 +1,4 @@
-"""Commands that run suites and read their results: run, report, list, sample."""
+"""Commands that run suites and read their results: run, report, sample."""
 
 from __future__ import annotations
 
@@ -56,6 +56,7 @@ def run(
     """Train and evaluate every trial of SUITE (a built-in name or a TOML file), then report.
     A family may be named as package.module:Class (imported from the current directory)."""
     from benchbench.api import run as run_suite
+    from benchbench.suite import Overrides
 
     if address is not None and executor != "ray":
         raise UserError("--address names a Ray cluster: use it with --executor ray")
@@ -73,16 +74,19 @@ def run(
         seed_list = int(seeds)
     else:
         seed_list = [parse_int(s, "--seeds") for s in split_list(seeds) or []]
-    results = run_suite(
-        suite,
+    overrides = Overrides(
         families=split_list(families),
         datasets=split_list(datasets),
         seeds=seed_list,
-        budget=split_list(budget),
-        out=out,
-        device=device,
+        budgets=split_list(budget),
         jobs=jobs,
         settings=settings,
+    )
+    results = run_suite(
+        suite,
+        overrides=overrides,
+        out=out,
+        device=device,
         executor=executor,
         address=address,
         allow_long=allow_long,
@@ -118,54 +122,6 @@ def report(run_dirs: tuple[Path, ...], fmt: str, output: Path | None, per_trial:
         atomic_write_text(output, text)
     else:
         click.echo(text)
-
-
-@click.command(name="list")
-def list_command() -> None:
-    """Families (with their defaults), datasets, feature extractors, architectures and suites."""
-    from benchbench.datasets import DATASETS
-    from benchbench.families import FAMILIES
-    from benchbench.metrics import EXTRACTORS
-    from benchbench.nets import ARCHITECTURES
-    from benchbench.suite import builtin_names
-
-    click.echo("families (published defaults; per kind of data where they differ, with their source):")
-    for name in FAMILIES:
-        family, origin = FAMILIES.get(name), FAMILIES.origin(name)
-        defaults = ", ".join(f"{k}={v}" for k, v in family.defaults.items())
-        click.echo(f"  {name:12s} {defaults}")
-        if not origin.builtin:
-            click.echo(f"  {'':12s}   from: {origin.describe()}")
-        for kind in sorted(set(family.defaults_for) | set(family.sources)):
-            changes = ", ".join(f"{k}={v}" for k, v in family.defaults_for.get(kind, {}).items()) or "as above"
-            source = family.sources.get(kind, "")
-            click.echo(f"  {'':12s}   {kind}: {changes}" + (f"  [{source}]" if source else ""))
-    click.echo("datasets:\n  " + ", ".join(n for n in DATASETS if DATASETS.origin(n).builtin))
-    for name in DATASETS:
-        if not DATASETS.origin(name).builtin:
-            click.echo(f"  {name:20s} from: {DATASETS.origin(name).describe()}")
-    click.echo("feature extractors:")
-    for name in EXTRACTORS:
-        origin = EXTRACTORS.origin(name)
-        click.echo(
-            f"  {name:20s} {EXTRACTORS.get(name).description}" + ("" if origin.builtin else f" [{origin.describe()}]")
-        )
-    broken = [(kind, b) for kind, registry in _plugin_registries() for b in registry.broken()]
-    if broken:
-        click.echo("broken plugins (refused; everything else works):")
-        for kind, plugin in broken:
-            package = f"{plugin.origin.package} {plugin.origin.version}".strip()
-            click.echo(f"  {kind} {plugin.name} from {package or plugin.origin.target}: {plugin.reason}")
-    click.echo("architectures:\n  " + ", ".join(ARCHITECTURES.names()))
-    click.echo("suites:\n  " + ", ".join(builtin_names()))
-
-
-def _plugin_registries() -> list[tuple[str, Any]]:
-    from benchbench.datasets import DATASETS
-    from benchbench.families import FAMILIES
-    from benchbench.metrics import EXTRACTORS
-
-    return [("family", FAMILIES), ("dataset", DATASETS), ("extractor", EXTRACTORS)]
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:

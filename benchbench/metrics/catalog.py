@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from benchbench.errors import UserError
 from benchbench.registry import Registry
 
 # What a metric is computed from. The first three are read off a feature extractor.
@@ -86,6 +87,30 @@ def image_metrics(info: Any = None, during_training: bool = False) -> tuple[str,
         and (info is None or unservable(m, info) is None)
         and (m.during_training or not during_training)
     )
+
+
+# Names earlier versions accepted for a computation rather than a metric, and the metrics they
+# meant: still read (with a warning) where a user names image metrics.
+RENAMED = {"isc": ("is",), "prc": ("precision", "recall"), "swd": ("pyramid_swd",)}
+# What scoring images alone (`benchbench eval`) computes unless told: the common ones, less what
+# the extractor cannot serve.
+STANDALONE_DEFAULTS = ("fid", "kid", "is", "classes", "precision", "recall")
+
+
+def image_request(names: list[str] | None, info: Any) -> tuple[tuple[str, ...], list[str]]:
+    """(the catalogue metrics a list of names asks for on images, one warning per old name used);
+    None asks for the defaults this extractor serves. An unknown name is refused."""
+    if names is None:
+        return tuple(m for m in STANDALONE_DEFAULTS if not unservable(metric(m), info)), []
+    wanted: list[str] = []
+    warnings = [f"{name} is deprecated: use {', '.join(RENAMED[name])}" for name in names if name in RENAMED]
+    for name in names:
+        wanted += RENAMED.get(name, (name,))
+    known = [m.name for m in METRICS.in_order() if m.needs in (*EXTRACTOR_NEEDS, "pixels")]
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise UserError(f"unknown image metrics {unknown} (known: {', '.join(known)})")
+    return tuple(dict.fromkeys(wanted)), warnings
 
 
 # Images, through torch-fidelity with the dataset's feature extractor (metrics/images.py).

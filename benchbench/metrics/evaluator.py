@@ -2,7 +2,8 @@
 
 Images go through torch-fidelity with a registered feature extractor (metrics/images.py);
 2-D points through the toy metrics (metrics/toy.py). Reference features are extracted once per
-(dataset, split, extractor) in a process and reused.
+split content and extractor (on disk across processes, metrics/cache.py; in memory within one),
+and their FID statistics once per reference (metrics/images.py).
 """
 
 from __future__ import annotations
@@ -105,14 +106,4 @@ class Evaluator:
         """Score raw samples (uint8 images or points) against a whole split (metrics: catalogue
         names; None: all the scorer serves)."""
         metrics = self.metrics() if metrics is None else metrics
-        real = self.reference_features(split)
-        fake = self.scorer.features(samples)
-        values = self.scorer.score(fake, real, metrics)
-        n_real = len(self.dataset.reference(split))
-        provenance = self.scorer.provenance(len(samples), n_real, split)
-        shares = (
-            self.scorer.class_shares(fake) if isinstance(self.scorer, ImageScorer) and "classes" in metrics else None
-        )
-        if shares is not None:  # which classes the samples fall into, beside the metrics
-            provenance["class_shares"] = [round(share, 4) for share in shares]
-        return values, provenance
+        return self.scorer.measure(samples, self.reference_features(split), metrics, split)

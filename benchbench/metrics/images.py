@@ -68,10 +68,26 @@ class Inputs:
         return len(next(iter(self.real.values()))) if self.real else 0
 
     def real_statistics(self) -> dict[str, Any]:
-        """The reference's mean and covariance, computed once for FID and FID-infinity."""
-        if "real_statistics" not in self.memo:
-            self.memo["real_statistics"] = fid_featuresdict_to_statistics(self.real, self.layers["features"])
-        return self.memo["real_statistics"]
+        """The reference's mean and covariance for FID and FID-infinity: computed once per
+        reference (the same features are scored at every evaluation point), not once per call."""
+        return reference_statistics(self.real, self.layers["features"])
+
+
+# Reference statistics by the identity of the feature tensor they summarise; the tensor is kept
+# beside them, so its id cannot be reused while the entry lives. Reference features are cached
+# by content (metrics/cache.py, metrics/evaluator.py), so one reference is one tensor.
+_STATISTICS: dict[int, tuple[torch.Tensor, dict[str, Any]]] = {}
+_STATISTICS_KEPT = 8
+
+
+def reference_statistics(features: dict[str, torch.Tensor], layer: str) -> dict[str, Any]:
+    """torch-fidelity's FID statistics (mean, covariance) of reference features, memoised."""
+    tensor = features[layer]
+    if id(tensor) not in _STATISTICS or _STATISTICS[id(tensor)][0] is not tensor:
+        if len(_STATISTICS) >= _STATISTICS_KEPT:
+            _STATISTICS.pop(next(iter(_STATISTICS)))
+        _STATISTICS[id(tensor)] = (tensor, fid_featuresdict_to_statistics(features, layer))
+    return _STATISTICS[id(tensor)][1]
 
 
 @dataclass(frozen=True)
@@ -164,7 +180,7 @@ class _Images(TorchDataset):
 class ImageScorer:
     """Scores uint8 images against a reference set with one feature extractor."""
 
-    primary, lower_is_better = "fid", True
+    primary = "fid"
 
     def __init__(self, extractor: str, device: torch.device, batch_size: int = 500) -> None:
         ensure_registered()
@@ -218,6 +234,19 @@ class ImageScorer:
         for name in dict.fromkeys(METRICS.get(m).computation for m in metrics):  # once each, in order
             out |= COMPUTATIONS.get(name).compute(inputs)
         return out
+
+    def measure(
+        self, samples: torch.Tensor, real: dict[str, torch.Tensor], metrics: tuple[str, ...], split: str
+    ) -> tuple[dict[str, float], dict[str, Any]]:
+        """(values, provenance) of uint8 images against reference features: what a trial's
+        evaluation and `benchbench eval` both report, with the classes drawn beside the metrics."""
+        fake = self.features(samples)
+        values = self.score(fake, real, metrics)
+        provenance = self.provenance(len(samples), len(real[self.layers["features"]]), split)
+        shares = self.class_shares(fake) if "classes" in metrics else None
+        if shares is not None:
+            provenance["class_shares"] = [round(share, 4) for share in shares]
+        return values, provenance
 
     def class_shares(self, fake: dict[str, torch.Tensor]) -> list[float] | None:
         return class_shares(fake[self.layers["logits"]], self.info) if "logits" in self.layers else None

@@ -1,5 +1,5 @@
 """Published claims checked on a run: the registry, the helpers a check is written with, and
-their rendering. The checks themselves (one per paper) live in benchbench/claims.py and any
+their rendering. The checks themselves (one per paper) live in benchbench/paper_claims.py and any
 installed package, found through the `benchbench.claims` entry-point group; a claim suite names
 one by its entry-point name.
 
@@ -20,7 +20,7 @@ import pandas as pd
 
 from benchbench.metrics.catalog import metric
 from benchbench.registry import Registry
-from benchbench.report.entries import ci_text, compare_entries, entry_names, label
+from benchbench.report.entries import ci_text, compare_entries, entry_labels, entry_names
 from benchbench.report.stats import ALPHA
 
 
@@ -65,19 +65,20 @@ def ablation(
     without_value: str,
     column: str,
     name: str,
-    lower_is_better: bool,
 ) -> tuple[str, list[str], pd.DataFrame]:
-    """Outcome of `family key=with_value` against `key=without_value` on `column`, with the numbers."""
+    """Outcome of `family key=with_value` against `key=without_value` on `column` (in the
+    direction the metric catalogue gives it), with the numbers."""
     frame = runs[runs["family"] == family]
     a, b = f"{family} {key}={with_value}", f"{family} {key}={without_value}"
-    entries = set(entry_names(frame))
+    entries, labels = set(entry_names(frame)), entry_labels(frame)
+    label = lambda entry: labels.get(entry, entry)  # noqa: E731
     if not {a, b} <= entries:
         return (
             "inconclusive",
             [f"the run needs both {label(a)} and {label(b)} (has: {sorted(entries)})"],
             pd.DataFrame(),
         )
-    result = compare_entries(frame, a, b, column, name, lower_is_better)
+    result = compare_entries(frame, a, b, column, name)
     significant = not math.isnan(result.p_value) and result.p_value < ALPHA
     finding = (
         f"{name}: {label(a)} {result.mean_a:.4g} vs {label(b)} {result.mean_b:.4g} ({result.test} "

@@ -18,37 +18,16 @@ from typing import Any
 import pandas as pd
 
 from benchbench.report.claims import check_claims
-from benchbench.report.entries import by_entry, collapsed_count, label, primary_metric
-from benchbench.report.stats import CI_LABEL, Comparison, mean_ci
-from benchbench.report.tables import floors, sections
+from benchbench.report.entries import primary_metric
+from benchbench.report.standings import finite_or_none
+from benchbench.report.stats import Comparison
+from benchbench.report.tables import Section, floors, sections
 
 DOCUMENT_VERSION = 1
-# Trial columns summarised per entry: final and best-on-validation metrics, convergence, speed.
-SUMMARISED_PREFIXES = ("final_", "best_")
-SUMMARISED = (
-    "seconds_to_threshold",
-    "kimg_to_threshold",
-    "steps_to_threshold",
-    "flops_to_threshold",
-    "auc_log",
-    "images_per_second",
-    "steps",
-    "kimg",
-    "train_seconds",
-)
-NOT_METRICS = {"final_n_fake", "final_n_real", "best_n_fake", "best_n_real", "final_class_shares", "best_class_shares"}
 
 
 def schema() -> dict[str, Any]:
     return json.loads(resources.files("benchbench.report").joinpath("report.schema.json").read_text())
-
-
-def _number(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _clean(value: Any) -> Any:
@@ -64,60 +43,25 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _metric_columns(frame: pd.DataFrame) -> list[str]:
-    columns = [c for c in frame.columns if c.startswith(SUMMARISED_PREFIXES) and c not in NOT_METRICS]
-    return columns + [c for c in SUMMARISED if c in frame]
-
-
-def entry_record(entry: str, trials: pd.DataFrame) -> dict[str, Any]:
-    completed = trials[trials["status"] == "completed"]
-    metrics = {}
-    for column in _metric_columns(trials):
-        values = [v for v in (_number(x) for x in completed[column]) if v is not None] if column in completed else []
-        if values:
-            mean, low, high = mean_ci(values)
-            metrics[column] = {
-                "mean": mean,
-                "low": _number(low),
-                "high": _number(high),
-                "n": len(values),
-                "interval": CI_LABEL,
-            }
-    family, _, variant = entry.partition(" ")
-    status = trials["status"]
-    return {
-        "entry": entry,
-        "label": label(entry),
-        "family": family,
-        "variant": variant,
-        "seeds": int(len(trials)),
-        "completed": int((status == "completed").sum()),
-        "diverged": int((status == "diverged").sum()),
-        "failed": int((status == "failed").sum()),
-        "collapsed": collapsed_count(trials),
-        "metrics": metrics,
-    }
-
-
 def comparison_record(comparison: Comparison, labels: dict[str, str]) -> dict[str, Any]:
     return {
         "a": comparison.a,
         "b": comparison.b,
         "metric": comparison.metric,
         "test": comparison.test,
-        "p_value": _number(comparison.p_value),
+        "p_value": finite_or_none(comparison.p_value),
         "reliability_test": "Fisher's exact test",
-        "reliability_p": _number(comparison.reliability_p),
-        "reliability_adjusted": _number(comparison.reliability_adjusted),
+        "reliability_p": finite_or_none(comparison.reliability_p),
+        "reliability_adjusted": finite_or_none(comparison.reliability_adjusted),
         "reliability_winner": comparison.reliability_winner,
         "quality_winner": comparison.quality_winner,
         "seeds_needed": comparison.seeds_needed,
-        "p_adjusted": _number(comparison.p_adjusted),
-        "effect_size": _number(comparison.effect_size),
-        "p_a_better": _number(comparison.p_improvement),
+        "p_adjusted": finite_or_none(comparison.p_adjusted),
+        "effect_size": finite_or_none(comparison.effect_size),
+        "p_a_better": finite_or_none(comparison.p_improvement),
         "winner": comparison.winner,
-        "mean_a": _number(comparison.mean_a),
-        "mean_b": _number(comparison.mean_b),
+        "mean_a": finite_or_none(comparison.mean_a),
+        "mean_b": finite_or_none(comparison.mean_b),
         "seeds_a": comparison.n_a + comparison.n_lost_a,
         "seeds_b": comparison.n_b + comparison.n_lost_b,
         "lost_a": comparison.n_lost_a,
@@ -128,9 +72,12 @@ def comparison_record(comparison: Comparison, labels: dict[str, str]) -> dict[st
     }
 
 
-def report_document(runs: pd.DataFrame, title: str, planned_trials: int | None) -> dict[str, Any]:
+def report_document(
+    runs: pd.DataFrame, title: str, planned_trials: int | None, built: list[Section] | None = None
+) -> dict[str, Any]:
+    """The report as data (`built`: the runs' sections, when already built for another format)."""
     out_sections = []
-    for section in sections(runs):
+    for section in sections(runs) if built is None else built:
         dataset, budget, extractor = section.key
         frame = section.frame
         weights = frame["extractor_weights"].dropna().unique().tolist() if "extractor_weights" in frame else []
@@ -141,7 +88,7 @@ def report_document(runs: pd.DataFrame, title: str, planned_trials: int | None) 
                 "extractor": extractor,
                 "extractor_weights": weights[0] if len(weights) == 1 else None,
                 "primary_metric": primary_metric(frame),
-                "entries": [entry_record(entry, trials) for entry, trials in by_entry(frame)],
+                "entries": [entry.record() for entry in section.entries],
                 "verdicts": [comparison_record(c, section.labels) for c in section.comparisons],
                 "tuned_verdicts": [comparison_record(c, section.labels) for c in section.tuned_comparisons],
                 "along_budget": [along.record(section.labels) for along in section.along],

@@ -1,6 +1,9 @@
 """What every report part shares: entry names and labels, the primary metric of a group of
-trials, collapsed-seed counts, interval text and the comparison of two entries. Renderers and
-checks import this module; it imports none of them."""
+trials and its direction, collapsed-seed counts, interval text and the comparison of two
+entries. Renderers and checks import this module; it imports none of them.
+
+An entry (a family, or one swept variant of it) and its label are columns of the runs table,
+set once when the runs are loaded (report/load.py): nothing here keeps state between calls."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from collections.abc import Iterator
 import pandas as pd
 
 from benchbench.metrics.catalog import METRICS
-from benchbench.report.load import FAMILY_LABELS
 from benchbench.report.stats import Comparison, compare, mean_ci
 
 
@@ -19,24 +21,28 @@ def heading(name: str) -> str:
     return METRICS.get(name).heading if name in METRICS else name
 
 
-def label(entry: str) -> str:
-    """An entry as reports name it: its family's label (as its trials recorded it), then its
-    variant if swept ("gamma=0.3")."""
-    family, _, variant = entry.partition(" ")
-    return f"{FAMILY_LABELS.get(family, family)} {variant}".strip()
+def _joined(frame: pd.DataFrame, column: str) -> pd.Series:
+    if "variant" not in frame:
+        return frame[column].astype(str)
+    return (frame[column].astype(str) + " " + frame["variant"].fillna("").astype(str)).str.strip()
 
 
 def entry_names(frame: pd.DataFrame) -> pd.Series:
-    """What a report compares: a family, or each swept variant of it as an entry of its own.
-    (The families' labels, where the frame has them, are noted for label().)"""
-    if "family_label" in frame:
-        for family, text in zip(frame["family"], frame["family_label"]):
-            if isinstance(text, str) and text:
-                FAMILY_LABELS[family] = text
-    if "variant" not in frame:
-        return frame["family"]
-    variant = frame["variant"].fillna("").astype(str)
-    return (frame["family"] + " " + variant).str.strip()
+    """What a report compares: a family, or each swept variant of it as an entry of its own
+    (the `entry` column load_runs sets; derived the same way for a table built by hand)."""
+    return frame["entry"] if "entry" in frame else _joined(frame, "family")
+
+
+def entry_labels(frame: pd.DataFrame) -> dict[str, str]:
+    """{entry: how reports name it}: its family's label as its trials recorded it, then its
+    variant if swept ("NAME gamma=0.3")."""
+    if "label" in frame:
+        names = frame["label"]
+    elif "family_label" in frame:
+        names = _joined(frame.assign(family_label=frame["family_label"].fillna(frame["family"])), "family_label")
+    else:
+        names = entry_names(frame)
+    return dict(zip(entry_names(frame), names))
 
 
 def by_entry(frame: pd.DataFrame) -> Iterator[tuple[str, pd.DataFrame]]:
@@ -73,14 +79,22 @@ def primary_metric(frame: pd.DataFrame) -> str:
 
 
 def lower_is_better(metric: str) -> bool:
+    """The catalogue's direction for a metric (metrics/catalog.py); lower for one it does not list."""
     return METRICS.get(metric).lower_is_better if metric in METRICS else True
 
 
-def compare_entries(
-    frame: pd.DataFrame, a: str, b: str, column: str, metric: str, lower_is_better: bool = True
-) -> Comparison:
-    """Entries a and b on `column` over their completed seeds; diverged or failed seeds, and
-    completed ones without a finite value, are lost outcomes (stats.compare)."""
+def metric_of(column: str) -> str:
+    """The catalogued metric a runs-table column holds: final_fid@mnist-lenet -> fid."""
+    name = column.split("@", 1)[0]
+    for prefix in ("final_", "best_"):
+        name = name.removeprefix(prefix)
+    return name
+
+
+def compare_entries(frame: pd.DataFrame, a: str, b: str, column: str, metric: str) -> Comparison:
+    """Entries a and b on `column` over their completed seeds, in the direction the catalogue
+    gives the column's metric (`metric` is the heading sentences use); diverged or failed seeds,
+    and completed ones without a finite value, are lost outcomes (stats.compare)."""
     entry = entry_names(frame)
     done, lost = frame["status"] == "completed", frame["status"].isin(["diverged", "failed"])
     values = {
@@ -92,7 +106,7 @@ def compare_entries(
         b,
         values[b],
         metric,
-        lower_is_better,
+        lower_is_better(metric_of(column)),
         lost_a=int(((entry == a) & lost).sum()),
         lost_b=int(((entry == b) & lost).sum()),
     )

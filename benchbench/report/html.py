@@ -8,12 +8,12 @@ import html
 import pandas as pd
 
 from benchbench.report.claims import check_claims
-from benchbench.report.diagnostics import diagnostic_plots
 from benchbench.report.entries import primary_metric
 from benchbench.report.hyper import budget_plot
 from benchbench.report.markdown import completeness
 from benchbench.report.plots import along_budget_plot, metric_curves, sample_grids
-from benchbench.report.tables import sections
+from benchbench.report.series_plots import diagnostic_plots
+from benchbench.report.tables import Section, sections
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -42,7 +42,13 @@ def _table(frame: pd.DataFrame, **options: object) -> str:
     return f'<div class="scroll">{frame.to_html(index=False, border=0, na_rep="-", **options)}</div>'
 
 
-def render_html(runs: pd.DataFrame, title: str = "benchbench report", planned: int | None = None) -> str:
+def render_html(
+    runs: pd.DataFrame,
+    title: str = "benchbench report",
+    planned: int | None = None,
+    built: list[Section] | None = None,
+) -> str:
+    """The report as one HTML file (`built`: the runs' sections, when already built for another format)."""
     body = [f"<h1>{html.escape(title)}</h1>"]
     partial = completeness(runs, planned)
     if partial:
@@ -58,7 +64,7 @@ def render_html(runs: pd.DataFrame, title: str = "benchbench report", planned: i
         ]
         if check.table is not None and len(check.table):
             body.append(_table(check.table))
-    for section in sections(runs):
+    for section in sections(runs) if built is None else built:
         body += [
             f"<h2>{html.escape(section.heading)}</h2>",
             f"<p>{_code(section.provenance)}</p>",

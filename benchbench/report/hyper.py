@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from benchbench.report.entries import by_entry, ci_text, collapsed_count, label  # noqa: E402
+from benchbench.report.entries import by_entry, ci_text, collapsed_count, entry_labels, lower_is_better  # noqa: E402
 from benchbench.report.stats import Comparison, compare  # noqa: E402
 
 
@@ -75,7 +75,7 @@ def selected_setting(trials: pd.DataFrame, metric: str) -> int | None:
 
 
 def budget_table(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
-    rows = []
+    rows, labels = [], entry_labels(frame)
     for family, trials in by_entry(frame):
         scores = setting_scores(trials, metric)
         validation, test = _selectable(scores)
@@ -89,7 +89,7 @@ def budget_table(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
         name = metric.upper()
         rows.append(
             {
-                "family": label(family),
+                "family": labels[family],
                 "settings": len(scores),
                 f"own setting {name}": f"{test[0]:.4g}",
                 "median over settings": f"{np.median(test):.4g}",
@@ -116,7 +116,9 @@ def tuned_comparisons(frame: pd.DataFrame, metric: str) -> list[Comparison]:
         runs = {e: picked[e] for e in (a, b)}
         values = {e: r.loc[r["status"] == "completed", f"best_{metric}"].dropna().tolist() for e, r in runs.items()}
         lost = {e: int(r["status"].isin(["diverged", "failed"]).sum()) for e, r in runs.items()}
-        comparison = compare(a, values[a], b, values[b], metric.upper(), lost_a=lost[a], lost_b=lost[b])
+        comparison = compare(
+            a, values[a], b, values[b], metric.upper(), lower_is_better(metric), lost_a=lost[a], lost_b=lost[b]
+        )
         comparison.n_collapsed_a, comparison.n_collapsed_b = collapsed_count(runs[a]), collapsed_count(runs[b])
         out.append(comparison)
     return out
@@ -124,9 +126,10 @@ def tuned_comparisons(frame: pd.DataFrame, metric: str) -> list[Comparison]:
 
 def budget_plot(frame: pd.DataFrame, metric: str) -> bytes:
     figure, axes = plt.subplots(figsize=(5.5, 3.6))
+    labels = entry_labels(frame)
     for family, trials in by_entry(frame):
         curve = expected_best(*_selectable(setting_scores(trials, metric)))
-        line = axes.plot(curve["k"], curve["mean"], marker="o", label=label(family))[0]
+        line = axes.plot(curve["k"], curve["mean"], marker="o", label=labels[family])[0]
         axes.fill_between(curve["k"], curve["low"], curve["high"], color=line.get_color(), alpha=0.2)
     axes.set_xlabel("hyperparameter settings tried")
     axes.set_ylabel(f"test {metric.upper()} of the validation-selected setting")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,10 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
         label = label or registered.get("label")
         found = registered.get("diagnostics", []) if found is None else found
     row["family_label"], row["diagnostics"] = label or family, json.dumps(found)
+    # What a report compares and how it names it, set once here: a family, or each swept variant
+    # of it ("NAME gamma=0.3"), labelled as its trials recorded the family's label.
+    row["entry"] = f"{family} {row['variant']}".strip()
+    row["label"] = f"{row['family_label']} {row['variant']}".strip()
     row["family_origin"] = origin_text(summary.get("family_origin"))
     counters = summary.get("counters", {})
     for key in ("steps", "kimg", "train_seconds", "eval_seconds"):
@@ -90,12 +95,6 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-# How the families whose trials this process has reported on are named (their trials'
-# family_label, noted by report/entries.py's entry_names): label() reads it, so that the report
-# keeps no list of family names.
-FAMILY_LABELS: dict[str, str] = {}
-
-
 def _registered(family: str) -> dict[str, Any]:
     """Label and diagnostics of a registered family, for summaries written before they were
     recorded (this loads the families, and torch, only for such older runs)."""
@@ -119,13 +118,24 @@ def origin_text(origin: dict[str, Any] | None) -> str:
 
 
 def read_trajectory(trial_dir: Any) -> pd.DataFrame | None:
-    """A trial's trajectory.csv (validation metrics along training), or None if it wrote none."""
+    """A trial's trajectory.csv (validation metrics along training), or None if it wrote none.
+    A report reads each one for several tables and plots: it is parsed once per version of the file."""
     path = Path(str(trial_dir or "")) / "trajectory.csv"
-    if not path.is_file():
+    try:
+        stat = path.stat()
+    except OSError:
         return None
+    frame = _parsed_trajectory(str(path), stat.st_mtime_ns, stat.st_size)
+    return None if frame is None else frame.copy()
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed_trajectory(path: str, mtime_ns: int, size: int) -> pd.DataFrame | None:
     try:
         return pd.read_csv(path)
     except pd.errors.EmptyDataError:  # a trial that diverged before its first evaluation
+        return None
+    except OSError:
         return None
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from benchbench.report.claims import check_claims, render_claims
-from benchbench.report.tables import floors, sections
+from benchbench.report.tables import Section, floors, sections
 
 
 def completeness(runs: pd.DataFrame, planned: int | None) -> str | None:
@@ -18,10 +18,16 @@ def completeness(runs: pd.DataFrame, planned: int | None) -> str | None:
     return f"This report holds {len(runs)} of the {planned} planned trials."
 
 
-def render_markdown(runs: pd.DataFrame, title: str = "benchbench report", planned: int | None = None) -> str:
+def render_markdown(
+    runs: pd.DataFrame,
+    title: str = "benchbench report",
+    planned: int | None = None,
+    built: list[Section] | None = None,
+) -> str:
+    """The report as Markdown (`built`: the runs' sections, when already built for another format)."""
     partial = completeness(runs, planned)
     lines = [f"# {title}", ""] + ([f"**{partial}**", ""] if partial else []) + render_claims(check_claims(runs))
-    for section in sections(runs):
+    for section in sections(runs) if built is None else built:
         lines += [f"## {section.heading}", ""]
         # the answer first: the final verdicts, then whether they hold along the budget
         lines += [f"**Verdict:** {verdict}." for verdict in section.verdicts]

@@ -67,6 +67,6 @@ def space_verdicts(frame: pd.DataFrame, comparisons: list[Comparison]) -> list[S
     out = []
     for extractor in extra_spaces(frame):
         column = f"final_fid@{extractor}"
-        others = [compare_entries(frame, c.a, c.b, column, f"FID ({extractor})", True) for c in comparisons]
+        others = [compare_entries(frame, c.a, c.b, column, f"FID ({extractor})") for c in comparisons]
         out += [SpaceVerdict(extractor, c, o) for c, o in zip(comparisons, others)]
     return out

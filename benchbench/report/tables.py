@@ -9,49 +9,29 @@ distance for 2-D points) on the test split.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from benchbench.metrics.catalog import METRICS, image_metrics
+from benchbench.metrics.catalog import image_metrics
 from benchbench.report.along import AlongBudget, section_along_budget
-from benchbench.report.diagnostics import series_notes
 from benchbench.report.entries import (
     by_entry,
     collapsed_count,
     compare_entries,
+    entry_labels,
     entry_names,
     heading,
     interval_text,
-    label,
-    lower_is_better,
     primary_metric,
 )
 from benchbench.report.hyper import budget_table, has_study, tuned_comparisons
+from benchbench.report.series_plots import series_notes
 from benchbench.report.spaces import SpaceVerdict, space_verdicts
+from benchbench.report.standings import EntryStats, entry_stats, leaderboard
 from benchbench.report.stats import CI_LABEL, Comparison, adjust, mean_ci
-
-# How training went, beside the metrics of the catalogue: (column, heading).
-PROGRESS_COLUMNS = [
-    ("seconds_to_threshold", "s to threshold"),
-    ("kimg_to_threshold", "kimg to threshold"),
-    ("auc_log", "AUC log-{P}"),
-    ("images_per_second", "images/s"),
-    ("steps", "G steps"),
-]
-
-
-def columns(primary: str) -> list[tuple[str, str]]:
-    """Leaderboard columns: the primary metric with its interval and best-on-validation value, every
-    other catalogued metric, then training progress."""
-    head = heading(primary)
-    out = [(f"final_{primary}", f"final {head} ({CI_LABEL})"), (f"best_{primary}", f"best-on-val {head}")]
-    out += [(m.column, m.heading) for m in METRICS.in_order() if m.name != primary]
-    return out + [(column, text.format(P=head)) for column, text in PROGRESS_COLUMNS]
 
 
 def groups(runs: pd.DataFrame) -> Iterator[tuple[tuple[str, str, str], pd.DataFrame]]:
@@ -61,71 +41,31 @@ def groups(runs: pd.DataFrame) -> Iterator[tuple[tuple[str, str, str], pd.DataFr
     yield from runs.groupby(["dataset", "budget", "extractor"], sort=True)
 
 
-def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
-    primary = primary_metric(frame)
-    rows, order = [], []
-    primary_column = f"final_{primary}"
-    for family, trials in by_entry(frame):
-        completed = trials[trials["status"] == "completed"]
-        # Ranked by the median over all seeds, a lost seed (diverged, failed, non-finite) counting as
-        # the worst outcome, then by the mean of the rest: an entry that lost most seeds ranks last.
-        sign = 1 if lower_is_better(primary) else -1
-        values = completed[primary_column].astype(float).tolist() if primary_column in completed else []
-        kept = [sign * v for v in values if math.isfinite(v)]
-        outcomes = kept + [math.inf] * (len(trials) - len(kept))
-        order.append((float(np.median(outcomes)), float(np.mean(kept)) if kept else math.inf))
-        row: dict[str, Any] = {
-            "family": label(family),
-            "seeds": len(trials),
-            "completed": len(completed),
-            "diverged": int((trials["status"] == "diverged").sum()),
-            "failed": int((trials["status"] == "failed").sum()),
-            "collapsed": collapsed_count(trials),
-        }
-        for column, title in columns(primary):
-            threshold_column = column.endswith("_to_threshold") and column in frame and frame[column].notna().any()
-            if not threshold_column and (column not in completed or completed[column].isna().all()):
-                continue
-            mean, low, high = mean_ci(completed[column].dropna().tolist())
-            row[title] = interval_text(mean, low, high, with_ci=title.startswith("final"))
-            if column == "final_classes":  # the worst seed matters more than the mean here
-                row[title] += f" (min {completed[column].min():.0f})"
-            if column.endswith("_to_threshold"):  # seeds that never reached it are shown, not averaged away
-                row[title] += f" ({completed[column].notna().sum()}/{len(trials)} reached)"
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    table = table.astype(object).where(table.notna(), "-")  # an entry whose every seed failed has no values
-    ranks = sorted(range(len(order)), key=lambda i: order[i])
-    return table.iloc[ranks].reset_index(drop=True)
-
-
 def verdicts(frame: pd.DataFrame) -> list[Comparison]:
     primary = primary_metric(frame)
     column = f"final_{primary}"
     if column not in frame:
         return []
     entries = list(dict.fromkeys(entry_names(frame)))
-    lower = lower_is_better(primary)
-    return [
-        compare_entries(frame, a, b, column, heading(primary), lower) for a, b in itertools.combinations(entries, 2)
-    ]
+    return [compare_entries(frame, a, b, column, heading(primary)) for a, b in itertools.combinations(entries, 2)]
 
 
 def warnings(frame: pd.DataFrame) -> list[str]:
-    notes = []
+    notes, labels = [], entry_labels(frame)
     for family, trials in by_entry(frame):
+        label = labels[family]
         if len(trials) < 3:
-            notes.append(f"{label(family)}: only {len(trials)} seed(s); intervals and tests need at least 3.")
+            notes.append(f"{label}: only {len(trials)} seed(s); intervals and tests need at least 3.")
         collapsed = collapsed_count(trials)
         if collapsed:
             notes.append(
-                f"{label(family)}: collapsed in {collapsed} of {len(trials)} seeds (fewer than half of "
+                f"{label}: collapsed in {collapsed} of {len(trials)} seeds (fewer than half of "
                 "the classes drawn, or IS below 1.5 without class labels, or at most one mode covered)."
             )
         for _, trial in trials[trials["status"] != "completed"].iterrows():
             detail = f" at step {int(trial['diverged_at_step'])}" if trial["status"] == "diverged" else ""
             notes.append(
-                f"{label(family)} seed {trial['seed']}: {trial['status']}{detail}"
+                f"{label} seed {trial['seed']}: {trial['status']}{detail}"
                 + (f" ({trial['error']})" if isinstance(trial.get("error"), str) else "")
             )
     return notes
@@ -137,9 +77,9 @@ def extra_extractor_tables(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]
     extractors = sorted({c.split("@", 1)[1] for c in frame.columns if c.startswith("final_fid@")})
     for extractor in extractors:
         completed = frame[frame["status"] == "completed"]
-        rows = []
+        rows, labels = [], entry_labels(completed)
         for family, trials in by_entry(completed):
-            row: dict[str, Any] = {"family": label(family), "seeds": len(trials)}
+            row: dict[str, Any] = {"family": labels[family], "seeds": len(trials)}
             # Classes drawn are counted once, by the section's own extractor, whose count the
             # collapse flag reads: a second classifier's count of off-manifold samples (6 classes
             # where the first saw 1) would contradict it without saying which to believe.
@@ -188,7 +128,8 @@ class Section:
 
     heading: str
     provenance: str
-    leaderboard: pd.DataFrame
+    entries: list[EntryStats]  # the leaderboard's numbers (standings.py), in the runs table's order
+    leaderboard: pd.DataFrame  # the same numbers formatted, best entry first
     hyperparameters: pd.DataFrame | None
     tuned_comparisons: list[Comparison]  # at equal tuning effort (validation-selected settings), if a study ran
     extra: list[tuple[str, pd.DataFrame]]
@@ -203,7 +144,7 @@ class Section:
 
     @property
     def labels(self) -> dict[str, str]:
-        return {entry: label(entry) for entry in entry_names(self.frame)}
+        return entry_labels(self.frame)
 
     @property
     def verdicts(self) -> list[str]:
@@ -267,7 +208,8 @@ def sections(runs: pd.DataFrame) -> list[Section]:
             Section(
                 heading=f"{dataset}, budget {budget}",
                 provenance=provenance,
-                leaderboard=leaderboard(frame),
+                entries=(entries := entry_stats(frame)),
+                leaderboard=leaderboard(frame, entries),
                 hyperparameters=(
                     budget_table(studies[(dataset, budget, extractor)], primary_metric(frame))
                     if (dataset, budget, extractor) in studies

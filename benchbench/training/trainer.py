@@ -41,7 +41,7 @@ from benchbench.training.randomness import random_state_kept
 from benchbench.training.reference import SpeedReference, relative_speed
 from benchbench.training.samples import save_sample_grid
 from benchbench.training.state import Run, TrialState, eval_fractions
-from benchbench.training.trial import Trial
+from benchbench.training.trial import Settings, Trial
 
 FINISHED = ("completed", "diverged")
 
@@ -68,6 +68,26 @@ def build(trial: Trial, device: torch.device) -> tuple[datasets.Dataset, NetSpec
     family = FAMILIES.get(trial.family)(spec, trial.family_config, device)
     family.use_dataset(dataset)
     return dataset, spec, family
+
+
+def real_batches(
+    dataset: datasets.Dataset,
+    stream: datasets.BatchStream,
+    family: Family,
+    settings: Settings,
+    device: torch.device,
+    count: Callable[[int], None] = lambda images: None,
+) -> Callable[[], torch.Tensor]:
+    """What a family's step draws real data through: the next batch, counted, in the family's
+    pixel range, on the device, in the settings' memory layout (check-family draws the same way)."""
+
+    def real() -> torch.Tensor:
+        batch = stream.next()
+        count(len(batch))
+        batch = dataset.to_model(batch, family.pixel_range).to(device, non_blocking=True)
+        return speed.batch_layout(batch, settings)
+
+    return real
 
 
 def _all_finite(family: Family) -> bool:
@@ -172,15 +192,10 @@ class TrialRunner:
         )
 
     def _real_batches(self, run: Run) -> Callable[[], torch.Tensor]:
-        """What a family's step draws real data through: the next batch, counted, on the device."""
+        def count(images: int) -> None:
+            run.state.counters.images += images
 
-        def real() -> torch.Tensor:
-            batch = run.stream.next()
-            run.state.counters.images += len(batch)
-            batch = run.dataset.to_model(batch, run.family.pixel_range).to(self.device, non_blocking=True)
-            return speed.batch_layout(batch, self.trial.settings)
-
-        return real
+        return real_batches(run.dataset, run.stream, run.family, self.trial.settings, self.device, count)
 
     def _train(self, run: Run) -> None:
         """Steps until the budget is spent, with evaluations at log-spaced points, checkpoints, and

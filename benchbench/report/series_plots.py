@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from benchbench.diagnostics import Against, Diagnostic, SeriesNote, Trace, from_record
-from benchbench.report.entries import entry_names, label
+from benchbench.report.entries import entry_labels, entry_names
 from benchbench.report.load import read_trajectory
 from benchbench.report.plots import figure_png, plt
 
@@ -32,13 +32,13 @@ def declared(frame: pd.DataFrame) -> Iterator[tuple[Diagnostic, pd.DataFrame]]:
 
 
 def _runs(trials: pd.DataFrame, columns: set[str]) -> list[tuple[str, pd.Series, pd.DataFrame]]:
-    """(entry, trial, trajectory) of the trials whose trajectory logged every column."""
-    entry = entry_names(trials)
+    """(entry label, trial, trajectory) of the trials whose trajectory logged every column."""
+    entry, labels = entry_names(trials), entry_labels(trials)
     out = []
     for index, trial in trials.iterrows():
         trajectory = read_trajectory(trial.get("trial_dir"))
         if trajectory is not None and columns <= set(trajectory.columns):
-            out.append((entry[index], trial, trajectory))
+            out.append((labels[entry[index]], trial, trajectory))
     return out
 
 
@@ -50,10 +50,10 @@ def series_notes(frame: pd.DataFrame) -> list[tuple[str, list[str]]]:
             continue
         column = diagnostic.column
         lines = [
-            f"{label(entry)} seed {trial['seed']}: {column} "
+            f"{name} seed {trial['seed']}: {column} "
             + " -> ".join(f"{v:.3f}" for v in trajectory[column])
             + f" (max {trajectory[column].max():.3f})"
-            for entry, trial, trajectory in _runs(trials, {column})
+            for name, trial, trajectory in _runs(trials, {column})
         ]
         if lines:
             out.append((diagnostic.heading, lines))
@@ -67,8 +67,8 @@ def trace_plot(trials: pd.DataFrame, trace: Trace) -> bytes | None:
     if not runs:
         return None
     figure, axes_row = plt.subplots(1, len(trace.panels), figsize=(4.5 * len(trace.panels), 3.4), squeeze=False)
-    for index, (entry, _, t) in enumerate(runs):
-        name = f"{label(entry)} #{index + 1}"
+    for index, (entry_label, _, t) in enumerate(runs):
+        name = f"{entry_label} #{index + 1}"
         for axes, panel in zip(axes_row[0], trace.panels):
             for (column, suffix), style in zip(panel.series, STYLES):
                 axes.plot(t["step"], t[column], color=f"C{index % 10}", linestyle=style, label=f"{name}{suffix}")
@@ -93,7 +93,7 @@ def against_plot(trials: pd.DataFrame, against: Against) -> bytes | None:
     axes.scatter(points[against.x], points[against.y], s=12)
     axes.set_xlabel(against.xlabel)
     axes.set_ylabel(against.ylabel)
-    family = label(str(trials["family"].iloc[0]))
+    family = str(trials["family_label"].iloc[0]) if "family_label" in trials else str(trials["family"].iloc[0])
     axes.set_title(f"{family}: Spearman rho = {rho:.2f} (p = {p_value:.2g}, n = {len(points)})", fontsize=9)
     axes.grid(alpha=0.3)
     return figure_png(figure)

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from benchbench.report.claims import ClaimCheck, ablation, completed, outcome_of, variant_value
-from benchbench.report.entries import ci_text, compare_entries, entry_names, label
+from benchbench.report.entries import ci_text, compare_entries, entry_labels, entry_names
 from benchbench.report.load import read_trajectory
 from benchbench.report.stats import ALPHA
 
@@ -21,12 +21,12 @@ def wgan_gp_toy(runs: pd.DataFrame) -> list[ClaimCheck]:
     """Gulrajani et al. 2017, Figure 1 and Section 5.1."""
     rows, findings, outcomes = [], [], []
     for dataset, frame in runs.groupby("dataset", sort=True):
-        entry = entry_names(frame)
+        entry, labels = entry_names(frame), entry_labels(frame)
         for name in dict.fromkeys(entry):
             trials = completed(frame[entry == name])
             row = {
                 "dataset": dataset,
-                "family": label(name),
+                "family": labels[name],
                 "seeds": int((entry == name).sum()),
                 "completed": len(trials),
                 "final SWD": ci_text(trials["final_swd"].tolist()),
@@ -40,7 +40,7 @@ def wgan_gp_toy(runs: pd.DataFrame) -> list[ClaimCheck]:
             rows.append(row)
         if not {"wgan-gp", "wgan"} <= set(entry):
             continue
-        swd = compare_entries(frame, "wgan-gp", "wgan", "final_swd", "SWD", lower_is_better=True)
+        swd = compare_entries(frame, "wgan-gp", "wgan", "final_swd", "SWD")
         sentence = (
             f"{dataset}: SWD WGAN-GP {swd.mean_a:.3g} vs WGAN {swd.mean_b:.3g} ({swd.test} p = {swd.p_value:.3g})"
         )
@@ -196,13 +196,9 @@ def _gamma_trades_diversity(trials: pd.DataFrame, collapsed: pd.Series) -> list[
 
 def progan(runs: pd.DataFrame) -> list[ClaimCheck]:
     """Karras et al. 2018, Sec. 2 and Fig. 4."""
-    outcome, findings, table = ablation(
-        runs, "progan", "progressive", "true", "false", "final_fid", "final FID", lower_is_better=True
-    )
+    outcome, findings, table = ablation(runs, "progan", "progressive", "true", "false", "final_fid", "final FID")
     if "final_pyramid_swd" in runs:
-        _, swd, _ = ablation(
-            runs, "progan", "progressive", "true", "false", "final_pyramid_swd", "final SWD x1e3", lower_is_better=True
-        )
+        _, swd, _ = ablation(runs, "progan", "progressive", "true", "false", "final_pyramid_swd", "final SWD x1e3")
         findings += swd
     budgets = ", ".join(sorted(runs.loc[runs["family"] == "progan", "budget"].astype(str).unique()))
     findings.append(
@@ -244,7 +240,6 @@ def cyclegan(runs: pd.DataFrame) -> list[ClaimCheck]:
         without,
         "final_label_accuracy",
         "label accuracy",
-        lower_is_better=False,
     )
     if "final_label_accuracy_untranslated" in frame and frame["final_label_accuracy_untranslated"].notna().any():
         findings.append(

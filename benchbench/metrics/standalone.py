@@ -1,4 +1,5 @@
-"""`benchbench eval`: metrics of any set of generated images against a reference, with provenance.
+"""Scoring images from outside a run (`benchbench eval`): metrics of any set of generated images
+against a reference, with provenance, through the same scorer path a trial's evaluation takes.
 
 Inputs: a trial directory (its generator is sampled), a generator state dict with `--family`,
 an .npz of uint8 images (N x C x H x W, or N x H x W x C), or a folder of images. References: a
@@ -19,6 +20,7 @@ from benchbench.datasets.base import SPLITS
 from benchbench.datasets.images import image_folder
 from benchbench.errors import UserError
 from benchbench.metrics.cache import cached_features
+from benchbench.metrics.catalog import EXTRACTOR_NEEDS, METRICS
 from benchbench.metrics.images import ImageScorer
 from benchbench.metrics.swd import sliced_wasserstein_images
 
@@ -88,16 +90,15 @@ def check_split(spec: str) -> None:
 def evaluate(
     fake: torch.Tensor, real: torch.Tensor, metrics: tuple[str, ...], extractor: str, device: torch.device, split: str
 ) -> dict[str, Any]:
+    """{"metrics": ..., provenance...} of uint8 images against reference images."""
     if fake.shape[1:] != real.shape[1:]:
         raise UserError(f"generated images are {tuple(fake.shape[1:])} but the reference is {tuple(real.shape[1:])}")
-    from benchbench.metrics.catalog import EXTRACTOR_NEEDS, METRICS
-
     for name in metrics:
         if METRICS.get(name).needs not in (*EXTRACTOR_NEEDS, "pixels"):
             raise UserError(f"{name} is computed from {METRICS.get(name).needs}, not from images alone")
     feature_metrics = tuple(m for m in metrics if METRICS.get(m).needs in EXTRACTOR_NEEDS)
     values: dict[str, float] = {}
-    provenance = {
+    provenance: dict[str, Any] = {
         "extractor": "none",
         "extractor_weights": "none",
         "n_fake": len(fake),
@@ -107,15 +108,18 @@ def evaluate(
     if feature_metrics:
         scorer = ImageScorer(extractor, device)
         scorer.check_metrics(feature_metrics)
-        features = scorer.features(fake)
-        values = scorer.score(features, cached_features(scorer, real), feature_metrics)
-        provenance = scorer.provenance(len(fake), len(real), split)
-        shares = scorer.class_shares(features) if "classes" in feature_metrics else None
-        if shares is not None:
-            provenance["class_shares"] = [round(share, 4) for share in shares]
+        values, provenance = scorer.measure(fake, cached_features(scorer, real), feature_metrics, split)
     if "pyramid_swd" in metrics:  # ProGAN's multi-scale SWD works on pixels: no feature network is loaded for it
         values.update(sliced_wasserstein_images(fake, real))
     return {"metrics": values, **provenance}
 
 
-__all__ = ["evaluate", "load_images", "read_npz"]
+def default_extractor(against: str) -> str:
+    """The reference dataset's own extractor, else Inception (an .npz or a folder)."""
+    name = against.rpartition(":")[0] if against.rpartition(":")[2] in SPLITS else against
+    if name.partition(":")[0] in datasets.DATASETS and not name.endswith(".npz"):
+        return datasets.load(name).extractor or "inception-v3-compat"
+    return "inception-v3-compat"
+
+
+__all__ = ["default_extractor", "evaluate", "load_images", "read_npz"]

@@ -1,14 +1,14 @@
-"""Commands that measure: bench, eval, check-family."""
+"""Commands that measure outside a suite: bench (the training step's speed) and eval (metrics of
+any generated images against a reference)."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
-from benchbench.cli.common import check_writable, parse_assignments, parse_int, split_list, user_errors
+from benchbench.cli.common import check_writable, parse_int, split_list, user_errors
 from benchbench.errors import UserError
 
 
@@ -193,7 +193,10 @@ def eval_command(
     import torch
 
     from benchbench.environment import resolve_device
-    from benchbench.evaluate import check_split, evaluate, load_images
+    from benchbench.metrics.catalog import image_request
+    from benchbench.metrics.extractors import EXTRACTORS
+    from benchbench.metrics.standalone import check_split, default_extractor, evaluate, load_images
+    from benchbench.results import read_json
     from benchbench.training.sampling import sample_generator, sample_onnx, sample_trial
 
     if against:
@@ -205,7 +208,7 @@ def eval_command(
     if trial_dir is not None:
         _, array = sample_trial(trial_dir, num_samples)
         fake = torch.from_numpy(array)
-        against = against or _trial_dataset(trial_dir)
+        against = against or str(read_json(trial_dir / "config.json")["dataset"])
     elif generator is not None and generator.suffix == ".onnx":
         if not z_size:
             raise UserError("an ONNX --generator needs --z-size")
@@ -225,68 +228,10 @@ def eval_command(
     else:
         real, described = load_images(against, like=fake, resolution=resolution)
     fake = fake[:num_samples]
-    name = extractor or _default_extractor(against)
-    wanted = _wanted_metrics(metrics, name)
+    name = extractor or default_extractor(against)
+    wanted, warnings = image_request(split_list(metrics) if metrics is not None else None, EXTRACTORS.get(name))
+    for warning in warnings:
+        click.echo(f"--metrics {warning}", err=True)
     click.echo(f"scoring {len(fake)} images against {len(real)} of {described} ({', '.join(wanted)}; {name})", err=True)
     result = evaluate(fake, real, wanted, name, resolve_device(device), described)
     click.echo(json.dumps(result, indent=2))
-
-
-# Names earlier versions accepted for a computation rather than a metric; read, with a warning.
-_RENAMED = {"isc": ("is",), "prc": ("precision", "recall"), "swd": ("pyramid_swd",)}
-
-
-def _wanted_metrics(option: str | None, extractor: str) -> tuple[str, ...]:
-    from benchbench.metrics.catalog import EXTRACTOR_NEEDS, METRICS, unservable
-    from benchbench.metrics.extractors import EXTRACTORS
-
-    info = EXTRACTORS.get(extractor)
-    if option is None:  # the defaults, less what this extractor cannot give
-        return tuple(
-            m for m in ("fid", "kid", "is", "classes", "precision", "recall") if not unservable(METRICS.get(m), info)
-        )
-    wanted: list[str] = []
-    for name in split_list(option) or []:
-        if name in _RENAMED:
-            click.echo(f"--metrics {name} is deprecated: use {', '.join(_RENAMED[name])}", err=True)
-        wanted += _RENAMED.get(name, (name,))
-    known = [m.name for m in METRICS.in_order() if m.needs in (*EXTRACTOR_NEEDS, "pixels")]
-    unknown = [name for name in wanted if name not in known]
-    if unknown:
-        raise UserError(f"unknown image metrics {unknown} (known: {', '.join(known)})")
-    return tuple(dict.fromkeys(wanted))
-
-
-def _trial_dataset(trial_dir: Path) -> str:
-    from benchbench.results import read_json
-
-    return str(read_json(trial_dir / "config.json")["dataset"])
-
-
-def _default_extractor(against: str) -> str:
-    from benchbench.datasets import DATASETS
-    from benchbench.datasets import load as load_dataset
-
-    name = against.rpartition(":")[0] if against.rpartition(":")[2] in ("train", "validation", "test") else against
-    if name.partition(":")[0] in DATASETS and not name.endswith(".npz"):
-        return load_dataset(name).extractor or "inception-v3-compat"
-    return "inception-v3-compat"
-
-
-@click.command(name="check-family")
-@click.argument("name")
-@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="A setting over its defaults (TOML value).")
-@user_errors
-def check_family_command(name: str, settings: tuple[str, ...]) -> None:
-    """Check that family NAME (a registered name, or package.module:Class) keeps the contract the
-    trainer relies on, on tiny 2-D and image problems (seconds on a CPU). One line per property;
-    exit 0 when all hold, 1 when any fails."""
-    from benchbench.contract import check_family
-
-    results = check_family(name, parse_assignments(settings))
-    for result in results:
-        click.echo(result.line())
-    failed = [r for r in results if not r.passed]
-    click.echo(f"{name}: {len(results) - len(failed)} of {len(results)} properties hold")
-    if failed:
-        sys.exit(1)
