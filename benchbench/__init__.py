@@ -17,6 +17,8 @@ from benchbench.version import __version__
 _PUBLIC = {
     # writing a family
     "Family": "benchbench.families.base",
+    "TwoPlayerFamily": "benchbench.families.base",
+    "update": "benchbench.families.base",
     "RealBatches": "benchbench.families.base",
     "Logs": "benchbench.families.base",
     "frozen": "benchbench.families.base",
@@ -44,6 +46,7 @@ _PUBLIC = {
     "run": "benchbench.api",
     "load": "benchbench.api",
     "Results": "benchbench.api",
+    "Overrides": "benchbench.suite",
     "check_family": "benchbench.contract",
     "UserError": "benchbench.errors",
 }
@@ -58,11 +61,13 @@ __all__ = [
     "Family",
     "Logs",
     "NetSpec",
+    "Overrides",
     "Panel",
     "RealBatches",
     "Results",
     "SeriesNote",
     "Trace",
+    "TwoPlayerFamily",
     "UserError",
     "Against",
     "__version__",
@@ -77,6 +82,7 @@ __all__ = [
     "run",
     "split_off",
     "uniform",
+    "update",
 ]
 
 if TYPE_CHECKING:
@@ -90,16 +96,19 @@ if TYPE_CHECKING:
         Family,
         Logs,
         RealBatches,
+        TwoPlayerFamily,
         beta1_with,
         frozen,
         integers,
         log_uniform,
         one_of,
         uniform,
+        update,
     )
     from benchbench.metrics.extractors import EXTRACTORS, ExtractorInfo
     from benchbench.metrics.local import local_extractor
     from benchbench.nets import NetSpec
+    from benchbench.suite import Overrides
 
 
 def __getattr__(name: str) -> Any:

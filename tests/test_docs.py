@@ -33,10 +33,10 @@ def family_file(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_the_page_builds_the_example_package_family_in_about_60_lines():
+def test_the_page_builds_the_example_package_family_in_about_40_lines():
     family = blocks("python")[0]
     assert family == (EXAMPLE / "benchbench_lsgan" / "__init__.py").read_text()
-    assert len(family.splitlines()) <= 65
+    assert len(family.splitlines()) <= 45
     # only the public names: nothing from benchbench's modules
     assert re.findall(r"^from benchbench(\S*) import", family, flags=re.M) == [""]
     package = tomllib.loads(blocks("toml")[1])

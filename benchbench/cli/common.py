@@ -74,3 +74,8 @@ def parse_assignments(items: tuple[str, ...], option: str = "--set") -> dict[str
                 raise refused from None
             out[key.strip()] = value.strip()  # a bare word: g_norm=batch
     return out
+
+
+def valued(flag: str, kind: Any, default: Any, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An option of one type (a range, usually) whose default --help shows."""
+    return click.option(flag, type=kind, default=default, show_default=True, help=help)

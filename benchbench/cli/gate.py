@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from benchbench.cli.common import check_writable, user_errors
+from benchbench.cli.common import check_writable, user_errors, valued
 from benchbench.errors import UserError
 
 
@@ -47,33 +47,29 @@ def baseline(run_dir: Path, output: Path, allow_one_seed: bool) -> None:
     type=click.Path(path_type=Path),
     help="Instead of a baseline: the recent records of this history folder (benchbench history add).",
 )
-@click.option(
+@valued(
     "--window",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="With --history: the latest records pooled as the baseline (those since the last change point).",
+    click.IntRange(min=1),
+    10,
+    "With --history: the latest records pooled as the baseline (those since the last change point).",
 )
-@click.option(
+@valued(
     "--alpha",
-    type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
-    default=0.01,
-    show_default=True,
-    help="One-sided significance of 'worse', per metric (Welch t-test over seeds).",
+    click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+    0.01,
+    "One-sided significance of 'worse', per metric (Welch t-test over seeds).",
 )
-@click.option(
+@valued(
     "--min-change",
-    type=click.FloatRange(min=0),
-    default=0.05,
-    show_default=True,
-    help="Smallest regression that counts for a quality metric, relative to the baseline mean.",
+    click.FloatRange(min=0),
+    0.05,
+    "Smallest regression that counts for a quality metric, relative to the baseline mean.",
 )
-@click.option(
+@valued(
     "--speed-change",
-    type=click.FloatRange(min=0),
-    default=0.10,
-    show_default=True,
-    help="Smallest regression that counts for the relative speed, relative to the baseline mean.",
+    click.FloatRange(min=0),
+    0.10,
+    "Smallest regression that counts for the relative speed, relative to the baseline mean.",
 )
 @click.option(
     "--speed/--no-speed",
@@ -186,12 +182,8 @@ def history_add(run_dir: Path, folder: Path, commit: str | None, machine: str | 
 @history.command(name="show")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Folder for index.html and the PNGs.")
-@click.option(
-    "--min-change",
-    type=click.FloatRange(min=0),
-    default=0.05,
-    show_default=True,
-    help="Smallest step marked as a change, relative to the metric's level.",
+@valued(
+    "--min-change", click.FloatRange(min=0), 0.05, "Smallest step marked as a change, relative to the metric's level."
 )
 @user_errors
 def history_show(folder: Path, output: Path | None, min_change: float) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from benchbench.cli.common import check_writable, parse_int, split_list, user_errors
+from benchbench.cli.common import check_writable, parse_int, split_list, user_errors, valued
 from benchbench.errors import UserError
 
 
@@ -18,28 +18,14 @@ from benchbench.errors import UserError
 @click.option("--device", default="auto", show_default=True, help="auto, cpu or cuda.")
 @click.option("--width", type=float, default=0.25, show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
-@click.option("--repeats", type=click.IntRange(min=1), default=7, show_default=True, help="Timed blocks.")
-@click.option("--block", type=click.IntRange(min=1), default=5, show_default=True, help="Iterations per block.")
+@valued("--repeats", click.IntRange(min=1), 7, "Timed blocks.")
+@valued("--block", click.IntRange(min=1), 5, "Iterations per block.")
 @click.option("--warmup", type=click.IntRange(min=0), default=5, show_default=True)
 @click.option("--gpu-options", is_flag=True, help="Also measure channels_last, bf16, torch.compile, CUDA graphs.")
-@click.option(
-    "--overhead-steps",
-    type=click.IntRange(min=0),
-    default=40,
-    show_default=True,
-    help="Steps for the harness-vs-bare-loop comparison (0: skip).",
-)
+@valued("--overhead-steps", click.IntRange(min=0), 40, "Steps for the harness-vs-bare-loop comparison (0: skip).")
 @click.option("--packed", "packed_k", default="", help="Trials at once on the device to measure, e.g. 1,2,4,8.")
-@click.option(
-    "--packed-steps", type=click.IntRange(min=1), default=30, show_default=True, help="Timed steps per packed trial."
-)
-@click.option(
-    "--trial-steps",
-    type=click.IntRange(min=1),
-    default=1000,
-    show_default=True,
-    help="The trial length behind 'trials per device-hour'.",
-)
+@valued("--packed-steps", click.IntRange(min=1), 30, "Timed steps per packed trial.")
+@valued("--trial-steps", click.IntRange(min=1), 1000, "The trial length behind 'trials per device-hour'.")
 @click.option(
     "--threads-study",
     is_flag=True,

@@ -87,7 +87,7 @@ def _difference(before: dict[str, Any], now: dict[str, Any]) -> str:
 def _run_one(
     trial: Trial, trial_dir: str, device: str, progress: str, threads: int | None = None, sharing: int = 1
 ) -> dict[str, Any]:
-    return run_trial(trial, Path(trial_dir), torch.device(device), progress, threads, sharing=sharing)
+    return run_trial(trial, Path(trial_dir), torch.device(device), progress=progress, threads=threads, sharing=sharing)
 
 
 def run_ray(
@@ -149,7 +149,7 @@ def run_local(
     threads = threads_per_trial(jobs, "image")  # each trial's share of the cores; points use 1
     if jobs == 1:
         for trial in trials:
-            summaries[trial.key] = run_trial(trial, out / trial.key, device, progress, threads)
+            summaries[trial.key] = run_trial(trial, out / trial.key, device, progress=progress, threads=threads)
             if notify:
                 notify(summaries[trial.key])
     else:

@@ -151,6 +151,11 @@ class Family(abc.ABC):
             return torch.randn(shape, generator=generator).to(self.device)
         return (torch.rand(shape, generator=generator) * 2 - 1).to(self.device)
 
+    def detached_fakes(self, n: int) -> torch.Tensor:
+        """n generated samples with no graph behind them: what a discriminator step trains against."""
+        with torch.no_grad():
+            return self.generator(self.latent(n))
+
     def use_dataset(self, dataset: Any) -> None:
         """The trial's dataset, for families whose generator takes data rather than noise (CycleGAN)."""
 
@@ -207,6 +212,47 @@ class Family(abc.ABC):
         for name, optimiser in self.optimisers().items():
             optimiser.load_state_dict(state["optimisers"][name])
         self.load_extra_state(state.get("extra", {}))
+
+
+def update(optimiser: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    """One optimiser step on `loss`: gradients cleared (to None), computed, applied."""
+    optimiser.zero_grad(set_to_none=True)
+    loss.backward()
+    optimiser.step()
+
+
+class TwoPlayerFamily(Family):
+    """A generator against one discriminator (or critic), each with its own optimiser: the setup
+    DCGAN, WGAN and WGAN-GP share, and most GANs do. A subclass names the second network
+    (`opponent`, its attribute and checkpoint name) and the setting that picks its normalisation
+    (`opponent_norm`), and writes `train_step`; Adam with the `lr` and `betas` settings unless it
+    overrides `make_optimiser`. The discriminator is built before the optimisers, as each
+    family's reference code builds them, so the seeded initial weights stay as they were."""
+
+    opponent: ClassVar[str] = "discriminator"
+    opponent_norm: ClassVar[str] = "d_norm"
+
+    def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
+        super().__init__(nets, config, device)
+        setattr(self, self.opponent, nets.discriminator(norm=self.config[self.opponent_norm]).to(device))
+        self.opt_g = self.make_optimiser(self.generator.parameters())
+        self.opt_d = self.make_optimiser(self.modules()[self.opponent].parameters())
+
+    def discriminator_batches(self, real: RealBatches, updates: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """(real batch, detached generated batch of its size), once per discriminator update of a
+        generator iteration (WGAN's n_critic)."""
+        for _ in range(updates):
+            x = real()
+            yield x, self.detached_fakes(len(x))
+
+    def make_optimiser(self, parameters: Iterator[nn.Parameter]) -> torch.optim.Optimizer:
+        return torch.optim.Adam(parameters, lr=self.config["lr"], betas=self.config["betas"])
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator, self.opponent: getattr(self, self.opponent)}
+
+    def optimisers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.opt_g, self.opponent: self.opt_d}
 
 
 def log_uniform(low: float, high: float) -> Callable[[np.random.Generator], float]:

@@ -47,6 +47,7 @@ from benchbench.families.base import (
     log_uniform,
     one_of,
     uniform,
+    update,
 )
 from benchbench.nets import NetSpec
 from benchbench.nets import began as paper_nets
@@ -178,15 +179,11 @@ class BEGAN(Family):
         loss_real = reconstruction_loss(self.autoencoder, x, c["loss"])
         loss_fake_d = reconstruction_loss(self.autoencoder, fake_d, c["loss"])
         d_loss = loss_real - self.k.to(loss_fake_d.dtype) * loss_fake_d
-        self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_d.step()
+        update(self.opt_d, d_loss)
 
         with frozen(self.autoencoder):
             g_loss = reconstruction_loss(self.autoencoder, self.generator(self.latent(x.shape[0])), c["loss"])
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.opt_g.step()
+        update(self.opt_g, g_loss)
 
         # k_t and M_global stay on the device, in float64 (as Python floats were): reading them
         # every step would cost a host sync per step on a GPU

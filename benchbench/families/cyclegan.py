@@ -26,7 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from benchbench.errors import UserError
-from benchbench.families.base import Family, Logs, RealBatches, frozen, log_uniform
+from benchbench.families.base import Family, Logs, RealBatches, frozen, log_uniform, update
 from benchbench.metrics.translation import translation_metrics
 from benchbench.nets import NetSpec
 from benchbench.nets.cyclegan import patch_discriminator, resnet_generator
@@ -171,17 +171,13 @@ class CycleGAN(Family):
             if c["identity"] > 0 and c["cycle_lambda"] > 0 and x.shape[1] == y.shape[1]:
                 identity = (g(y) - y).abs().mean() + (f(x) - x).abs().mean()
             g_loss = adversarial + c["cycle_lambda"] * cycle + c["identity"] * c["cycle_lambda"] * identity
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.opt_g.step()
+        update(self.opt_g, g_loss)
 
         pooled_y, pooled_x = self.pool_target.query(fake_y), self.pool_source.query(fake_x)
         d_loss = 0.5 * (least_squares(self.d_target(y), 1.0) + least_squares(self.d_target(pooled_y), 0.0)) + 0.5 * (
             least_squares(self.d_source(x), 1.0) + least_squares(self.d_source(pooled_x), 0.0)
         )
-        self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_d.step()
+        update(self.opt_d, d_loss)
         return {
             "g_loss": g_loss.detach(),
             "d_loss": d_loss.detach(),

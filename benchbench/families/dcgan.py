@@ -15,14 +15,12 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-from benchbench.families.base import Family, Logs, RealBatches, beta1_with, frozen, log_uniform
-from benchbench.nets import NetSpec
+from benchbench.families.base import Family, Logs, RealBatches, TwoPlayerFamily, beta1_with, frozen, log_uniform, update
 
 
-class DCGAN(Family):
+class DCGAN(TwoPlayerFamily):
     name = "dcgan"
     label = "DCGAN"
     defaults: dict[str, Any] = {
@@ -34,37 +32,19 @@ class DCGAN(Family):
     choices = Family.choices | {"d_norm": ("none", "batch", "layer")}
     search_space = {"lr": log_uniform(-5, -2), "betas": beta1_with(0.999)}
 
-    def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
-        super().__init__(nets, config, device)
-        c = self.config
-        self.discriminator = nets.discriminator(norm=c["d_norm"]).to(device)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=c["lr"], betas=c["betas"])
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=c["lr"], betas=c["betas"])
-
-    def modules(self) -> dict[str, nn.Module]:
-        return {"generator": self.generator, "discriminator": self.discriminator}
-
-    def optimisers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"generator": self.opt_g, "discriminator": self.opt_d}
-
     def train_step(self, real: RealBatches) -> Logs:
         x = real()
-        with torch.no_grad():
-            fake = self.generator(self.latent(x.shape[0]))
+        fake = self.detached_fakes(x.shape[0])
         logits_real, logits_fake = self.discriminator(x), self.discriminator(fake)
         d_loss = F.binary_cross_entropy_with_logits(
             logits_real, torch.ones_like(logits_real)
         ) + F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))
-        self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_d.step()
+        update(self.opt_d, d_loss)
 
         with frozen(self.discriminator):
             logits = self.discriminator(self.generator(self.latent(x.shape[0])))
             g_loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.opt_g.step()
+        update(self.opt_g, g_loss)
         return {
             "d_loss": d_loss.detach(),
             "g_loss": g_loss.detach(),

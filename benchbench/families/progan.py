@@ -29,7 +29,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from benchbench.errors import UserError
-from benchbench.families.base import Family, Logs, RealBatches, frozen, log_uniform
+from benchbench.families.base import Family, Logs, RealBatches, frozen, log_uniform, update
 from benchbench.families.wgan_gp import gradient_penalty
 from benchbench.families.wgan_gp import step_flops as wgan_gp_step_flops
 from benchbench.nets import NetSpec
@@ -132,15 +132,11 @@ class ProGAN(Family):
         wasserstein = score_real.mean() - self.critic(fake).mean()
         penalty = gradient_penalty(self.critic, x, fake)
         d_loss = -wasserstein + c["gp_lambda"] * penalty + c["drift"] * score_real.pow(2).mean()
-        self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_d.step()
+        update(self.opt_d, d_loss)
 
         with frozen(self.critic):
             g_loss = -self.critic(g.synthesize(self.latent(x.shape[0]))).mean()
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.opt_g.step()
+        update(self.opt_g, g_loss)
         self.updates += 1
         # Ramped like TF's ExponentialMovingAverage(num_updates): at 0.999 from the first step, the
         # average of a short CPU run would still be mostly its random initialisation.

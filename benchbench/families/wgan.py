@@ -13,16 +13,22 @@ batch norm, 2-d Gaussian noise.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import torch
 import torch.nn as nn
 
-from benchbench.families.base import Family, Logs, RealBatches, frozen, integers, log_uniform
-from benchbench.nets import NetSpec
+from benchbench.families.base import Family, Logs, RealBatches, TwoPlayerFamily, frozen, integers, log_uniform, update
 
 
-class WGAN(Family):
+def wasserstein_estimate(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """E[D(x)] - E[D(G(z))]: the critic's estimate of the Wasserstein-1 distance (up to its
+    Lipschitz constant), which it maximises and the generator's loss -E[D(G(z))] pulls down."""
+    return critic(real).mean() - critic(fake).mean()
+
+
+class WGAN(TwoPlayerFamily):
     name = "wgan"
     label = "WGAN"
     defaults: dict[str, Any] = {
@@ -35,40 +41,24 @@ class WGAN(Family):
     defaults_for = {"points": {"critic_norm": "none", "z_prior": "normal"}}
     sources = {"points": "gan_toy.py, Gulrajani et al.'s code"}
     choices = Family.choices | {"critic_norm": ("none", "batch", "layer")}
+    opponent, opponent_norm = "critic", "critic_norm"
     search_space = {"lr": log_uniform(-5, -2), "n_critic": integers(1, 5)}
 
-    def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
-        super().__init__(nets, config, device)
-        c = self.config
-        self.critic = nets.discriminator(norm=c["critic_norm"]).to(device)
-        self.opt_g = torch.optim.RMSprop(self.generator.parameters(), lr=c["lr"])
-        self.opt_d = torch.optim.RMSprop(self.critic.parameters(), lr=c["lr"])
-
-    def modules(self) -> dict[str, nn.Module]:
-        return {"generator": self.generator, "critic": self.critic}
-
-    def optimisers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"generator": self.opt_g, "critic": self.opt_d}
+    def make_optimiser(self, parameters: Iterator[nn.Parameter]) -> torch.optim.Optimizer:
+        return torch.optim.RMSprop(parameters, lr=self.config["lr"])  # Arjovsky et al.: no momentum
 
     def train_step(self, real: RealBatches) -> Logs:
         c = self.config
-        for _ in range(c["n_critic"]):
-            x = real()
-            with torch.no_grad():
-                fake = self.generator(self.latent(x.shape[0]))
-            wasserstein = self.critic(x).mean() - self.critic(fake).mean()
-            self.opt_d.zero_grad(set_to_none=True)
-            (-wasserstein).backward()
-            self.opt_d.step()
+        for x, fake in self.discriminator_batches(real, c["n_critic"]):
+            wasserstein = wasserstein_estimate(self.critic, x, fake)
+            update(self.opt_d, -wasserstein)
             with torch.no_grad():
                 for p in self.critic.parameters():
                     p.clamp_(-c["clip"], c["clip"])
 
         with frozen(self.critic):
             g_loss = -self.critic(self.generator(self.latent(x.shape[0]))).mean()
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.opt_g.step()
+        update(self.opt_g, g_loss)
         return {
             "d_loss": -wasserstein.detach(),
             "g_loss": g_loss.detach(),

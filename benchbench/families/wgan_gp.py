@@ -27,8 +27,17 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from benchbench.families.base import Family, Logs, RealBatches, beta1_with, frozen, integers, log_uniform
-from benchbench.nets import NetSpec
+from benchbench.families.base import (
+    Logs,
+    RealBatches,
+    TwoPlayerFamily,
+    beta1_with,
+    frozen,
+    integers,
+    log_uniform,
+    update,
+)
+from benchbench.families.wgan import wasserstein_estimate
 
 
 def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -39,7 +48,7 @@ def gradient_penalty(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor) 
     return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 
 
-class WGANGP(Family):
+class WGANGP(TwoPlayerFamily):
     name = "wgan-gp"
     label = "WGAN-GP"
     defaults: dict[str, Any] = {
@@ -56,7 +65,8 @@ class WGANGP(Family):
         "points": "gan_toy.py, Gulrajani et al.'s code",
         "image": "gan_cifar.py and gan_mnist.py, Gulrajani et al.'s code; compare_gan WGAN_GP, Lucic et al. 2018",
     }
-    choices = Family.choices | {"critic_norm": ("none", "layer")}
+    choices = TwoPlayerFamily.choices | {"critic_norm": ("none", "layer")}
+    opponent, opponent_norm = "critic", "critic_norm"
     search_space = {
         "lr": log_uniform(-5, -2),
         "betas": beta1_with(0.9),
@@ -64,40 +74,20 @@ class WGANGP(Family):
         "gp_lambda": log_uniform(-1, 2),
     }
 
-    def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
-        super().__init__(nets, config, device)
-        c = self.config
-        self.critic = nets.discriminator(norm=c["critic_norm"]).to(device)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=c["lr"], betas=c["betas"])
-        self.opt_d = torch.optim.Adam(self.critic.parameters(), lr=c["lr"], betas=c["betas"])
-
-    def modules(self) -> dict[str, nn.Module]:
-        return {"generator": self.generator, "critic": self.critic}
-
-    def optimisers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"generator": self.opt_g, "critic": self.opt_d}
-
     def gradient_penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         return gradient_penalty(self.critic, real, fake)
 
     def train_step(self, real: RealBatches) -> Logs:
         c = self.config
-        for _ in range(c["n_critic"]):
-            x = real()
-            with torch.no_grad():
-                fake = self.generator(self.latent(x.shape[0]))
-            wasserstein = self.critic(x).mean() - self.critic(fake).mean()
+        for x, fake in self.discriminator_batches(real, c["n_critic"]):
+            wasserstein = wasserstein_estimate(self.critic, x, fake)
             penalty = self.gradient_penalty(x, fake)
             d_loss = -wasserstein + c["gp_lambda"] * penalty
-            self.opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            self.opt_d.step()
+            update(self.opt_d, d_loss)
 
         with frozen(self.critic):
             g_loss = -self.critic(self.generator(self.latent(x.shape[0]))).mean()
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.opt_g.step()
+        update(self.opt_g, g_loss)
         return {
             "d_loss": d_loss.detach(),
             "g_loss": g_loss.detach(),

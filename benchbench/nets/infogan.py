@@ -18,16 +18,12 @@ import torch.nn as nn
 from benchbench.nets.common import Reshape, activation, norm_1d, norm_2d, output_activation, scaled
 
 
-def generator(
-    shape: tuple[int, ...], latent_dim: int, width: float, norm: str, output: str = "tanh", act: str = "lrelu"
-) -> nn.Module:
-    channels = shape[0]
-    fc, c2, c1 = scaled(1024, width), scaled(128, width), scaled(64, width)
-    return nn.Sequential(
-        nn.Linear(latent_dim, fc),
-        norm_1d(norm, fc),
-        activation(act),
-        nn.Linear(fc, c2 * 7 * 7),
+def _upsampler(inputs: int, channels: int, width: float, norm: str, act: str, output: str) -> list[nn.Module]:
+    """FC 7x7x128 - deconv 64 (4x4, stride 2) - deconv C: the generator's second half, and the
+    decoder of BEGAN's autoencoder (layers, so that both keep one flat Sequential's weight names)."""
+    c2, c1 = scaled(128, width), scaled(64, width)
+    return [
+        nn.Linear(inputs, c2 * 7 * 7),
         norm_1d(norm, c2 * 7 * 7),
         activation(act),
         Reshape(c2, 7, 7),
@@ -36,6 +32,18 @@ def generator(
         activation(act),
         nn.ConvTranspose2d(c1, channels, 4, 2, 1),
         output_activation(output),
+    ]
+
+
+def generator(
+    shape: tuple[int, ...], latent_dim: int, width: float, norm: str, output: str = "tanh", act: str = "lrelu"
+) -> nn.Module:
+    fc = scaled(1024, width)
+    return nn.Sequential(
+        nn.Linear(latent_dim, fc),
+        norm_1d(norm, fc),
+        activation(act),
+        *_upsampler(fc, shape[0], width, norm, act, output),
     )
 
 
@@ -71,13 +79,5 @@ def autoencoder(
         nn.Linear(c2 * 7 * 7, code_dim),
         norm_1d(norm, code_dim),
         activation(act),
-        nn.Linear(code_dim, c2 * 7 * 7),
-        norm_1d(norm, c2 * 7 * 7),
-        activation(act),
-        Reshape(c2, 7, 7),
-        nn.ConvTranspose2d(c2, c1, 4, 2, 1),
-        norm_2d(norm, c1, 14),
-        activation(act),
-        nn.ConvTranspose2d(c1, channels, 4, 2, 1),
-        output_activation(output),
+        *_upsampler(code_dim, channels, width, norm, act, output),
     )

@@ -348,13 +348,7 @@ class TrialRunner:
         run.state.counters.eval_seconds += self.clock() - started
 
 
-def run_trial(
-    trial: Trial,
-    trial_dir: Path,
-    device: torch.device,
-    progress: str = "off",
-    threads: int | None = None,
-    clock: Callable[[], float] = time.perf_counter,
-    sharing: int = 1,
-) -> dict[str, Any]:
-    return TrialRunner(trial, trial_dir, device, progress, threads, clock, sharing).run()
+def run_trial(trial: Trial, trial_dir: Path, device: torch.device, **options: Any) -> dict[str, Any]:
+    """Train and evaluate one trial into its directory; its summary. `options`: TrialRunner's
+    (progress, threads, clock, sharing)."""
+    return TrialRunner(trial, trial_dir, device, **options).run()

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
-import torch.nn as nn
-
-from benchbench import Family, Logs, NetSpec, RealBatches, beta1_with, frozen, log_uniform
+from benchbench import Family, Logs, RealBatches, TwoPlayerFamily, beta1_with, frozen, log_uniform, update
 
 
-class LSGAN(Family):
+class LSGAN(TwoPlayerFamily):  # a generator and a discriminator, Adam with lr and betas
     name = "lsgan"
     label = "LSGAN"  # how reports name it
     defaults: dict[str, Any] = {"lr": 2e-4, "betas": (0.5, 0.999), "d_norm": "none"}
@@ -29,31 +26,13 @@ class LSGAN(Family):
     choices = Family.choices | {"d_norm": ("none", "batch", "layer")}
     search_space = {"lr": log_uniform(-5, -2), "betas": beta1_with(0.999)}
 
-    def __init__(self, nets: NetSpec, config: dict[str, Any], device: torch.device) -> None:
-        super().__init__(nets, config, device)  # checks config, builds self.generator
-        c = self.config
-        self.discriminator = nets.discriminator(norm=c["d_norm"]).to(device)
-        self.opt_g = torch.optim.Adam(self.generator.parameters(), lr=c["lr"], betas=c["betas"])
-        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=c["lr"], betas=c["betas"])
-
-    def modules(self) -> dict[str, nn.Module]:
-        return {"generator": self.generator, "discriminator": self.discriminator}
-
-    def optimisers(self) -> dict[str, torch.optim.Optimizer]:
-        return {"generator": self.opt_g, "discriminator": self.opt_d}
-
     def train_step(self, real: RealBatches) -> Logs:
         x = real()
-        with torch.no_grad():
-            fake = self.generator(self.latent(len(x)))
+        fake = self.detached_fakes(len(x))
         d_loss = 0.5 * ((self.discriminator(x) - 1) ** 2).mean() + 0.5 * (self.discriminator(fake) ** 2).mean()
-        self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_d.step()
+        update(self.opt_d, d_loss)
 
         with frozen(self.discriminator):  # G's step computes no gradients for D
             g_loss = 0.5 * ((self.discriminator(self.generator(self.latent(len(x)))) - 1) ** 2).mean()
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.opt_g.step()
+        update(self.opt_g, g_loss)
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
