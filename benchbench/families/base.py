@@ -236,7 +236,7 @@ class TwoPlayerFamily(Family):
         super().__init__(nets, config, device)
         setattr(self, self.opponent, nets.discriminator(norm=self.config[self.opponent_norm]).to(device))
         self.opt_g = self.make_optimiser(self.generator.parameters())
-        self.opt_d = self.make_optimiser(self.modules()[self.opponent].parameters())
+        self.opt_d = self.make_optimiser(getattr(self, self.opponent).parameters())
 
     def discriminator_batches(self, real: RealBatches, updates: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """(real batch, detached generated batch of its size), once per discriminator update of a
