@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -244,13 +245,47 @@ def run(
 
     if progress is None:
         progress = "bar" if sys.stderr.isatty() else "lines"
+    done_before = {t.key for t in trials if _finished(out / t.key)}
+    started = time.perf_counter()
     if executor == "ray":
-        run_ray(trials, out, torch_device, address, notify=notify, trials_per_device=plan.jobs)
+        summaries = run_ray(trials, out, torch_device, address, notify=notify, trials_per_device=plan.jobs)
     else:
-        run_local(trials, out, torch_device, plan.jobs, progress=progress, notify=notify)
+        summaries = run_local(trials, out, torch_device, plan.jobs, progress=progress, notify=notify)
     results = Results([out], title=f"benchbench: {plan.name}")
     write_reports(results)
+    say(
+        time_line([s for s in summaries if s.get("trial") not in done_before], time.perf_counter() - started, plan.jobs)
+    )
     return results
+
+
+def _finished(trial_dir: Path) -> bool:
+    from benchbench.results import read_json
+
+    try:
+        return read_json(trial_dir / "summary.json").get("status") in ("completed", "diverged")
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def time_line(summaries: list[dict[str, Any]], wall: float, jobs: int) -> str:
+    """The run's wall clock against the training its budgets bought (trials trained now only)."""
+    fresh = [s.get("counters", {}) for s in summaries]
+    if not fresh:
+        return f"{wall:.0f} s of wall clock (no training in this run: its trials had finished)"
+    training = sum(c.get("train_seconds", 0.0) for c in fresh) / max(1, min(jobs, len(fresh)))
+    if training <= 0:
+        return f"{wall:.0f} s of wall clock (its trials recorded no training time)"
+    parts = {
+        "evaluation along the budget": sum(c.get("eval_seconds", 0.0) - c.get("final_seconds", 0.0) for c in fresh),
+        "final scoring": sum(c.get("final_seconds", 0.0) for c in fresh),
+        "set-up": sum(c.get("setup_seconds", 0.0) for c in fresh),
+    }
+    per_trial = ", ".join(f"{name} {value / len(fresh):.0f} s" for name, value in parts.items())
+    return (
+        f"{wall:.0f} s of wall clock for {training:.0f} s of training at {min(jobs, len(fresh))} at a time "
+        f"({wall / training:.2f}x); per trial beside its training: {per_trial}"
+    )
 
 
 def default_output(name: str, trials: list[Any], changed: bool) -> Path:

@@ -47,6 +47,7 @@ def compared(tmp_path_factory):
         budget="30steps",
         settings=TINY,
         out=out,
+        jobs=1,  # in this process: worker processes are tested in test_workers.py and test_trainer.py
         progress="off",
         echo=lines.append,
     )
@@ -108,6 +109,7 @@ def test_a_plugin_that_raises_fails_its_trial_with_the_traceback_and_one_that_tu
         budget="20steps",
         settings=TINY,
         out=tmp_path / "run",
+        jobs=1,
         progress="off",
         echo=lambda line: None,
     )
@@ -121,6 +123,7 @@ def test_a_plugin_that_raises_fails_its_trial_with_the_traceback_and_one_that_tu
     assert board.filter(like="TurnsNaN", axis=0)["diverged"].item() == 1
 
 
+@pytest.mark.slow  # end to end: starts processes (each imports torch and torch-fidelity, about 5 s)
 def test_a_class_defined_in_main_runs_in_this_process_and_is_refused_for_worker_processes(tmp_path):
     code = (
         "import benchbench\n"

@@ -80,6 +80,7 @@ def test_the_floor_is_real_training_data_scored_against_the_split():
     assert floor == {"n": 500, "split": "validation", "swd": pytest.approx(expected)}
 
 
+@pytest.mark.slow  # scores 3,000 digits with every final metric against MNIST's test split (about 10 s)
 def test_final_image_scores_carry_fid_infinity_density_and_coverage():
     mnist = datasets.load("mnist")
     evaluator = Evaluator(mnist, "mnist-classifier", torch.device("cpu"))

@@ -57,3 +57,18 @@ def test_a_suite_can_exclude_family_and_dataset_pairs():
             from_dict(data | {"exclude": bad}, "t")
     with pytest.raises(UserError, match="plans no trial"):
         from_dict(data | {"exclude": [{"dataset": "mnist"}, {"dataset": "8gaussians"}]}, "t").plan()
+
+
+def test_overrides_are_applied_to_the_suite_file_once_and_name_their_source():
+    from benchbench.errors import UserError
+    from benchbench.suite import Overrides, load
+
+    plain = load("default", Overrides(jobs=1))
+    assert plain.jobs == 1 and plain.families == ["wgan-gp", "began"] and not Overrides(jobs=1).changed
+    changed = Overrides(families=["dcgan"], seeds=2, settings={"width": 0.5}, family_config={"dcgan": {"lr": 1e-3}})
+    suite = load("default", changed)
+    assert suite.families == ["dcgan"] and suite.seeds == [0, 1] and suite.settings.width == 0.5
+    assert suite.settings.final_extractors == ["mnist-lenet"]  # the file's other settings stay
+    assert suite.family_config == {"dcgan": {"lr": 1e-3}} and changed.changed
+    with pytest.raises(UserError, match="^command line: unknown settings"):
+        load("default", Overrides(settings={"no_such": 1}))

@@ -72,6 +72,7 @@ def test_the_suite_on_the_page_loads_with_its_family_from_the_current_directory(
     assert trial.config()["family_origin"]["target"] == "my_lsgan:LSGAN"
 
 
+@pytest.mark.slow  # end to end: trains and reports the page's notebook run (about 10 s)
 def test_the_notebook_example_runs_with_the_class_itself(family_file, capsys):
     from my_lsgan import LSGAN
 

@@ -100,6 +100,7 @@ def test_the_public_names_are_importable_and_typed():
         benchbench.no_such_name  # noqa: B018
 
 
+@pytest.mark.slow  # end to end: starts processes (each imports torch and torch-fidelity, about 5 s)
 def test_importing_benchbench_loads_no_torch_until_a_name_needs_it():
     code = "import sys, benchbench; assert 'torch' not in sys.modules; benchbench.Family; assert 'torch' in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
@@ -154,6 +155,7 @@ def test_a_family_named_module_colon_class_is_imported_from_the_current_director
             registry.get(spec)
 
 
+@pytest.mark.slow  # end to end: starts processes (each imports torch and torch-fidelity, about 5 s)
 def test_a_plugin_family_trial_records_its_origin_and_a_changed_file_is_another_configuration(tmp_path):
     """In a fresh process each time, as a user's rerun after editing the plugin is."""
     (tmp_path / "edited_mod.py").write_text(PLUGIN)
@@ -201,6 +203,7 @@ def _cli(*args: str, cwd: Path, path: Path | None = None) -> subprocess.Complete
     return subprocess.run([sys.executable, "-m", "benchbench", *args], cwd=cwd, capture_output=True, text=True, env=env)
 
 
+@pytest.mark.slow  # end to end: starts processes (each imports torch and torch-fidelity, about 5 s)
 def test_list_shows_origins_and_broken_plugins_and_every_other_command_still_works(tmp_path):
     (tmp_path / "plugin_mod.py").write_text(PLUGIN)
     fake_distribution(

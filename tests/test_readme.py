@@ -110,6 +110,7 @@ def test_the_readme_has_one_python_example():
     assert len(blocks("python", [README])) == 1
 
 
+@pytest.mark.slow  # end to end: starts processes (each imports torch and torch-fidelity, about 5 s)
 @pytest.mark.parametrize("code", blocks("python", [README]), ids=lambda c: c.splitlines()[0][:40])
 def test_every_python_example_runs(code, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)

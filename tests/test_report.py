@@ -120,3 +120,34 @@ def test_probability_of_improvement_and_diverged_seeds_rank_worst():
     assert lost.test == "Welch t-test" and lost.n_lost_b == 2
     assert lost.p_improvement == pytest.approx((4 + 3 + 2 + 2) / 16)  # pairs with a below b
     assert "BEGAN 2 of 4" in lost.sentence({"b": "BEGAN"})
+
+
+def test_labels_come_from_each_frame_and_never_leak_between_loads():
+    """Two runs that label the same family differently keep their own labels (no process-wide map)."""
+    from benchbench.report.entries import entry_labels
+
+    first = _runs([10.0, 11.0, 12.0], [20.0, 21.0, 22.0])
+    second = first.assign(family_label=first["family_label"].str.lower())
+    assert "| WGAN-GP" in render_markdown(first) and "| wgan-gp" in render_markdown(second)
+    assert "| WGAN-GP" in render_markdown(first)  # after the second: still its own
+    assert entry_labels(first.assign(variant="gamma=0.5"))["began gamma=0.5"] == "BEGAN gamma=0.5"
+
+
+def test_the_report_says_where_each_trial_spent_its_time():
+    runs = _runs([10.0, 11.0, 12.0], [20.0, 21.0, 22.0]).assign(
+        train_seconds=100.0, eval_seconds=40.0, final_seconds=30.0, setup_seconds=4.0
+    )
+    text = render_markdown(runs)
+    assert "Per trial (mean): training 100 s; beside it, evaluation along the budget and checkpoints 10 s" in text
+    assert "final scoring 30 s, set-up 4 s." in text
+    assert "Per trial (mean)" not in render_markdown(_runs([10.0, 11.0, 12.0], [20.0, 21.0, 22.0]))
+
+
+def test_the_run_line_sets_wall_clock_against_training():
+    from benchbench.api import time_line
+
+    counters = {"train_seconds": 100.0, "eval_seconds": 60.0, "final_seconds": 40.0, "setup_seconds": 5.0}
+    line = time_line([{"counters": counters}] * 4, wall=400.0, jobs=2)
+    assert line.startswith("400 s of wall clock for 200 s of training at 2 at a time (2.00x)")
+    assert "evaluation along the budget 20 s, final scoring 40 s, set-up 5 s" in line
+    assert "had finished" in time_line([], wall=3.0, jobs=2)

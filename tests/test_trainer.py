@@ -328,6 +328,7 @@ def test_logs_summed_on_the_device_equal_python_sums_of_every_step(toy_trial, tm
         previous = int(row["step"])
 
 
+@pytest.mark.slow  # end to end: starts processes (each imports torch and torch-fidelity, about 5 s)
 def test_a_trial_ends_the_same_alone_or_beside_another(toy_trial, tmp_path):
     """Trials packed on one machine (jobs = 2) give bitwise the results they give alone on a CPU."""
     from benchbench.execution import run_local

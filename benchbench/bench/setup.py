@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import torch
 
-import benchbench.training.speed as speed
 from benchbench.training import Budget, Settings, Trial, build
+from benchbench.training.batches import real_batches
 
 
 @dataclass
@@ -43,10 +43,7 @@ def setup_trial(family_name: str, dataset: str, device: torch.device, config: Be
     stream = data.train_batches(config.batch_size, seed)
     drawn = [0]
 
-    def real() -> torch.Tensor:
-        batch = stream.next()
-        drawn[0] += len(batch)
-        out = data.to_model(batch, family.pixel_range).to(device, non_blocking=True)
-        return speed.batch_layout(out, config.step_settings())
+    def count(images: int) -> None:
+        drawn[0] += images
 
-    return data, family, real, drawn
+    return data, family, real_batches(data, stream, family, config.step_settings(), device, count), drawn

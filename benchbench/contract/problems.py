@@ -15,9 +15,10 @@ from benchbench.errors import UserError
 from benchbench.families import Family
 from benchbench.nets import NetSpec
 from benchbench.training import speed
+from benchbench.training.batches import real_batches
 from benchbench.training.checkpoints import CheckpointStore
 from benchbench.training.state import TrialState
-from benchbench.training.trainer import real_batches, seed_everything
+from benchbench.training.trainer import seed_everything
 from benchbench.training.trial import Settings
 
 CPU = torch.device("cpu")

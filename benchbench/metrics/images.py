@@ -41,6 +41,7 @@ from benchbench.registry import Registry
 # A class counts as drawn when at least this share of the samples falls into it (uniform over
 # MNIST's 10 classes is 10% each; a generator that never draws a digit leaves it below 3%).
 CLASS_SHARE_FLOOR = 0.03
+PRC_FULL_BYTES = 2 * 2**30
 
 
 @dataclass
@@ -134,7 +135,12 @@ def _inception_score(inputs: Inputs) -> dict[str, float]:
 
 @image_computation("prc")
 def _precision_recall(inputs: Inputs) -> dict[str, float]:
-    prc = prc_featuresdict_to_metric(inputs.fake, inputs.real, inputs.layers["prc"], save_cpu_ram=True, **_QUIET)
+    # torch-fidelity's full path holds three distance matrices and computes the generated-to-real
+    # one once; its low-memory path computes that one twice. Full where the three fit in 2 GiB.
+    save_cpu_ram = 4 * (inputs.n_fake**2 + inputs.n_real**2 + inputs.n_fake * inputs.n_real) > PRC_FULL_BYTES
+    prc = prc_featuresdict_to_metric(
+        inputs.fake, inputs.real, inputs.layers["prc"], save_cpu_ram=save_cpu_ram, **_QUIET
+    )
     return {"precision": prc["precision"], "recall": prc["recall"]}
 
 

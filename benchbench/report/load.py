@@ -54,7 +54,7 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     row["label"] = f"{row['family_label']} {row['variant']}".strip()
     row["family_origin"] = origin_text(summary.get("family_origin"))
     counters = summary.get("counters", {})
-    for key in ("steps", "kimg", "train_seconds", "eval_seconds"):
+    for key in ("steps", "kimg", "train_seconds", "eval_seconds", "final_seconds", "setup_seconds"):
         row[key] = counters.get(key)
     for which in ("final", "best"):
         block = summary.get(which) or {}

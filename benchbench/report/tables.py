@@ -113,6 +113,19 @@ def floor_text(frame: pd.DataFrame) -> str:
     return "; ".join(f"{head} {value:.4g} at {n:,} samples {where[w]}" for w, (value, n) in floors(frame).items())
 
 
+def time_text(frame: pd.DataFrame) -> str:
+    """Where a trial's wall clock went, as the trials recorded it (mean over them): what the
+    harness spends beside the training the budget buys."""
+    columns = ("train_seconds", "eval_seconds", "final_seconds", "setup_seconds")
+    if not all(c in frame and frame[c].notna().any() for c in columns):
+        return ""  # trials written before these were recorded
+    train, evaluation, final, setup = (float(frame[c].mean()) for c in columns)
+    return (
+        f" Per trial (mean): training {train:.0f} s; beside it, evaluation along the budget and checkpoints "
+        f"{evaluation - final:.0f} s, final scoring {final:.0f} s, set-up {setup:.0f} s."
+    )
+
+
 def _distinct_text(frame: pd.DataFrame, column: str) -> str:
     return ", ".join(map(str, frame[column].dropna().unique())) if column in frame else "-"
 
@@ -220,7 +233,8 @@ def sections(runs: pd.DataFrame) -> list[Section]:
                 comparisons=group_comparisons,
                 notes=warnings(frame),
                 series_notes=series_notes(frame),
-                fingerprint=f"Device: {_distinct_text(frame, 'device')}. Versions: {_distinct_text(frame, 'versions')}.",
+                fingerprint=f"Device: {_distinct_text(frame, 'device')}. Versions: {_distinct_text(frame, 'versions')}."
+                + time_text(frame),
                 frame=frame,
                 key=(dataset, budget, extractor),
                 along=section_along_budget(frame, group_comparisons, primary_metric(frame)),

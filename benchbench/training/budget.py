@@ -32,7 +32,9 @@ class Counters:
     steps: int = 0
     images: int = 0  # real images shown to the discriminator
     train_seconds: float = 0.0
-    eval_seconds: float = 0.0
+    eval_seconds: float = 0.0  # evaluations along the budget, final scoring and checkpoints
+    final_seconds: float = 0.0  # of which the final scoring on the test split
+    setup_seconds: float = 0.0  # building the trial: data, networks, evaluator, FLOP count, resume
     loop_seconds: float = 0.0  # the training loop's wall time, evaluations excluded
     flops: float = 0.0
     # the speed reference (training/reference.py): its blocks, and training on the same clock

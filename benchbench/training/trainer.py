@@ -31,6 +31,7 @@ from benchbench.metrics.evaluator import Evaluator
 from benchbench.nets import DEFAULT_LATENT_DIM, NetSpec, count_parameters
 from benchbench.results import SCHEMA_VERSION, read_json, write_json
 from benchbench.results.io import atomic_write_text
+from benchbench.training.batches import real_batches
 from benchbench.training.checkpoints import CheckpointStore
 from benchbench.training.convergence import convergence, resolve_threshold
 from benchbench.training.final import FinalScorer, peak_memory_mb
@@ -41,7 +42,7 @@ from benchbench.training.randomness import random_state_kept
 from benchbench.training.reference import SpeedReference, relative_speed
 from benchbench.training.samples import save_sample_grid
 from benchbench.training.state import Run, TrialState, eval_fractions
-from benchbench.training.trial import Settings, Trial
+from benchbench.training.trial import Trial
 
 FINISHED = ("completed", "diverged")
 
@@ -68,26 +69,6 @@ def build(trial: Trial, device: torch.device) -> tuple[datasets.Dataset, NetSpec
     family = FAMILIES.get(trial.family)(spec, trial.family_config, device)
     family.use_dataset(dataset)
     return dataset, spec, family
-
-
-def real_batches(
-    dataset: datasets.Dataset,
-    stream: datasets.BatchStream,
-    family: Family,
-    settings: Settings,
-    device: torch.device,
-    count: Callable[[int], None] = lambda images: None,
-) -> Callable[[], torch.Tensor]:
-    """What a family's step draws real data through: the next batch, counted, in the family's
-    pixel range, on the device, in the settings' memory layout (check-family draws the same way)."""
-
-    def real() -> torch.Tensor:
-        batch = stream.next()
-        count(len(batch))
-        batch = dataset.to_model(batch, family.pixel_range).to(device, non_blocking=True)
-        return speed.batch_layout(batch, settings)
-
-    return real
 
 
 def _all_finite(family: Family) -> bool:
@@ -170,7 +151,7 @@ class TrialRunner:
     def _prepare(self) -> Run:
         """Everything a trial trains with: data, networks, evaluator, the real-batch stream, its
         state (resumed from the checkpoint if there is one) and the FLOPs of a step."""
-        trial, settings = self.trial, self.trial.settings
+        trial, settings, started = self.trial, self.trial.settings, self.clock()
         seed_everything(trial.seed)
         dataset, spec, family = build(trial, self.device)
         if self.device.type == "cpu":  # recorded in the summary's device block
@@ -187,6 +168,7 @@ class TrialRunner:
         if self.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
         train_step = speed.apply(family, settings, self.device, dataset.kind == "image")
+        state.counters.setup_seconds += self.clock() - started
         return Run(
             dataset, spec, family, evaluator, stream, state, train_step, flops_per_step, flops_method, family.phase()
         )
@@ -335,6 +317,7 @@ class TrialRunner:
             summary |= self.final.scores(run)
             save_sample_grid(self.dir / "samples.png", family, run.dataset)
             counters.eval_seconds += self.clock() - started
+            counters.final_seconds += self.clock() - started
             summary["counters"] = counters.as_dict()
         threshold = resolve_threshold(settings.fid_threshold, run.evaluator, run.dataset, settings.eval_samples)
         summary["convergence"] = convergence(state.trajectory, run.evaluator.primary, threshold)
