@@ -30,8 +30,13 @@ def suite_file(tmp_path: Path):
 
 @pytest.fixture(autouse=True, scope="session")
 def isolated_cache(tmp_path_factory):
-    """Feature caches and converted weights go to a fresh folder, not the user's cache."""
+    """Feature caches and converted weights go to the tests' own folder, never the user's cache.
+    Entries are keyed by content (metrics/cache.py), so the folder is kept between runs, as a
+    user's cache is: the MNIST reference features are extracted on the first run only.
+    BENCHBENCH_TEST_CACHE=fresh starts from an empty one."""
     import os
 
-    os.environ["BENCHBENCH_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    kept = Path(__file__).resolve().parent.parent / ".test-cache"
+    fresh = os.environ.get("BENCHBENCH_TEST_CACHE") == "fresh"
+    os.environ["BENCHBENCH_CACHE"] = str(tmp_path_factory.mktemp("cache") if fresh else kept)
     yield

@@ -104,6 +104,7 @@ class AcceptsAnything(LSGAN):
         super().__init__(nets, {k: v for k, v in config.items() if k in LSGAN.defaults}, device)
 
 
+@pytest.mark.slow  # the checker's power: nine broken families through all eight properties (about 20 s)
 @pytest.mark.parametrize(
     "family, broken, reason",
     [

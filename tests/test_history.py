@@ -105,6 +105,7 @@ def _append(args: tuple[str, int]) -> None:
         history.add(Path(folder).parent / "run-regression", runs(400.0), f"{worker}{index}" + "0" * 38, None, None)
 
 
+@pytest.mark.slow  # end to end: starts processes (each imports benchbench's gate, about 3 s)
 def test_two_jobs_appending_at_once_lose_nothing(tmp_path):
     run_dir(tmp_path)
     with multiprocessing.get_context("spawn").Pool(2) as pool:
