@@ -388,3 +388,19 @@ def test_the_test_is_welchs_as_scipy_computes_it():
     assert judge(Sample.of(base), Sample.of(run), False, 0.0, 0.01).p_worse == pytest.approx(expected, rel=1e-9)
     expected = stats.ttest_ind(run, base, equal_var=False, alternative="less").pvalue
     assert judge(Sample.of(base), Sample.of(run), True, 0.0, 0.01).p_worse == pytest.approx(expected, rel=1e-9)
+
+
+def test_every_injected_bug_of_the_power_study_still_applies_to_the_code():
+    """ci/gate-power/cases.toml patches text that must occur exactly once: after a refactoring,
+    a patch that no longer applies is found here, not an hour into the power study."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for case in tomllib.loads((root / "ci" / "gate-power" / "cases.toml").read_text())["case"]:
+        for patch in case.get("patches", []):
+            found = (root / patch["file"]).read_text().count(patch["old"])
+            assert found == 1, f"{case['name']}: {patch['file']} holds its text {found} times"
+        moved = case.get("move_function")
+        if moved:
+            assert f"\ndef {moved['function']}(" in (root / moved["file"]).read_text(), case["name"]
