@@ -21,11 +21,15 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from benchbench.errors import UserError
+
+if TYPE_CHECKING:  # imported where used: `import benchbench` loads no torch
+    from benchbench.report.tables import Section
+    from benchbench.suite import Overrides
 
 Echo = Callable[[str], None]
 
@@ -42,14 +46,14 @@ class Results:
         self.trials: pd.DataFrame = load_runs(self.run_dirs)
         self.planned = planned_trials(self.run_dirs)
         self._document: dict[str, Any] | None = None
-        self._sections: list[Any] | None = None
+        self._sections: list[Section] | None = None
 
     def __repr__(self) -> str:
         dirs = ", ".join(map(str, self.run_dirs))
         return f"<benchbench.Results {dirs}: {len(self.trials)} trials>"
 
     @property
-    def sections(self) -> list[Any]:
+    def sections(self) -> list[Section]:
         """The report's sections (report/tables.py), built once and shared by every format."""
         if self._sections is None:
             from benchbench.report.tables import sections
@@ -151,7 +155,7 @@ def overrides_of(
     settings: dict[str, Any] | None = None,
     family_config: dict[str, dict[str, Any]] | None = None,
     executor: str = "local",
-) -> Any:
+) -> Overrides:
     """run()'s arguments as the suite's Overrides; a Family class given directly is registered,
     and one defined in __main__ (a notebook's) runs in this process."""
     from benchbench.suite import Overrides
@@ -194,7 +198,7 @@ def run(
     allow_long: bool = False,
     progress: str | None = None,
     echo: Echo | None = None,
-    overrides: Any = None,
+    overrides: Overrides | None = None,
 ) -> Results:
     """Train and evaluate every trial of a suite (a built-in name or a TOML file), with any of
     its families, datasets, seeds, budgets, jobs, trainer settings and family hyperparameters
