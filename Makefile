@@ -31,11 +31,11 @@ lint: install
 	$(VENV)/bin/ruff format --check benchbench tests examples
 	$(VENV)/bin/ruff check benchbench tests examples
 
-# The fast tests (under 3 minutes on 2 cores); test-all adds the end-to-end ones marked slow. One
+# The fast tests (about 3 minutes on 2 cores); test-all adds the end-to-end ones marked slow. One
 # thread each: their tensors are small, and a second thread costs more than it brings (3 min 23 s
 # with two, 2 min 55 s with one); trials still set their own thread count.
 test: lint
-	OMP_NUM_THREADS=1 $(VENV)/bin/python -m pytest -q -m "not slow"
+	OMP_NUM_THREADS=1 $(VENV)/bin/python -m pytest -q -m "not slow" --ignore=tests/benchmarks
 
 test-all: lint
 	$(VENV)/bin/python -m pytest -q
