@@ -264,10 +264,12 @@ def run(
 
 
 def _finished(trial_dir: Path) -> bool:
+    """Whether the trainer will skip this trial as finished (TrialRunner.run's own rule)."""
     from benchbench.results import read_json
+    from benchbench.training.trainer import FINISHED
 
     try:
-        return read_json(trial_dir / "summary.json").get("status") in ("completed", "diverged")
+        return read_json(trial_dir / "summary.json").get("status") in FINISHED
     except (OSError, ValueError, AttributeError):
         return False
 

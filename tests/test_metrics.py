@@ -406,6 +406,8 @@ def test_precision_and_recall_take_torch_fidelitys_full_path_only_where_it_fits(
 
 
 def test_reference_statistics_are_computed_once_per_reference(scorer, mnist, monkeypatch):
+    import gc
+
     import benchbench.metrics.images as images
 
     calls = []
@@ -416,3 +418,8 @@ def test_reference_statistics_are_computed_once_per_reference(scorer, mnist, mon
     values = [scorer.score(fake, real, ("fid",))["fid"] for fake in fakes]
     assert len(calls) == 3  # two generated sets, one reference
     assert scorer.score(fakes[0], real, ("fid",))["fid"] == values[0] and len(calls) == 4
+    key = id(real[scorer.layers["features"]])
+    assert key in images._STATISTICS
+    del real  # the memo keeps no reference alive: its entry goes with the features
+    gc.collect()
+    assert key not in images._STATISTICS

@@ -18,8 +18,9 @@ than 2 samples) become clear errors or adjusted, recorded settings instead of Na
 from __future__ import annotations
 
 import urllib.error
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -46,8 +47,8 @@ PRC_FULL_BYTES = 2 * 2**30
 
 @dataclass
 class Inputs:
-    """What a computation reads: generated and reference features by layer, the layer names of the
-    extractor's features and logits, and a memo for values several computations share."""
+    """What a computation reads: generated and reference features by layer, and the layer names
+    of the extractor's features and logits."""
 
     fake: dict[str, torch.Tensor]
     real: dict[str, torch.Tensor]
@@ -55,7 +56,6 @@ class Inputs:
     # them; "features" is FID's (the feature vector), "logits" IS's
     layers: dict[str, str]
     info: ExtractorInfo
-    memo: dict[str, Any] = field(default_factory=dict)
 
     def features(self, which: dict[str, torch.Tensor], kind: str = "features") -> torch.Tensor:
         return which[self.layers[kind]]
@@ -74,21 +74,20 @@ class Inputs:
         return reference_statistics(self.real, self.layers["features"])
 
 
-# Reference statistics by the identity of the feature tensor they summarise; the tensor is kept
-# beside them, so its id cannot be reused while the entry lives. Reference features are cached
-# by content (metrics/cache.py, metrics/evaluator.py), so one reference is one tensor.
-_STATISTICS: dict[int, tuple[torch.Tensor, dict[str, Any]]] = {}
-_STATISTICS_KEPT = 8
+# Reference statistics by the identity of the feature tensor they summarise, dropped when that
+# tensor is freed (so an id is never reused while its entry lives, and no tensor is kept alive
+# for it). Reference features are cached by content (metrics/cache.py, metrics/evaluator.py), so
+# one reference is one tensor.
+_STATISTICS: dict[int, dict[str, Any]] = {}
 
 
 def reference_statistics(features: dict[str, torch.Tensor], layer: str) -> dict[str, Any]:
     """torch-fidelity's FID statistics (mean, covariance) of reference features, memoised."""
     tensor = features[layer]
-    if id(tensor) not in _STATISTICS or _STATISTICS[id(tensor)][0] is not tensor:
-        if len(_STATISTICS) >= _STATISTICS_KEPT:
-            _STATISTICS.pop(next(iter(_STATISTICS)))
-        _STATISTICS[id(tensor)] = (tensor, fid_featuresdict_to_statistics(features, layer))
-    return _STATISTICS[id(tensor)][1]
+    if id(tensor) not in _STATISTICS:
+        _STATISTICS[id(tensor)] = fid_featuresdict_to_statistics(features, layer)
+        weakref.finalize(tensor, _STATISTICS.pop, id(tensor), None)
+    return _STATISTICS[id(tensor)]
 
 
 @dataclass(frozen=True)
