@@ -181,6 +181,21 @@ def overrides_of(
     )
 
 
+def _check_before_training(trials: list[Any], device: Any, say: Echo) -> None:
+    """Missing data and too few samples for a metric fail now, not mid-run; what the user should
+    know about the step settings on this device is said once."""
+    from benchbench.datasets import load as load_dataset
+    from benchbench.metrics.sample_size import sample_count_problems
+    from benchbench.training import speed
+
+    for trial in {t.dataset: t for t in trials}.values():
+        problems = sample_count_problems(trial.settings, load_dataset(trial.dataset, **trial.dataset_options))
+        if problems:
+            raise UserError(f"{trial.dataset}: " + "; ".join(problems))
+    for note in dict.fromkeys(n for trial in trials for n in speed.notes(trial.settings, device)):
+        say(note)
+
+
 def run(
     suite: str | Path = "default",
     *,
@@ -207,11 +222,9 @@ def run(
     a bar on a terminal, else lines); `echo` receives the plan and one line per finished trial
     (default: standard error). `overrides`: a benchbench.suite.Overrides built already (the
     CLI's), instead of the arguments families to family_config."""
-    from benchbench.datasets import load as load_dataset
     from benchbench.environment import resolve_device
     from benchbench.execution import check_run_dir, prepare_run_dir, run_local, run_ray
     from benchbench.execution.estimate import describe, estimate
-    from benchbench.metrics.sample_size import sample_count_problems
     from benchbench.suite import load as load_suite
 
     say = echo or (lambda text: print(text, file=sys.stderr))
@@ -227,10 +240,7 @@ def run(
     plan, changed = load_suite(str(suite), overrides), overrides.changed
     torch_device = resolve_device(device)
     trials = plan.plan()
-    for trial in {t.dataset: t for t in trials}.values():  # missing data fails now, not mid-run
-        problems = sample_count_problems(trial.settings, load_dataset(trial.dataset, **trial.dataset_options))
-        if problems:  # too few samples for a metric: refused before any training
-            raise UserError(f"{trial.dataset}: " + "; ".join(problems))
+    _check_before_training(trials, torch_device, say)
     out = Path(out) if out is not None else default_output(plan.name, trials, changed)
     check_run_dir(out, plan, trials)
     to_time = len({t.config_hash() for t in trials if t.budget.kind != "seconds"})

@@ -151,3 +151,21 @@ def test_the_run_line_sets_wall_clock_against_training():
     assert line.startswith("400 s of wall clock for 200 s of training at 2 at a time (2.00x)")
     assert "evaluation along the budget 20 s, final scoring 40 s, set-up 5 s" in line
     assert "had finished" in time_line([], wall=3.0, jobs=2)
+
+
+def test_a_step_computed_otherwise_is_an_entry_of_its_own_but_the_gate_keys_it_as_configured():
+    """bf16 trials reported beside float32 ones are compared with them, never pooled into one entry;
+    the gate keeps keying by family and variant (it matches step settings apart)."""
+    from benchbench.gate.baseline import keyed
+    from benchbench.report.load import flatten
+
+    steps = {"optimizer_impl": "default", "channels_last": False, "tf32": False, "autocast": "none"}
+    summary = {"trial": "t", "family": "wgan-gp", "family_label": "WGAN-GP", "diagnostics": [], "step_settings": steps}
+    plain = flatten(summary)
+    bf16 = flatten(summary | {"step_settings": steps | {"autocast": "bf16", "channels_last": True}})
+    swept = flatten(summary | {"variant": "n_critic=1", "step_settings": steps | {"autocast": "bf16"}})
+    assert (plain["entry"], plain["label"]) == ("wgan-gp", "WGAN-GP")
+    assert bf16["entry"] == "wgan-gp autocast=bf16 channels_last=true"
+    assert swept["label"] == "WGAN-GP n_critic=1 autocast=bf16"
+    gate_keys = keyed(pd.DataFrame([plain, bf16, swept]).assign(budget="100steps"))["entry"]
+    assert list(gate_keys) == ["wgan-gp", "wgan-gp", "wgan-gp n_critic=1"]

@@ -67,3 +67,22 @@ def test_unknown_step_settings_are_refused():
 
     with pytest.raises(UserError, match="optimizer_impl must be one of"):
         suite.from_dict({"settings": {"optimizer_impl": "turbo"}}, "test")
+
+
+def test_emulated_bf16_is_said_before_the_run(monkeypatch):
+    bf16, cpu = dataclasses.replace(Settings(), autocast="bf16"), torch.device("cpu")
+    monkeypatch.setattr(speed, "native_bf16", lambda: False)
+    assert speed.notes(bf16, cpu) == [
+        "bf16 autocast on this CPU is emulated (no AVX512-BF16 or AMX): its steps are slower than float32's"
+    ]
+    assert speed.notes(Settings(), cpu) == [] and speed.notes(bf16, torch.device("cuda")) == []
+    monkeypatch.setattr(speed, "native_bf16", lambda: True)
+    assert speed.notes(bf16, cpu) == []
+
+
+def test_step_changes_name_what_differs_from_the_defaults():
+    from benchbench.step_settings import changes
+
+    assert changes(speed.step_settings(Settings())) == ""
+    other = dataclasses.replace(Settings(), autocast="bf16", optimizer_impl="fused", channels_last=True)
+    assert changes(speed.step_settings(other)) == "autocast=bf16 channels_last=true optimizer_impl=fused"

@@ -18,7 +18,7 @@ import pandas as pd
 
 from benchbench.errors import UserError
 from benchbench.metrics.catalog import METRICS
-from benchbench.report.entries import entry_names
+from benchbench.report.entries import configured_names
 from benchbench.results import read_json
 
 GATE_VERSION = 2
@@ -49,10 +49,10 @@ def direction(column: str) -> tuple[bool, tuple[float, float] | None]:
 
 
 def keyed(runs: pd.DataFrame) -> pd.DataFrame:
-    """The runs with the key's columns filled: entry names, setting 0 and extractor "none" where
+    """The runs with the key's columns filled: family or variant names, setting 0 and extractor "none" where
     a run has no such column (toy data has no extractor)."""
     frame = runs.copy()
-    frame["entry"] = entry_names(frame)
+    frame["entry"] = configured_names(frame)
     frame["setting"] = frame["setting"].fillna(0).astype(int) if "setting" in frame else 0
     for column in ("extractor", "extractor_weights"):
         frame[column] = frame[column].fillna("none").astype(str) if column in frame else "none"

@@ -2,8 +2,8 @@
 trials and its direction, collapsed-seed counts, interval text and the comparison of two
 entries. Renderers and checks import this module; it imports none of them.
 
-An entry (a family, or one swept variant of it) and its label are columns of the runs table,
-set once when the runs are loaded (report/load.py): nothing here keeps state between calls."""
+An entry (a family, one swept variant of it, or either with its step computed otherwise, e.g.
+"NAME autocast=bf16") and its label are columns of the runs table, set once when the runs are loaded (report/load.py): nothing here keeps state between calls."""
 
 from __future__ import annotations
 
@@ -28,9 +28,16 @@ def _joined(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def entry_names(frame: pd.DataFrame) -> pd.Series:
-    """What a report compares: a family, or each swept variant of it as an entry of its own
-    (the `entry` column load_runs sets; derived the same way for a table built by hand)."""
+    """What a report compares: a family, or each swept variant of it as an entry of its own, and
+    apart again when its step settings differ (the `entry` column load_runs sets; a table built
+    by hand without it: family and variant)."""
     return frame["entry"] if "entry" in frame else _joined(frame, "family")
+
+
+def configured_names(frame: pd.DataFrame) -> pd.Series:
+    """A family, or its swept variant, whatever its step settings: what the regression gate keys
+    a baseline by (it matches step settings apart, and says when they differ)."""
+    return _joined(frame, "family")
 
 
 def entry_labels(frame: pd.DataFrame) -> dict[str, str]:

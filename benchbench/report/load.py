@@ -11,6 +11,7 @@ import pandas as pd
 
 from benchbench.errors import UserError
 from benchbench.results import SCHEMA_VERSION, read_json
+from benchbench.step_settings import changes
 
 
 def flatten(summary: dict[str, Any]) -> dict[str, Any]:
@@ -48,10 +49,7 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
         label = label or registered.get("label")
         found = registered.get("diagnostics", []) if found is None else found
     row["family_label"], row["diagnostics"] = label or family, json.dumps(found)
-    # What a report compares and how it names it, set once here: a family, or each swept variant
-    # of it ("NAME gamma=0.3"), labelled as its trials recorded the family's label.
-    row["entry"] = f"{family} {row['variant']}".strip()
-    row["label"] = f"{row['family_label']} {row['variant']}".strip()
+    row["entry"], row["label"] = _entry_and_label(family, label or family, row["variant"], summary)
     row["family_origin"] = origin_text(summary.get("family_origin"))
     counters = summary.get("counters", {})
     for key in ("steps", "kimg", "train_seconds", "eval_seconds", "final_seconds", "setup_seconds"):
@@ -93,6 +91,14 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     # how the steps were computed (Adam implementation, layout, TF32, autocast): they change numerics
     row["step_settings"] = json.dumps(summary.get("step_settings") or {}, sort_keys=True)
     return row
+
+
+def _entry_and_label(family: str, label: str, variant: str, summary: dict[str, Any]) -> tuple[str, str]:
+    """What a report compares and how it names it, set once here: a family, or each swept variant
+    of it ("NAME gamma=0.3"), labelled as its trials recorded the family's label; a step computed
+    otherwise (bf16, another Adam) is another entry again, since its numbers differ."""
+    changed = f"{variant} {changes(summary.get('step_settings'))}".strip()
+    return f"{family} {changed}".strip(), f"{label} {changed}".strip()
 
 
 def _registered(family: str) -> dict[str, Any]:

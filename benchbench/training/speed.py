@@ -13,13 +13,14 @@ from typing import Any
 import torch
 
 from benchbench.errors import UserError
+from benchbench.step_settings import DEFAULTS
 
 OPTIMIZER_IMPLS = ("default", "foreach", "fused")
 AUTOCAST = ("none", "bf16")
 
 
 def step_settings(settings: Any) -> dict[str, Any]:
-    return {key: getattr(settings, key) for key in ("optimizer_impl", "channels_last", "tf32", "autocast")}
+    return {key: getattr(settings, key) for key in DEFAULTS}
 
 
 def check(settings: Any) -> list[str]:
@@ -61,10 +62,25 @@ def apply(family: Any, settings: Any, device: torch.device, image_data: bool) ->
     return family.train_step
 
 
+def native_bf16() -> bool:
+    """Whether this CPU computes bf16 in hardware (AVX512-BF16 or AMX), as oneDNN sees it."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a build without oneDNN: it cannot tell
+        return True
+
+
+def notes(settings: Any, device: torch.device) -> list[str]:
+    """What a user should know before these settings run on this device, one line each."""
+    if settings.autocast == "bf16" and device.type == "cpu" and not native_bf16():
+        return ["bf16 autocast on this CPU is emulated (no AVX512-BF16 or AMX): its steps are slower than float32's"]
+    return []
+
+
 def batch_layout(batch: torch.Tensor, settings: Any) -> torch.Tensor:
     if settings.channels_last and batch.dim() == 4:
         return batch.contiguous(memory_format=torch.channels_last)
     return batch
 
 
-__all__ = ["apply", "batch_layout", "check", "step_settings"]
+__all__ = ["apply", "batch_layout", "check", "native_bf16", "notes", "step_settings"]

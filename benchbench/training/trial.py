@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from benchbench.families import FAMILIES
+from benchbench.step_settings import DEFAULTS as STEP_DEFAULTS
 from benchbench.training.budget import Budget
 
 
@@ -49,13 +50,7 @@ class Settings:
 # Settings added after benchbench 0.1 are left out of a trial's config (and so of its hash and
 # directory name) while they hold these defaults, as is an empty variant: trials that do not use
 # them keep their 0.1 hashes, and their run directories still resume.
-LATER_DEFAULTS: dict[str, Any] = {
-    "swd_samples": 0,
-    "optimizer_impl": "default",
-    "channels_last": False,
-    "tf32": False,
-    "autocast": "none",
-}
+LATER_DEFAULTS: dict[str, Any] = {"swd_samples": 0, **STEP_DEFAULTS}
 
 
 @dataclass

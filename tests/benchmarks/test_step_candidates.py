@@ -64,6 +64,8 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "fused Adam": {"optimizer_impl": "fused"},
     "GP in one forward": {"step": gp_in_one_forward},
     "real and fake in one forward": {"step": real_and_fake_in_one_forward},
+    "bf16 autocast": {"bf16": True},
+    "bf16 autocast, channels_last": {"bf16": True, "channels_last": True},
 }
 
 
@@ -74,6 +76,7 @@ def _step(family_name: str, candidate: str) -> Callable[[], None]:
         batch_size=64,
         channels_last=options.get("channels_last", False),
         optimizer_impl=options.get("optimizer_impl", "default"),
+        bf16=options.get("bf16", False),
     )
     _, family, real, _ = setup_trial(family_name, "mnist", CPU, config)
     step = speed.apply(family, config.step_settings(), CPU, True)
