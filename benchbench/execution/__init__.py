@@ -18,7 +18,7 @@ import torch
 
 from benchbench.environment import threads_per_trial
 from benchbench.errors import UserError
-from benchbench.execution.workers import WorkerContext
+from benchbench.execution.workers import WorkerContext, watch_parent
 from benchbench.results import SCHEMA_VERSION, read_json, write_json
 from benchbench.suite import Suite
 from benchbench.training import Trial, run_trial
@@ -153,7 +153,9 @@ def run_local(
             if notify:
                 notify(summaries[trial.key])
     else:
-        with ProcessPoolExecutor(jobs, mp_context=WorkerContext()) as pool:
+        with ProcessPoolExecutor(
+            jobs, mp_context=WorkerContext(), initializer=watch_parent, initargs=(os.getpid(),)
+        ) as pool:
             mode = "off" if progress == "off" else "lines"
             futures = {pool.submit(_run_one, t, str(out / t.key), str(device), mode, threads, jobs): t for t in trials}
             for future in as_completed(futures):

@@ -1,4 +1,4 @@
-"""Worker processes that never import the caller's main module.
+"""Worker processes that never import the caller's main module, and that stop with their parent.
 
 A spawned worker normally re-imports `__main__` before it runs anything (multiprocessing's
 "safe importing of main module" rule). For benchbench that is always wrong: a script that calls
@@ -12,7 +12,11 @@ so the workers are started with the main module hidden: nothing of the caller's 
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from multiprocessing.context import SpawnContext, SpawnProcess
 from typing import Any
@@ -52,3 +56,17 @@ class WorkerContext(SpawnContext):
     """multiprocessing's spawn context, whose processes never import the caller's main module."""
 
     Process = _WorkerProcess
+
+
+def watch_parent(parent: int, every: float = 1.0) -> None:
+    """A worker's initializer: when its parent is gone (killed by a scheduler, a timeout or the OOM
+    killer, which leaves no chance to stop the pool), the worker ends itself too. Left running it
+    would train on unseen and race a rerun that resumes the same trials; ended, it loses only what
+    followed its trial's last checkpoint (results are written atomically)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="benchbench-parent-watch", daemon=True).start()
