@@ -423,3 +423,24 @@ def test_reference_statistics_are_computed_once_per_reference(scorer, mnist, mon
     del real  # the memo keeps no reference alive: its entry goes with the features
     gc.collect()
     assert key not in images._STATISTICS
+
+
+def test_along_training_the_cheap_metrics_with_kid_on_fewer_subsets(mnist, monkeypatch):
+    """A trajectory point scores the metrics marked cheap, KID on 20 subsets; the final scores
+    everything, KID on torch-fidelity's 100."""
+    from benchbench.metrics import images
+
+    subsets = []
+
+    def recorded(*args, **kwargs):
+        subsets.append(kwargs["kid_subsets"])
+        return kid(*args, **kwargs)
+
+    kid = images.kid_featuresdict_to_metric
+    monkeypatch.setattr(images, "kid_featuresdict_to_metric", recorded)
+    evaluator = Evaluator(mnist, None, CPU)
+    samples = mnist.reference("train", 1000)
+    along, _ = evaluator.evaluate_samples(samples, "validation", during_training=True)
+    final, _ = evaluator.evaluate_samples(samples, "validation")
+    assert subsets == [images.KID_SUBSETS_ALONG, images.KID_SUBSETS] == [20, 100]
+    assert "kid" in along and "precision" not in along and {"kid", "precision", "density"} <= set(final)

@@ -101,9 +101,10 @@ class Evaluator:
         return _FLOORS[key]
 
     def evaluate_samples(
-        self, samples: torch.Tensor, split: str, metrics: tuple[str, ...] | None = None
+        self, samples: torch.Tensor, split: str, metrics: tuple[str, ...] | None = None, during_training: bool = False
     ) -> tuple[dict[str, float], dict[str, Any]]:
         """Score raw samples (uint8 images or points) against a whole split (metrics: catalogue
-        names; None: all the scorer serves)."""
-        metrics = self.metrics() if metrics is None else metrics
-        return self.scorer.measure(samples, self.reference_features(split), metrics, split)
+        names; None: all the scorer serves, or along training those cheap enough for it, with
+        their cheaper settings)."""
+        metrics = self.metrics(during_training) if metrics is None else metrics
+        return self.scorer.measure(samples, self.reference_features(split), metrics, split, during_training)

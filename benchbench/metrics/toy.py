@@ -62,7 +62,13 @@ class PointScorer:
         return {"extractor": "none", "extractor_weights": "none", "n_fake": n_fake, "n_real": n_real, "split": split}
 
     def measure(
-        self, samples: torch.Tensor, real: torch.Tensor, metrics: tuple[str, ...], split: str
+        self,
+        samples: torch.Tensor,
+        real: torch.Tensor,
+        metrics: tuple[str, ...],
+        split: str,
+        during_training: bool = False,
     ) -> tuple[dict[str, float], dict[str, object]]:
-        """(values, provenance) of points against reference points (the toy metrics, always all)."""
+        """(values, provenance) of points against reference points (the toy metrics, always all,
+        the same along training as at the end)."""
         return self.score(self.features(samples), real), self.provenance(len(samples), len(real), split)

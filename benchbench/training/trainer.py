@@ -278,7 +278,7 @@ class TrialRunner:
                 family.sample(settings.eval_samples, torch.Generator().manual_seed(1), split="validation"),
                 family.pixel_range,
             )
-            values, _ = evaluator.evaluate_samples(samples, "validation", evaluator.metrics(during_training=True))
+            values, _ = evaluator.evaluate_samples(samples, "validation", during_training=True)
             values.update(family.evaluation_extras(dataset, "validation", samples))
             row.update(values)
             state.keep_if_best(values[evaluator.primary], counters.steps, family.generator)
