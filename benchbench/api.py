@@ -286,21 +286,20 @@ def _finished(trial_dir: Path) -> bool:
 
 def time_line(summaries: list[dict[str, Any]], wall: float, jobs: int) -> str:
     """The run's wall clock against the training its budgets bought (trials trained now only)."""
-    fresh = [s.get("counters", {}) for s in summaries]
-    if not fresh:
+    from benchbench.report.tables import TIME_COUNTERS, beside_training
+
+    if not summaries:
         return f"{wall:.0f} s of wall clock (no training in this run: its trials had finished)"
-    training = sum(c.get("train_seconds", 0.0) for c in fresh) / max(1, min(jobs, len(fresh)))
+    counters = pd.DataFrame([s.get("counters", {}) for s in summaries]).reindex(columns=TIME_COUNTERS).fillna(0.0)
+    at_once = min(jobs, len(counters))
+    training = counters["train_seconds"].sum() / max(1, at_once)
     if training <= 0:
         return f"{wall:.0f} s of wall clock (its trials recorded no training time)"
-    parts = {
-        "evaluation along the budget": sum(c.get("eval_seconds", 0.0) - c.get("final_seconds", 0.0) for c in fresh),
-        "final scoring": sum(c.get("final_seconds", 0.0) for c in fresh),
-        "set-up": sum(c.get("setup_seconds", 0.0) for c in fresh),
-    }
-    per_trial = ", ".join(f"{name} {value / len(fresh):.0f} s" for name, value in parts.items())
+    beside = beside_training(counters)
     return (
-        f"{wall:.0f} s of wall clock for {training:.0f} s of training at {min(jobs, len(fresh))} at a time "
-        f"({wall / training:.2f}x); per trial beside its training: {per_trial}"
+        f"{wall:.0f} s of wall clock for {training:.0f} s of training at {at_once} at a time "
+        f"({wall / training:.2f}x); per trial beside its training: evaluation along the budget "
+        f"{beside['along']:.0f} s, final scoring {beside['final']:.0f} s, set-up {beside['setup']:.0f} s"
     )
 
 

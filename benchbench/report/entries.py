@@ -3,7 +3,8 @@ trials and its direction, collapsed-seed counts, interval text and the compariso
 entries. Renderers and checks import this module; it imports none of them.
 
 An entry (a family, one swept variant of it, or either with its step computed otherwise, e.g.
-"NAME autocast=bf16") and its label are columns of the runs table, set once when the runs are loaded (report/load.py): nothing here keeps state between calls."""
+"NAME autocast=bf16") and its label are columns of the runs table, set once when the runs are
+loaded (report/load.py): nothing here keeps state between calls."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def configured_names(frame: pd.DataFrame) -> pd.Series:
 
 def entry_labels(frame: pd.DataFrame) -> dict[str, str]:
     """{entry: how reports name it}: its family's label as its trials recorded it, then its
-    variant if swept ("NAME gamma=0.3")."""
+    variant if swept and its step settings if changed ("NAME gamma=0.3 autocast=bf16")."""
     if "label" in frame:
         names = frame["label"]
     elif "family_label" in frame:

@@ -316,8 +316,9 @@ class TrialRunner:
             started = self.clock()
             summary |= self.final.scores(run)
             save_sample_grid(self.dir / "samples.png", family, run.dataset)
-            counters.eval_seconds += self.clock() - started
-            counters.final_seconds += self.clock() - started
+            final_seconds = self.clock() - started
+            counters.eval_seconds += final_seconds
+            counters.final_seconds += final_seconds
             summary["counters"] = counters.as_dict()
         threshold = resolve_threshold(settings.fid_threshold, run.evaluator, run.dataset, settings.eval_samples)
         summary["convergence"] = convergence(state.trajectory, run.evaluator.primary, threshold)
