@@ -4,8 +4,10 @@ least the minimum effect), refusals of other experiments and of bad input, the r
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from click.testing import CliRunner
 
 from benchbench.cli import main
@@ -72,13 +74,27 @@ def test_zero_spread_is_decided_by_the_exact_difference_and_the_minimum_effect()
     assert judge(same, Sample.of([7.0, 10.0, 10.0]), True, 0.5, 0.01).verdict == "ok"  # 1 worse, not significant
 
 
-def test_one_seed_is_untoleranced_or_borrows_the_other_sides_spread():
+def test_one_seed_is_untoleranced_or_judged_by_a_prediction_interval():
     one = judge(Sample.of([10.0]), Sample.of([8.0, 8.1, 7.9]), True, 0.5, 0.01)
     assert one.verdict == "regressed" and one.method.startswith("untoleranced")
     run_of_one = judge(Sample.of([10.0, 10.2, 9.8]), Sample.of([8.0]), True, 0.5, 0.01)
-    assert run_of_one.verdict == "regressed" and run_of_one.method.startswith("Welch")
-    # the borrowed spread counts for the run's mean too: one seed 0.9 below is within the noise
+    assert run_of_one.verdict == "regressed" and run_of_one.method == "prediction interval"
+    # t = 2 / (0.2 sqrt(1 + 1/3)) on 2 degrees of freedom: the baseline's, none borrowed
+    assert run_of_one.p_worse == pytest.approx(stats.t.sf(2 / (0.2 * math.sqrt(4 / 3)), 2))
     assert judge(Sample.of([10.0, 10.2, 9.8]), Sample.of([9.1]), True, 0.1, 0.01).verdict == "ok"
+
+
+def test_a_run_of_one_seed_has_the_false_alarm_rate_it_is_judged_at():
+    """On main before 0.5 a one-seed run borrowed the baseline's spread and degrees of freedom it
+    does not have: 2.5% false alarms at a nominal 1% with 3 baseline seeds."""
+    rng = np.random.default_rng(0)
+    draws = 20_000
+    alarms = sum(
+        judge(Sample.of(rng.normal(0, 1, 3)), Sample.of(rng.normal(0, 1, 1)), False, 0.0, 0.01).p_worse < 0.01
+        for _ in range(draws)
+    )
+    low, high = stats.binomtest(int(alarms), draws).proportion_ci(0.99)
+    assert low <= 0.01 <= high, alarms / draws
 
 
 def test_the_minimum_effect_is_relative_with_a_floor_for_bounded_metrics():
@@ -163,13 +179,32 @@ def test_a_baseline_needs_completed_seeds_and_two_of_them_unless_marked_untolera
     assert table["verdict"].str.contains("untoleranced").all()
 
 
-def test_a_run_entry_that_failed_everywhere_is_bad_input_and_one_that_diverged_regresses():
+def test_an_entry_that_lost_every_seed_is_a_regression_not_bad_input():
     baseline = make_baseline(trials([100.0, 101.0, 102.0]))
-    with pytest.raises(UserError, match="no completed trial in the run"):
-        check(trials([math.nan] * 3, status="failed"), baseline)
-    table, passed = check(trials([math.nan] * 3, status="diverged"), baseline)
-    assert not passed and verdicts(table)["completed"] == "regressed"
-    assert verdicts(table)["final_fid"] == "regressed: no value"
+    for status in ("failed", "diverged"):
+        table, passed = check(trials([math.nan] * 3, status=status), baseline)
+        assert not passed and verdicts(table)["lost seeds"] == "regressed: every seed lost", status
+        assert f"3 of 3 (3 {status})" in set(table["run"])
+    # completed, but no finite value: lost by the report's rule too
+    table, passed = check(trials([math.nan] * 3), baseline)
+    assert not passed and "3 of 3 (3 no value)" in set(table["run"])
+    with pytest.raises(UserError, match="no trial has finished"):
+        check(trials([math.nan] * 3, status="running"), baseline)
+
+
+def test_lost_seeds_are_tested_not_flagged_from_one_seed():
+    baseline = make_baseline(trials([100.0, 101.0, 102.0]))
+    one_lost = trials([100.0, 101.0, 102.0, math.nan], seeds=[0, 1, 2, 3])
+    table, passed = check(one_lost, baseline)
+    row = table[table["metric"] == "lost seeds"].iloc[0]
+    assert passed and row["verdict"].startswith("ok") and "1 of 4 (1 no value)" == row["run"]
+    assert row["p"] == pytest.approx(stats.fisher_exact([[1, 3], [0, 3]], alternative="greater").pvalue)
+    assert "cannot decide" in row["verdict"]  # 3 vs 4 seeds: Fisher's smallest p is 1/35 > 0.01
+    # 10 of 20 lost against none of 20: a test that can decide does
+    many = make_baseline(trials([100.0 + 0.1 * i for i in range(20)]))
+    lossy = trials([100.0 + 0.1 * i if i % 2 else math.nan for i in range(20)], status="completed")
+    table, passed = check(lossy, many)
+    assert not passed and verdicts(table)["lost seeds"] == "regressed"
 
 
 def test_older_baselines_are_read_and_a_pooled_one_is_refused():
@@ -404,3 +439,60 @@ def test_every_injected_bug_of_the_power_study_still_applies_to_the_code():
         moved = case.get("move_function")
         if moved:
             assert f"\ndef {moved['function']}(" in (root / moved["file"]).read_text(), case["name"]
+
+
+# --- one false-alarm budget per check ---------------------------------------------------------
+
+HIGHER_IS_BETTER = ("final_is", "final_precision", "final_recall", "final_density", "final_coverage")
+
+
+def drawn(rng, families, means, seeds=3, sd=1.0):
+    """Trials of several entries whose every gated column is drawn independently around `means`."""
+    rows = []
+    for family in families:
+        for seed in range(seeds):
+            row = {"family": family, "dataset": "d", "budget": "1s", "status": "completed", "seed": seed,
+                   "extractor": "x", "extractor_weights": "w", "device": "cpu: A (2 threads)", "versions": "v"}  # fmt: skip
+            row |= {column: mean + rng.normal(0, sd * abs(mean) * 0.05) for column, mean in means.items()}
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+MEANS = {"final_fid": 300.0, "final_kid": 200.0, "final_is": 4.0, "final_precision": 0.7, "final_recall": 0.3}
+
+
+def test_the_false_alarm_rate_is_budgeted_over_the_whole_check():
+    """25 tests per check (5 entries x 5 metrics), every run drawn like its baseline, minimum
+    effect 0: each test alone at 1% would raise a false alarm in about a fifth of the checks."""
+    rng = np.random.default_rng(7)
+    families = [f"f{i}" for i in range(5)]
+    checks, alarms = 300, 0
+    rule = Rule(alpha=0.01, min_change=0.0, speed=False)
+    for _ in range(checks):
+        baseline = make_baseline(drawn(rng, families, MEANS))
+        table, passed = check(drawn(rng, families, MEANS), baseline, rule)
+        alarms += not passed
+        assert (table["p_holm"].dropna() >= table["p"].dropna()).all()
+    assert alarms / checks < 0.04, alarms
+
+
+def test_holm_keeps_a_clear_regression_and_passes_a_marginal_one_among_many():
+    rng = np.random.default_rng(3)
+    families = [f"f{i}" for i in range(5)]
+    baseline = make_baseline(drawn(rng, families, MEANS, sd=0.1))
+    worse = drawn(rng, families, MEANS, sd=0.1)
+    worse.loc[worse["family"] == "f2", "final_fid"] *= 1.3  # 30% worse FID in one entry
+    table, passed = check(worse, baseline)
+    fid = table[(table["family"] == "f2") & (table["metric"] == "final_fid")].iloc[0]
+    assert not passed and fid["verdict"] == "regressed" and fid["p_holm"] < 0.01
+    assert "p (Holm)" in format_table(table)
+
+
+@pytest.mark.parametrize("column", HIGHER_IS_BETTER)
+def test_higher_is_better_metrics_regress_when_they_fall(column):
+    rng = np.random.default_rng(5)
+    baseline = make_baseline(drawn(rng, ["f"], MEANS | {column: 0.5}, sd=0.1))
+    for factor, expected in ((0.7, "regressed"), (1.3, "improved")):
+        run = drawn(rng, ["f"], MEANS | {column: 0.5 * factor}, sd=0.1)
+        table, passed = check(run, baseline)
+        assert verdicts(table)[column] == expected and passed == (expected == "improved"), table

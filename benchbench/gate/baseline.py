@@ -20,10 +20,13 @@ from benchbench.errors import UserError
 from benchbench.metrics.catalog import METRICS
 from benchbench.report.entries import configured_names
 from benchbench.results import read_json
+from benchbench.results.outcomes import outcomes
 
 GATE_VERSION = 2
 READABLE_VERSIONS = (1, 2)  # version 1: keyed by (family, dataset); read while its budget is single
-SPEED = "relative_speed"  # images/s over the speed reference timed in the same process
+SPEED = "relative_speed"  # images/s over the speed reference timed in the same process (CPU time on a CPU)
+WALL_SPEED = "wall_relative_speed"  # the same ratio, both timed by the wall clock
+SPEEDS = (SPEED, WALL_SPEED)
 ABSOLUTE_SPEED = "images_per_second"  # recorded for the reader; never gated (a busy neighbour moves it)
 # What identifies an experiment; the column in a runs table, and its label in messages.
 KEY = (
@@ -37,15 +40,30 @@ KEY = (
 
 
 def gated_columns() -> list[str]:
-    return [m.column for m in METRICS.in_order() if m.gated] + [SPEED]
+    return [m.column for m in METRICS.in_order() if m.gated] + list(SPEEDS)
 
 
 def direction(column: str) -> tuple[bool, tuple[float, float] | None]:
     """(higher is better, bounds) of a gated column."""
-    if column in (SPEED, ABSOLUTE_SPEED):
+    if column in (*SPEEDS, ABSOLUTE_SPEED):
         return True, None
     info = METRICS.get(column.removeprefix("final_"))
     return not info.lower_is_better, info.bounds
+
+
+def floor_of(column: str) -> float | None:
+    """The catalogue's absolute minimum effect of a gated column (None: relative alone)."""
+    name = column.removeprefix("final_")
+    return METRICS.get(name).floor if name in METRICS else None
+
+
+def primary_column(frame: pd.DataFrame) -> str | None:
+    """The column whose lost seeds count for an entry: its first gated quality metric, in
+    catalogue order, that the trials hold (FID on images, SWD on points)."""
+    for column in gated_columns():
+        if column not in SPEEDS and column in frame and frame[column].notna().any():
+            return column
+    return None
 
 
 def keyed(runs: pd.DataFrame) -> pd.DataFrame:
@@ -72,15 +90,19 @@ def describe_key(key: tuple) -> str:
     return shown + (f", {extractor}" if extractor != "none" else "")
 
 
-def make_baseline(runs: pd.DataFrame, allow_one_seed: bool = False) -> dict[str, Any]:
+def make_baseline(runs: pd.DataFrame, allow_one_seed: bool = False, allow_lost: bool = False) -> dict[str, Any]:
     """One entry per experiment. An entry with no completed trial is refused (there is nothing to
-    compare with); one with a single completed seed too, unless `allow_one_seed`, in which case it
-    is marked untoleranced (the check then decides by the minimum effect alone)."""
+    compare with) unless `allow_lost` (a history records a commit whose every trial failed, as
+    the regression it is); one with a single completed seed too, unless `allow_one_seed`, in which
+    case it is marked untoleranced (the check then decides by the minimum effect alone)."""
     frame = keyed(runs)
     entries = []
     for key, trials in frame.groupby([column for column, _ in KEY], sort=True):
         completed = trials[trials["status"] == "completed"]
         name = describe_key(key)
+        if completed.empty and allow_lost:
+            entries.append(_entry(key, trials, completed))
+            continue
         if completed.empty:
             raise UserError(
                 f"{name}: no completed trial ({len(trials)} {', '.join(sorted(set(trials['status'])))}): "
@@ -97,6 +119,7 @@ def make_baseline(runs: pd.DataFrame, allow_one_seed: bool = False) -> dict[str,
 
 def _entry(key: tuple, trials: pd.DataFrame, completed: pd.DataFrame) -> dict[str, Any]:
     entry, setting, dataset, budget, extractor, weights = key
+    found = outcomes(trials, primary_column(trials) or "")  # no metric at all: every seed lost
     return {
         "family": entry,
         "setting": int(setting),
@@ -106,6 +129,8 @@ def _entry(key: tuple, trials: pd.DataFrame, completed: pd.DataFrame) -> dict[st
         "extractor_weights": weights,
         "seeds": int(len(trials)),
         "completed": int(len(completed)),
+        "lost": found.lost,  # results/outcomes.py's rule on the primary metric, as the report counts
+        "lost_reasons": found.reasons,
         "untoleranced": len(completed) < 2,
         "step_settings": one(trials, "step_settings"),
         "family_origin": one(trials, "family_origin"),
@@ -118,19 +143,27 @@ def _entry(key: tuple, trials: pd.DataFrame, completed: pd.DataFrame) -> dict[st
 
 
 def seed_values(completed: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Per gated column: each completed seed's value (non-finite: the seed gave none), their mean,
-    standard deviation and count."""
+    """Per gated column: each completed seed's value and its seed (non-finite: the seed gave
+    none), their mean, standard deviation and count."""
     metrics = {}
+    seeds = completed["seed"] if "seed" in completed else pd.Series([None] * len(completed), index=completed.index)
     for column in [*gated_columns(), ABSOLUTE_SPEED]:
         if column not in completed:
             continue
-        values = [float(v) for v in completed[column] if v is not None and math.isfinite(float(v))]
-        if not values:
-            continue
-        mean = sum(values) / len(values)
-        std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
-        metrics[column] = {"mean": mean, "std": std, "n": len(values), "values": values}
+        pairs = [(s, float(v)) for s, v in zip(seeds, completed[column]) if v is not None and math.isfinite(float(v))]
+        if pairs:
+            metrics[column] = summarised([v for _, v in pairs], [None if s is None else int(s) for s, _ in pairs])
     return metrics
+
+
+def summarised(values: list[float], seeds: list[int | None] | None = None) -> dict[str, Any]:
+    """A gated column's entry: the values (and their seeds, where known), mean, std and count."""
+    mean = sum(values) / len(values)
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
+    found: dict[str, Any] = {"mean": mean, "std": std, "n": len(values), "values": values}
+    if seeds is not None and all(s is not None for s in seeds):
+        found["seeds"] = seeds
+    return found
 
 
 def one(frame: pd.DataFrame, column: str) -> Any:
@@ -159,9 +192,10 @@ def one_config(trials: pd.DataFrame) -> dict[str, Any] | None:
     return json.loads(configs.pop()) if len(configs) == 1 else None
 
 
-def read_baseline(data: Any) -> list[dict[str, Any]]:
+def read_baseline(data: Any, allow_lost: bool = False) -> list[dict[str, Any]]:
     """The entries of a baseline file's contents, upgraded to the current keys; anything else is
-    refused in one line."""
+    refused in one line (an entry with no completed seed too, unless `allow_lost`: a history
+    record of a commit whose trials all failed)."""
     if (
         not isinstance(data, dict)
         or data.get("gate_version") not in READABLE_VERSIONS
@@ -185,7 +219,8 @@ def read_baseline(data: Any) -> list[dict[str, Any]]:
             if entry.get(field) is None:
                 entry[field] = "none"
         entry.setdefault("untoleranced", entry.get("completed", 0) < 2)
-        if not entry.get("completed"):
+        entry.setdefault("lost", int(entry.get("seeds", 0)) - int(entry.get("completed", 0)))
+        if not entry.get("completed") and not allow_lost:
             raise UserError(
                 f"the baseline's {describe_key(key_of(entry))} has no completed trial: nothing to compare with "
                 "(make the baseline from a run that completed)"

@@ -6,11 +6,17 @@ refused naming the field (the CLI's exit 2), as is one with other step settings 
 change in the family's configuration (its settings, its published defaults' digest, a plugin's
 version) is listed line by line and gated: CI exists to check a new configuration against the
 old one; Rule.require_same_config refuses it instead. A run that shares no entry with the
-baseline, or an entry with no completed trial in the run, is a configuration error, not a
-regression; an entry whose seeds diverged is a regression.
+baseline, or an entry with no finished trial, is a configuration error, not a regression.
+
+Every test of one check (each gated metric of each entry, both speeds, the lost seeds) is one
+family: Holm-adjusted together, so that Rule.alpha is the false-alarm rate of the whole check.
+Lost seeds follow the report's rule (results/outcomes.py) and are tested (Fisher's exact test
+against the baseline's loss rate), not flagged from one seed; an entry that lost every seed is
+a regression outright: there is nothing left to compare.
 
 Speed is the trial's images/s relative to a reference workload timed in the same process
-(training/reference.py), compared only on the same hardware: a busy neighbour slows both alike.
+(training/reference.py), on the CPU-time clock and on the wall clock, compared only on the same
+hardware: a busy neighbour slows both alike.
 """
 
 from __future__ import annotations
@@ -28,25 +34,32 @@ from benchbench.gate.baseline import (
     ABSOLUTE_SPEED,
     KEY,
     SPEED,
+    SPEEDS,
+    WALL_SPEED,
     describe_key,
     direction,
+    floor_of,
+    gated_columns,
     key_of,
     keyed,
     one,
     one_config,
     read_baseline,
 )
-from benchbench.gate.decide import Sample, judge, minimum_effect
+from benchbench.gate.decide import Sample, judge, lost_p, minimum_effect, verdict
 from benchbench.metrics.catalog import METRICS
+from benchbench.report.stats import holm
+from benchbench.results.outcomes import LOST_STATUSES, outcomes
 
 
 @dataclass(frozen=True)
 class Rule:
-    alpha: float = 0.01  # one-sided significance of "worse", per metric
+    alpha: float = 0.01  # the check's false-alarm rate: Holm over all of its tests
     min_change: float = 0.05  # smallest regression that counts, relative to the baseline mean
-    speed_change: float = 0.10  # the same for the relative speed
+    speed_change: float = 0.10  # the same for the relative speed (CPU time on a CPU)
     speed: bool = True  # False: throughput is not gated
     require_same_config: bool = False  # True: another configuration is refused, not gated
+    wall_speed_change: float = 0.25  # the same for the wall-clock relative speed (a neighbour moves it more)
 
 
 @dataclass
@@ -60,10 +73,17 @@ class Row:
     change: float  # relative to the baseline mean
     p: float  # one-sided p of "worse"
     verdict: str
+    p_holm: float = math.nan  # p Holm-adjusted over the check's tests: what the verdict reads
     # numbers kept for the history and for callers (not shown in the table)
     run_mean: float = math.nan
     run_std: float = math.nan
     run_n: int = 0
+    worse_by: float = math.nan
+    min_effect: float = math.nan
+    p_better: float = math.nan
+    p_better_holm: float = math.nan
+    method: str = ""
+    note: str = ""
 
 
 # Fields an entry must share with its baseline entry beyond the key: other numerics are another
@@ -91,6 +111,7 @@ def check(runs: pd.DataFrame, baseline: Any, rule: Rule = Rule()) -> tuple[pd.Da
         _check_comparable(entry, trials)
         rows += _config_rows(entry, trials, rule)
         rows += entry_rows(entry, trials, rule)
+    decide_together(rows, rule.alpha)
     table = pd.DataFrame([row.__dict__ for row in rows], columns=list(Row.__dataclass_fields__))
     return table, not bool(failed(table).any())
 
@@ -190,19 +211,28 @@ def _row(entry: dict[str, Any], metric: str, baseline: str, run: str, change: fl
 
 
 def entry_rows(entry: dict[str, Any], trials: pd.DataFrame, rule: Rule) -> list[Row]:
-    """The completed-seed count, then one row per gated metric of the baseline entry."""
-    completed = trials[trials["status"] == "completed"]
-    lost = trials[trials["status"].isin(["diverged", "failed"])]
-    if completed.empty and not (trials["status"] == "diverged").any():
+    """The lost seeds, then one row per gated metric of the baseline entry (p-values raw: check()
+    decides them together)."""
+    if not trials["status"].isin(["completed", *LOST_STATUSES]).any():
         raise UserError(
-            f"{describe_key(key_of(entry))}: no completed trial in the run ({', '.join(sorted(set(trials['status'])))}; "
-            "each failed trial's traceback.txt says why): nothing to compare"
+            f"{describe_key(key_of(entry))}: no trial has finished ({', '.join(sorted(set(trials['status'])))}): "
+            "check a run once it is done"
         )
+    found = outcomes(trials, _primary(entry) or "")
+    base_seeds, base_lost = int(entry["seeds"]), int(entry.get("lost", entry["seeds"] - entry["completed"]))
+    shown_base, shown_run = f"{base_lost} of {base_seeds}", f"{found.lost} of {found.seeds}{_reasons(found.reasons)}"
+    if not found.kept:  # nothing to compare: the commit broke the entry, whatever the baseline lost
+        return [_row(entry, "lost seeds", shown_base, shown_run, math.nan, math.nan, "regressed: every seed lost")]
     rows = []
-    base_lost = entry["seeds"] - entry["completed"]
-    if len(lost) / max(len(trials), 1) > base_lost / max(entry["seeds"], 1):
-        done = f"{entry['completed']}/{entry['seeds']}"
-        rows.append(_row(entry, "completed", done, f"{len(completed)}/{len(trials)}", math.nan, math.nan, "regressed"))
+    if found.lost:
+        p = lost_p(base_lost, base_seeds, found.lost, found.seeds)
+        row = _row(entry, "lost seeds", shown_base, shown_run, math.nan, p, "ok")
+        row.worse_by, row.min_effect = found.lost / found.seeds - base_lost / max(base_seeds, 1), 0.0
+        row.method = "Fisher's exact test, one-sided"
+        smallest = lost_p(0, base_seeds, found.seeds, found.seeds)
+        if smallest >= rule.alpha:
+            row.note = f"{base_seeds} vs {found.seeds} seeds cannot decide (Fisher's smallest p is {smallest:.2g})"
+        rows.append(row)
     same_hardware = one(trials, "device") == entry.get("hardware")
     for column, stats in entry["metrics"].items():
         if column == ABSOLUTE_SPEED and SPEED in entry["metrics"]:
@@ -211,53 +241,88 @@ def entry_rows(entry: dict[str, Any], trials: pd.DataFrame, rule: Rule) -> list[
             shown = f"{stats['mean']:.4g} (n={stats['n']})"
             rows.append(_row(entry, column, shown, "-", math.nan, math.nan, "skipped: no speed reference in baseline"))
             continue
-        if column not in (SPEED, ABSOLUTE_SPEED) and column.removeprefix("final_") not in METRICS:
+        if column not in (*SPEEDS, ABSOLUTE_SPEED) and column.removeprefix("final_") not in METRICS:
             continue  # a metric this version no longer gates
-        rows.append(_metric_row(entry, column, stats, completed, rule, same_hardware))
+        kept = outcomes(trials[trials["status"] == "completed"], column).kept
+        rows.append(_metric_row(entry, column, stats, kept, rule, same_hardware))
     return rows
 
 
+def _primary(entry: dict[str, Any]) -> str | None:
+    return next((c for c in gated_columns() if c not in SPEEDS and c in entry["metrics"]), None)
+
+
+def _reasons(reasons: dict[str, int]) -> str:
+    return f" ({', '.join(f'{n} {why}' for why, n in reasons.items())})" if reasons else ""
+
+
 def _metric_row(
-    entry: dict[str, Any], column: str, stats: dict[str, Any], completed: pd.DataFrame, rule: Rule, same_hardware: bool
+    entry: dict[str, Any], column: str, stats: dict[str, Any], kept: list[float], rule: Rule, same_hardware: bool
 ) -> Row:
     base = Sample(float(stats["mean"]), float(stats["std"]) if stats["n"] > 1 else math.nan, int(stats["n"]))
     shown_base = f"{base.mean:.4g} ± {stats['std']:.2g} (n={base.n})"
-    values = completed[column].astype(float) if column in completed else pd.Series(dtype=float)
-    values = values[np.isfinite(values)]
-    speed = column in (SPEED, ABSOLUTE_SPEED)
+    speed = column in (*SPEEDS, ABSOLUTE_SPEED)
     unscored = (
         "skipped: speed not gated"
         if speed and not rule.speed
         else "skipped: other hardware"
         if speed and not same_hardware
         else "regressed: no value"
-        if values.empty
+        if not kept
         else None
     )
     if unscored:
         return _row(entry, column, shown_base, "-", math.nan, math.nan, unscored)
-    run = Sample.of(values)
+    run = Sample.of(kept)
     higher_better, bounds = direction(column)
-    effect = minimum_effect(base.mean, rule.speed_change if speed else rule.min_change, bounds)
+    change_rule = rule.wall_speed_change if column == WALL_SPEED else rule.speed_change if speed else rule.min_change
+    effect = minimum_effect(base.mean, change_rule, bounds, floor_of(column))
     judgement = judge(base, run, higher_better, effect, rule.alpha)
-    verdict = judgement.verdict if judgement.method.startswith("Welch") else f"{judgement.verdict} ({judgement.method})"
     change = (run.mean - base.mean) / abs(base.mean) if base.mean else math.nan
     shown_run = f"{run.mean:.4g} ± {0.0 if run.n < 2 else run.std:.2g} (n={run.n})"
-    row = _row(entry, column, shown_base, shown_run, change, judgement.p_worse, verdict)
+    row = _row(entry, column, shown_base, shown_run, change, judgement.p_worse, judgement.verdict)
     row.run_mean, row.run_std, row.run_n = run.mean, run.std, run.n
+    row.worse_by, row.min_effect, row.p_better, row.method = (
+        judgement.worse_by,
+        judgement.min_effect,
+        judgement.p_better,
+        judgement.method,
+    )
+    if not judgement.tested:
+        row.verdict = f"{judgement.verdict} ({judgement.method})"
     return row
+
+
+def decide_together(rows: list[Row], alpha: float) -> None:
+    """Holm over every tested row of one check: `alpha` is the check's false-alarm rate. Rows
+    decided without a test (an exact difference, an untoleranced baseline, nothing kept) keep
+    their verdict."""
+    tested = [row for row in rows if math.isfinite(row.p)]
+    for attribute, into in (("p", "p_holm"), ("p_better", "p_better_holm")):
+        for row, adjusted in zip(tested, holm([getattr(row, attribute) for row in tested])):
+            setattr(row, into, adjusted)
+    for row in tested:
+        row.verdict = verdict(row.worse_by, row.min_effect, row.p_holm, row.p_better_holm, alpha)
+        if row.method == "prediction interval":
+            row.verdict += " (one run seed: prediction interval)"
+        if row.note:
+            row.verdict += f"; {row.note}"
 
 
 def failed(table: pd.DataFrame) -> pd.Series:
     """Rows that fail the gate: a regression (however decided), a missing entry or value."""
-    return table["verdict"].astype(str).str.split(" ").str[0].isin(["regressed", "missing"])
+    return table["verdict"].astype(str).str.match(r"(regressed|missing)\b")
 
 
 def format_table(table: pd.DataFrame) -> str:
     """The rows a reader needs, as a Markdown table ('-' where a number does not apply)."""
     if table.empty:
         return "(no rows)"
-    shown = table[["family", "dataset", "budget", "metric", "baseline", "run", "change", "p", "verdict"]].copy()
+    shown = table[
+        ["family", "dataset", "budget", "metric", "baseline", "run", "change", "p", "p_holm", "verdict"]
+    ].copy()
     shown["change"] = [f"{c:+.1%}" if isinstance(c, float) and np.isfinite(c) else "-" for c in shown["change"]]
-    shown["p"] = [f"{p:.2g}" if isinstance(p, float) and np.isfinite(p) else "-" for p in shown["p"]]
+    for column in ("p", "p_holm"):
+        shown[column] = [f"{p:.2g}" if isinstance(p, float) and np.isfinite(p) else "-" for p in shown[column]]
+    shown = shown.rename(columns={"p_holm": "p (Holm)"})
     return shown.to_markdown(index=False)

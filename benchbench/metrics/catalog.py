@@ -40,6 +40,9 @@ class Metric:
     computed_by: str  # where its number comes from, for the reader
     gated: bool = True  # the regression gate compares it
     bounds: tuple[float, float] | None = None  # its range, where bounded: a gate tolerance never spans more
+    # the smallest change that counts, absolute, for a metric whose level can sit near zero (where a
+    # relative minimum effect would shrink to nothing): the gate's and the history's floor
+    floor: float | None = None
     needs: str = "features"  # a key of NEEDS
     during_training: bool = False  # also computed at each trajectory point (cheap enough)
     computation: str = ""  # the image computation yielding it (metrics/images.py; default: its name)
@@ -136,7 +139,7 @@ declare(
         during_training=True,
     )
 )
-declare(Metric("kid", "KID", True, "torch-fidelity", during_training=True))
+declare(Metric("kid", "KID", True, "torch-fidelity", during_training=True, floor=1e-3))
 declare(Metric("precision", "precision", False, "torch-fidelity", bounds=(0.0, 1.0), computation="prc"))
 declare(Metric("recall", "recall", False, "torch-fidelity", bounds=(0.0, 1.0), computation="prc"))
 # These three cost more than the rest: the trajectory leaves them out, the final scores have them.
@@ -144,14 +147,16 @@ declare(Metric("fid_infinity", "FID-inf", True, "torch-fidelity's FID at 15 samp
 declare(Metric("density", "density", False, "prdc (Naeem et al. 2020), k = 5", computation="dc"))
 declare(Metric("coverage", "coverage", False, "prdc (Naeem et al. 2020), k = 5", bounds=(0.0, 1.0), computation="dc"))
 # 2-D points (metrics/toy.py).
-declare(Metric("swd", "SWD", True, "sliced Wasserstein distance, scipy", needs="points"))
+declare(Metric("swd", "SWD", True, "sliced Wasserstein distance, scipy", needs="points", floor=0.002))
 declare(Metric("modes_covered", "modes", False, "mixture modes with enough high-quality samples", needs="points"))
 declare(
     Metric(
         "high_quality_share", "high-quality", False, "samples within 3 std of a mode", bounds=(0.0, 1.0), needs="points"
     )
 )
-declare(Metric("reverse_kl", "reverse KL", True, "KL(generated || real) over nearest modes", needs="points"))
+declare(
+    Metric("reverse_kl", "reverse KL", True, "KL(generated || real) over nearest modes", needs="points", floor=5e-4)
+)
 # ProGAN's multi-scale SWD on pixels, when a suite asks for it (metrics/swd.py).
 declare(Metric("pyramid_swd", "SWD x1e3", True, "metrics/swd.py (Karras et al. 2018)", needs="pixels"))
 # Translation, for domain pairs (metrics/translation.py, through the family's evaluation hook).

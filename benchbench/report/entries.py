@@ -15,6 +15,7 @@ import pandas as pd
 
 from benchbench.metrics.catalog import METRICS
 from benchbench.report.stats import Comparison, compare, mean_ci
+from benchbench.results.outcomes import outcomes
 
 
 def heading(name: str) -> str:
@@ -100,23 +101,20 @@ def metric_of(column: str) -> str:
 
 
 def compare_entries(frame: pd.DataFrame, a: str, b: str, column: str, metric: str) -> Comparison:
-    """Entries a and b on `column` over their completed seeds, in the direction the catalogue
-    gives the column's metric (`metric` is the heading sentences use); diverged or failed seeds,
-    and completed ones without a finite value, are lost outcomes (stats.compare)."""
+    """Entries a and b on `column` over their kept seeds, in the direction the catalogue gives the
+    column's metric (`metric` is the heading sentences use); lost seeds (results/outcomes.py:
+    diverged, failed, or no finite value) are outcomes for the reliability test (stats.compare)."""
     entry = entry_names(frame)
-    done, lost = frame["status"] == "completed", frame["status"].isin(["diverged", "failed"])
-    values = {
-        e: frame.loc[(entry == e) & done, column].astype(float).tolist() if column in frame else [] for e in (a, b)
-    }
+    found = {e: outcomes(frame[entry == e], column) for e in (a, b)}
     comparison = compare(
         a,
-        values[a],
+        found[a].kept,
         b,
-        values[b],
+        found[b].kept,
         metric,
         lower_is_better(metric_of(column)),
-        lost_a=int(((entry == a) & lost).sum()),
-        lost_b=int(((entry == b) & lost).sum()),
+        lost_a=found[a].lost,
+        lost_b=found[b].lost,
     )
     comparison.n_collapsed_a = collapsed_count(frame[entry == a])
     comparison.n_collapsed_b = collapsed_count(frame[entry == b])

@@ -34,6 +34,7 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
             "images_per_second",
             "steps_per_second",
             "relative_speed",
+            "wall_relative_speed",
             "peak_memory_mb",
             "diverged_at_step",
             "collapse_suspected",
