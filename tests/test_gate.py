@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 from click.testing import CliRunner
+from scipy import stats
 
 from benchbench.cli import main
 from benchbench.errors import UserError
