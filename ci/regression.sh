@@ -23,7 +23,8 @@ if [ -n "${GATE_HISTORY:-}" ]; then
 fi
 speed=$([ "${GATE_SPEED:-1}" = 0 ] && echo --no-speed || echo --speed)
 if [ "${GATE_AGAINST:-baseline}" = history ]; then
-  $benchbench check "$run_dir" --history "${GATE_HISTORY:?GATE_AGAINST=history needs GATE_HISTORY}" "$speed"
+  $benchbench check "$run_dir" --history "${GATE_HISTORY:?GATE_AGAINST=history needs GATE_HISTORY}" \
+    ${GATE_MACHINE:+--machine "$GATE_MACHINE"} "$speed"
 else
   $benchbench check "$run_dir" --baseline "$baseline" "$speed"
 fi

@@ -14,32 +14,46 @@ from click.testing import CliRunner
 
 from benchbench.cli import main
 from benchbench.errors import UserError
-from benchbench.gate import check
-from benchbench.gate.changes import segments
-from benchbench.gate.history import History
-from benchbench.gate.pages import draw, find_changes
+from benchbench.gate import Rule, check, make_baseline
+from benchbench.gate.changes import find_changes, segments
+from benchbench.gate.history import History, run_hash, utc
+from benchbench.gate.pages import draw
+from benchbench.gate.pool import history_baseline
 
 
-def runs(fid: float, spread: float = 1.0, device: str = "cpu: A (1 threads)") -> pd.DataFrame:
+TIMINGS = iter(np.random.default_rng(99).uniform(50, 60, 100_000))  # two runs never time alike
+
+
+def runs(
+    fid: float, spread: float = 1.0, device: str = "cpu: A (1 threads)", config: str = "c", speed: float = 2.0,
+    status: str = "completed", seeds: range = range(3),
+) -> pd.DataFrame:  # fmt: skip
     return pd.DataFrame(
         [
             {
                 "family": "wgan-gp",
                 "dataset": "mnist",
                 "budget": "800steps",
-                "status": "completed",
+                "status": status,
                 "seed": seed,
                 "extractor": "mnist-classifier",
                 "extractor_weights": "w",
                 "device": device,
                 "versions": "v",
-                "config_hash": "c",
-                "final_fid": fid + spread * (seed - 1),
-                "relative_speed": 2.0,
+                "config_hash": config,
+                "final_fid": fid + spread * (seed - 1) if status == "completed" else math.nan,
+                "relative_speed": speed + 0.01 * seed,
+                "train_seconds": next(TIMINGS),
             }
-            for seed in range(3)
+            for seed in seeds
         ]
     )
+
+
+def pooled(history: History, run: pd.DataFrame, window: int = 10, rule: Rule = Rule()):
+    """What `check --history` compares the run with."""
+    entries = make_baseline(run, allow_one_seed=True, allow_lost=True)["entries"]
+    return history_baseline(history, entries, run_hash(run), str(run["device"].iloc[0]), window, rule)
 
 
 def run_dir(tmp_path: Path, suite: str = "regression") -> Path:
@@ -49,10 +63,11 @@ def run_dir(tmp_path: Path, suite: str = "regression") -> Path:
     return folder
 
 
-def history_of(tmp_path: Path, levels: list[float]) -> History:
+def history_of(tmp_path: Path, levels: list[float], machine: str | None = None, **options) -> History:
     history = History.open(tmp_path / "history", must_exist=False)
-    for index, level in enumerate(levels):
-        history.add(run_dir(tmp_path), runs(level), f"{index:04d}" + "c" * 36, f"2026-01-01T00:{index:02d}:00Z", None)
+    for index, level in enumerate(levels, start=len(history.records)):
+        time = f"2026-01-01T{index // 60:02d}:{index % 60:02d}:00Z"
+        history.add(run_dir(tmp_path), runs(level, **options), f"{index:04d}" + "c" * 36, time, machine)
     return history
 
 
@@ -60,12 +75,12 @@ def test_a_level_that_moved_is_found_and_named_by_its_first_commit(tmp_path):
     rng = np.random.default_rng(1)
     levels = list(400 + rng.normal(0, 2, 12)) + list(480 + rng.normal(0, 2, 8))
     history = history_of(tmp_path, levels)
-    (change,) = find_changes(History.open(tmp_path / "history"), 0.05)
+    (change,) = find_changes(History.open(tmp_path / "history").records, Rule())
     assert change.metric == "final_fid" and change.worse
     assert change.first_commit_after.startswith("0012") and change.last_commit_before.startswith("0011")
     assert change.before == pytest.approx(400, abs=3) and change.after == pytest.approx(480, abs=3)
     assert "first at commit 0012" in change.sentence()
-    changes = draw(history, tmp_path / "pages", 0.05)
+    changes = draw(history, tmp_path / "pages")
     page = (tmp_path / "pages" / "index.html").read_text()
     assert len(changes) == 1 and "first at commit 0012" in page
     pngs = sorted((tmp_path / "pages").glob("*.png"))
@@ -76,7 +91,7 @@ def test_a_level_that_moved_is_found_and_named_by_its_first_commit(tmp_path):
 def test_noise_alone_shows_no_change_and_a_step_under_the_minimum_effect_is_not_marked(tmp_path):
     rng = np.random.default_rng(2)
     history_of(tmp_path, list(400 + rng.normal(0, 2, 20)))
-    assert find_changes(History.open(tmp_path / "history"), 0.05) == []
+    assert find_changes(History.open(tmp_path / "history").records, Rule()) == []
     small = list(400 + rng.normal(0, 0.1, 10)) + list(404 + rng.normal(0, 0.1, 10))  # 1%: real, but small
     assert len(segments(small, [0.1] * 20, 0.0)) == 2
     assert len(segments(small, [0.1] * 20, 0.05 * 400)) == 1
@@ -133,21 +148,119 @@ def test_corrupt_records_and_other_suites_or_machines_are_refused_in_one_line(tm
     assert result.exit_code == 2 and "does not exist" in result.output
 
 
-def test_the_recent_history_is_a_baseline_from_the_last_level_on(tmp_path):
+def test_the_history_baseline_is_the_level_since_the_last_change(tmp_path):
     rng = np.random.default_rng(3)
-    history = history_of(tmp_path, list(400 + rng.normal(0, 2, 6)) + list(480 + rng.normal(0, 2, 6)))
-    baseline, used = history.recent_baseline("regression", "cpu: A (1 threads)", window=10)
-    (entry,) = baseline["entries"]
-    assert used == 6 and entry["metrics"]["final_fid"]["n"] == 18  # the 6 records since the change, 3 seeds each
-    assert entry["metrics"]["final_fid"]["mean"] == pytest.approx(480, abs=2)
-    assert check(runs(481.0), baseline)[1]  # today's level passes
-    table, passed = check(runs(560.0), baseline)
+    history = history_of(tmp_path, list(400 + rng.normal(0, 2, 6)) + list(370 + rng.normal(0, 2, 6)))
+    found = pooled(history, runs(371.0))
+    (entry,) = found.baseline["entries"]
+    # the 6 records since the (better) change; each seed counted once, its newest value
+    assert found.records == 6 and entry["metrics"]["final_fid"]["n"] == 3
+    assert entry["metrics"]["final_fid"]["mean"] == pytest.approx(
+        history.records[-1].entries[0]["metrics"]["final_fid"]["mean"]
+    )
+    assert check(runs(371.0), found.baseline)[1]  # today's level passes
+    table, passed = check(runs(450.0), found.baseline)
     assert not passed and "regressed" in set(table["verdict"])
-    short, used = history.recent_baseline("regression", "cpu: A (1 threads)", window=2)
-    assert used == 2 and short["entries"][0]["metrics"]["final_fid"]["n"] == 6
-    with pytest.raises(UserError, match="not 'other'"):
-        history.recent_baseline("other", "cpu: A (1 threads)", 10)
+    assert pooled(history, runs(371.0), window=2).records == 2
     assert math.isfinite(entry["metrics"]["final_fid"]["std"])
+
+
+def test_a_check_never_grades_a_run_against_its_own_record(tmp_path):
+    """The documented order is `history add`, then `check --history`: before 0.5 the newest
+    record (the run itself) was pooled into its own baseline."""
+    history = history_of(tmp_path, [400.0] * 6)
+    worse = runs(480.0)  # 20% worse FID
+    for order in ("check first", "added first"):
+        if order == "added first":
+            history.add(run_dir(tmp_path), worse, "f" * 40, "2026-02-01T00:00:00Z", None)
+        found = pooled(history, worse)
+        assert found.records == 6, order
+        table, passed = check(worse, found.baseline)
+        assert not passed and dict(zip(table["metric"], table["verdict"]))["final_fid"] == "regressed", order
+    # a record after the run is not its baseline either
+    history.add(run_dir(tmp_path), runs(400.0), "a" * 40, "2026-03-01T00:00:00Z", None)
+    assert pooled(history, worse).records == 6
+
+
+def test_after_a_configuration_change_the_old_configurations_records_are_the_baseline(tmp_path):
+    history = history_of(tmp_path, [400.0] * 6)
+    changed = runs(520.0, config="d")  # a commit that changes a setting and makes FID 30% worse
+    history.add(run_dir(tmp_path), changed, "f" * 40, "2026-02-01T00:00:00Z", None)
+    found = pooled(history, changed)
+    assert found.records == 6 and found.baseline["entries"][0]["config_hash"] == "c"
+    table, passed = check(changed, found.baseline)
+    verdicts = dict(zip(table["metric"], table["verdict"]))
+    assert not passed and verdicts["final_fid"] == "regressed" and verdicts["config hash"] == "changed: d"
+
+
+def test_identical_replays_count_once(tmp_path):
+    history = history_of(tmp_path, [400.0] * 10)  # an unchanged commit replays its seeds exactly
+    entry = pooled(history, runs(400.0)).baseline["entries"][0]
+    assert entry["metrics"]["final_fid"]["n"] == 3 and entry["completed"] == 3
+    other_seeds = history_of(tmp_path, [400.0], seeds=range(3, 6))
+    entry = pooled(other_seeds, runs(400.0)).baseline["entries"][0]
+    assert entry["metrics"]["final_fid"]["n"] == 6  # distinct seeds add evidence
+
+
+def test_speed_is_pooled_within_one_hardware(tmp_path):
+    history = history_of(tmp_path, [400.0] * 3, "gh-ubuntu-latest", device="cpu: A (1 threads)", speed=2.0)
+    history_of(tmp_path, [400.0] * 3, "gh-ubuntu-latest", device="cpu: B (1 threads)", speed=3.0)
+    history = History.open(tmp_path / "history")
+    on_a = pooled(history, runs(400.0, device="cpu: A (1 threads)", speed=2.0)).baseline["entries"][0]
+    assert on_a["hardware"] == "cpu: A (1 threads)"
+    assert on_a["metrics"]["relative_speed"]["mean"] == pytest.approx(2.01)
+    assert on_a["metrics"]["final_fid"]["n"] == 3  # quality pools across hardware
+    on_c = pooled(history, runs(400.0, device="cpu: C (1 threads)")).baseline["entries"][0]
+    assert on_c["hardware"] != "cpu: C (1 threads)"  # no speed of its own: check skips it
+
+
+def test_a_worse_level_is_held_until_accepted(tmp_path):
+    rng = np.random.default_rng(4)
+    history = history_of(tmp_path, list(400 + rng.normal(0, 2, 6)) + list(480 + rng.normal(0, 2, 4)))
+    today = runs(480.0)
+    found = pooled(history, today)
+    assert found.records == 6 and "not accepted" in found.notes[0] and "0006" in found.notes[0]
+    assert not check(today, found.baseline)[1]  # the regression is not adopted silently
+    history.accept("0006", "the new loss scales FID")
+    assert (tmp_path / "history" / "accepted").is_dir()
+    found = pooled(history, today)
+    assert found.records == 4 and not found.notes and check(today, found.baseline)[1]
+    (change,) = find_changes(history.records, Rule(), history.accepted())
+    assert change.accepted and change.sentence().endswith("accepted")
+    with pytest.raises(UserError, match="names no record"):
+        history.accept("zzzz", "")
+
+
+def test_changes_are_searched_on_gated_columns_with_the_gates_effects(tmp_path):
+    history = History.open(tmp_path / "history", must_exist=False)
+    rng = np.random.default_rng(5)
+    for index in range(16):
+        run = runs(400 + rng.normal(0, 2))
+        run["images_per_second"] = 1000.0 if index < 8 else 500.0  # ungated: a busy runner moves it
+        run["final_kid"] = 0.010 if index < 8 else 0.0105  # +5% of a level near zero: under KID's floor
+        history.add(run_dir(tmp_path), run, f"{index:04d}" + "0" * 36, f"2026-01-01T00:{index:02d}:00Z", None)
+    assert find_changes(history.records, Rule()) == []
+    assert find_changes(history.records, Rule(min_change=0.5)) == []
+
+
+def test_times_are_ordered_as_utc(tmp_path):
+    assert utc("2026-01-01T10:00:00+02:00") == "2026-01-01T08:00:00Z"
+    assert utc("2026-01-01T08:30:00Z") == "2026-01-01T08:30:00Z" and utc("not a time") is None
+    history = History.open(tmp_path / "history", must_exist=False)
+    history.add(run_dir(tmp_path), runs(400.0), "b" * 40, "2026-01-01T08:30:00Z", None)
+    history.add(run_dir(tmp_path), runs(401.0), "a" * 40, "2026-01-01T10:00:00+02:00", None)  # 08:00 UTC
+    assert [r.commit[0] for r in History.open(tmp_path / "history").records] == ["a", "b"]
+
+
+def test_a_commit_whose_every_trial_failed_is_recorded_and_marked(tmp_path):
+    history = history_of(tmp_path, [400.0] * 4)
+    broken = runs(400.0, status="failed")
+    history.add(run_dir(tmp_path), broken, "dead" + "0" * 36, "2026-02-01T00:00:00Z", None)
+    table, passed = check(broken, pooled(history, broken).baseline)
+    assert not passed and "regressed: every seed lost" in set(table["verdict"])
+    draw(History.open(tmp_path / "history"), tmp_path / "pages", commit_url="https://example.org/c/{commit}")
+    page = (tmp_path / "pages" / "index.html").read_text()
+    assert "Every seed lost at" in page and 'href="https://example.org/c/dead' in page
 
 
 @pytest.mark.slow
@@ -155,16 +268,46 @@ def test_the_commands_record_draw_and_check_against_the_history(tmp_path):
     def invoke(*args):
         return CliRunner().invoke(main, [str(a) for a in args])
 
-    out = tmp_path / "run"
     settings = ["--families", "wgan-gp", "--datasets", "8gaussians", "--seeds", "2", "--budget", "30steps"]
-    assert invoke("run", *settings, "--out", out, "--device", "cpu").exit_code == 0
-    for commit in ("a" * 40, "b" * 40):
-        added = invoke("history", "add", out, "--into", tmp_path / "history", "--commit", commit)
+    for name in ("first", "second"):
+        assert invoke("run", *settings, "--out", tmp_path / name, "--device", "cpu").exit_code == 0
+    for name, commit in (("first", "a" * 40), ("second", "b" * 40)):
+        added = invoke("history", "add", tmp_path / name, "--into", tmp_path / "history", "--commit", commit)
         assert added.exit_code == 0 and f"at commit {commit[:12]}" in added.output, added.output
     shown = invoke("history", "show", tmp_path / "history", "-o", tmp_path / "pages")
     assert shown.exit_code == 0 and "2 records" in shown.output and "0 change points" in shown.output, shown.output
     assert (tmp_path / "pages" / "index.html").is_file()
-    checked = invoke("check", out, "--history", tmp_path / "history")
-    assert checked.exit_code == 0 and "the 2 latest records" in checked.output, checked.output
-    other = invoke("history", "add", out, "--into", tmp_path / "history", "--machine", "gh-ubuntu-latest")
+    checked = invoke("check", tmp_path / "second", "--history", tmp_path / "history")
+    assert checked.exit_code == 0 and "the 1 latest records before this run" in checked.output, checked.output
+    first = invoke("check", tmp_path / "first", "--history", tmp_path / "history")
+    assert first.exit_code == 0 and "nothing to compare with" in first.output, first.output
+    # a machine label: recorded with it, checked with it; without it, refused with the hint
+    labelled = tmp_path / "labelled"
+    for name in ("first", "second"):
+        added = invoke("history", "add", tmp_path / name, "--into", labelled, "--machine", "gh-ubuntu-latest")
+        assert added.exit_code == 0, added.output
+    checked = invoke("check", tmp_path / "second", "--history", labelled, "--machine", "gh-ubuntu-latest")
+    assert checked.exit_code == 0 and "gh-ubuntu-latest" in checked.output, checked.output
+    unlabelled = invoke("check", tmp_path / "second", "--history", labelled)
+    assert unlabelled.exit_code == 2 and "--machine 'gh-ubuntu-latest'" in unlabelled.output
+    other = invoke(
+        "history", "add", tmp_path / "first", "--into", tmp_path / "history", "--machine", "gh-ubuntu-latest"
+    )
     assert other.exit_code == 2 and "another suite or machine kind belongs in another folder" in other.output
+
+
+def test_a_commit_named_on_the_command_line_gets_its_time_from_git(tmp_path):
+    import subprocess
+
+    from benchbench.gate.history import commit_time
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    env = {"GIT_COMMITTER_DATE": "2026-01-01T10:00:00+02:00", "GIT_AUTHOR_DATE": "2026-01-01T10:00:00+02:00",
+           "GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@b", "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@b",
+           "PATH": "/usr/bin:/bin"}  # fmt: skip
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "x"]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    assert commit_time(head, repo) == "2026-01-01T08:00:00Z"
+    assert commit_time("f" * 40, repo) is None

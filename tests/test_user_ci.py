@@ -31,6 +31,17 @@ def test_the_user_repository_gate_makes_a_baseline_then_passes_an_unchanged_reru
     made = gate("--baseline")
     assert made.returncode == 0, made.stderr
     assert "lsgan: 8 of 8 properties hold" in made.stdout and (repo / "baselines" / "gan-gate.json").is_file()
+    # the documented history flow on a hosted runner: each run recorded under a machine label, then
+    # checked against the records before it with the same label
+    env.update(GATE_HISTORY="gate-history", GATE_MACHINE="gh-ubuntu-latest")
     checked = gate()
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "PASS: no regression against the baseline" in checked.stdout and "| lsgan" in checked.stdout
+    env.update(GATE_AGAINST="history")
+    against_history = gate()
+    assert against_history.returncode == 0, against_history.stdout + against_history.stderr
+    assert (
+        "the 1 latest records before this run" in against_history.stdout
+        and "gh-ubuntu-latest" in against_history.stdout
+    )
+    assert len(list((repo / "gate-history").glob("*.json"))) == 2

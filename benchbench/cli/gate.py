@@ -53,11 +53,16 @@ def baseline(run_dir: Path, output: Path, allow_one_seed: bool) -> None:
     10,
     "With --history: the latest records pooled as the baseline (those since the last change point).",
 )
+@click.option(
+    "--machine",
+    help="With --history: the machine kind the history is kept for, as `history add --machine` recorded it "
+    "[default: the trials' CPU or GPU model and threads].",
+)
 @valued(
     "--alpha",
     click.FloatRange(min=0, max=1, min_open=True, max_open=True),
     0.01,
-    "One-sided significance of 'worse', per metric (Welch t-test over seeds).",
+    "The check's false-alarm rate: Holm over every test of the check (each metric of each entry, speeds, lost seeds).",
 )
 @valued(
     "--min-change",
@@ -70,6 +75,12 @@ def baseline(run_dir: Path, output: Path, allow_one_seed: bool) -> None:
     click.FloatRange(min=0),
     0.10,
     "Smallest regression that counts for the relative speed, relative to the baseline mean.",
+)
+@valued(
+    "--wall-speed-change",
+    click.FloatRange(min=0),
+    0.25,
+    "The same for the wall-clock relative speed (sees sleeping, I/O waits and lost threads; a neighbour moves it more).",
 )
 @click.option(
     "--speed/--no-speed",
@@ -89,22 +100,29 @@ def check_command(
     baseline_path: Path | None,
     history_dir: Path | None,
     window: int,
+    machine: str | None,
     alpha: float,
     min_change: float,
     speed_change: float,
+    wall_speed_change: float,
     speed: bool,
     require_same_config: bool,
     sigmas: float | None,
 ) -> None:
-    """Compare RUN_DIR with a baseline (or the recent history). A metric regresses when the run is
-    significantly worse (one-sided Welch t-test over seeds, p < --alpha) and by at least the
-    minimum effect. Exit 0: no regression; 1: a regression; 2: bad input, including a run of
+    """Compare RUN_DIR with a baseline (or the records of a history before it). A metric regresses
+    when the run is significantly worse (one-sided Welch t-test over seeds, Holm-adjusted over the
+    whole check, p < --alpha) and by at least the minimum effect. Exit 0: no regression; 1: a regression; 2: bad input, including a run of
     another experiment (no shared entry, or another budget, feature extractor, extractor weights
     or step settings) or an entry with no completed trial. A changed configuration is listed and gated."""
     from benchbench.gate import Rule, check, format_table
     from benchbench.report import load_runs
 
-    for option, value in (("--min-change", min_change), ("--speed-change", speed_change), ("--sigmas", sigmas)):
+    for option, value in (
+        ("--min-change", min_change),
+        ("--speed-change", speed_change),
+        ("--wall-speed-change", wall_speed_change),
+        ("--sigmas", sigmas),
+    ):
         if value is not None and not math.isfinite(value):  # nan would make every comparison pass
             raise UserError(f"{option} must be a finite number, got {value}")
     if sigmas is not None:
@@ -114,12 +132,22 @@ def check_command(
         click.echo(f"--sigmas is deprecated: read as --alpha {alpha:.3g} (the gate now tests the difference)", err=True)
     if (baseline_path is None) == (history_dir is None):
         raise UserError("give one of --baseline FILE and --history DIR")
+    if machine is not None and history_dir is None:
+        raise UserError("--machine goes with --history (a baseline file records its own hardware)")
     runs = load_runs([run_dir])
+    rule = Rule(alpha, min_change, speed_change, speed, require_same_config, wall_speed_change)
     if history_dir is not None:
-        reference, described = _history_baseline(history_dir, run_dir, runs, window)
+        reference, described, notes = _history_baseline(history_dir, run_dir, runs, window, machine, rule)
+        for note in notes:
+            click.echo(note)
+        if reference is None:  # the history's first run: a run is never its own baseline
+            click.echo(
+                "PASS: nothing to compare with (the first record of this history); the next run compares with it"
+            )
+            sys.exit(0)
     else:
         reference, described = _read_baseline(baseline_path), str(baseline_path)
-    table, passed = check(runs, reference, Rule(alpha, min_change, speed_change, speed, require_same_config))
+    table, passed = check(runs, reference, rule)
     changed = table[table["verdict"].astype(str).str.startswith("changed")]
     if len(changed):
         click.echo(
@@ -143,13 +171,22 @@ def _read_baseline(path: Path | None) -> object:
         raise UserError(f"baseline {path} is not valid JSON") from None
 
 
-def _history_baseline(history_dir: Path, run_dir: Path, runs: object, window: int) -> tuple[dict, str]:
-    from benchbench.gate.history import History, run_identity
+def _history_baseline(
+    history_dir: Path, run_dir: Path, runs: object, window: int, machine: str | None, rule: object
+) -> tuple[dict | None, str, list[str]]:
+    from benchbench.gate import make_baseline
+    from benchbench.gate.history import History, run_hash, run_identity
+    from benchbench.gate.pool import history_baseline
 
-    suite, machine = run_identity(run_dir, runs)
+    suite, hardware = run_identity(run_dir, runs)
     history = History.open(history_dir)
-    baseline, records = history.recent_baseline(suite, machine, window)
-    return baseline, f"the {records} latest records of {history_dir} ({suite} on {machine})"
+    history.check_identity(suite, machine or hardware)
+    entries = make_baseline(runs, allow_one_seed=True, allow_lost=True)["entries"]
+    pooled = history_baseline(history, entries, run_hash(runs), hardware, window, rule)
+    described = (
+        f"the {pooled.records} latest records before this run in {history_dir} ({suite} on {machine or hardware})"
+    )
+    return pooled.baseline, described, pooled.notes
 
 
 @click.group()
@@ -169,13 +206,13 @@ def history() -> None:
 @user_errors
 def history_add(run_dir: Path, folder: Path, commit: str | None, machine: str | None) -> None:
     """Append RUN_DIR to the history in FOLDER as one new file (safe beside other jobs)."""
-    from benchbench.gate.history import History, current_commit
+    from benchbench.gate.history import History, commit_time, current_commit
     from benchbench.report import load_runs
 
     runs = load_runs([run_dir])
     history = History.open(folder, must_exist=False)
-    found, commit_time = current_commit() if commit is None else (commit, None)
-    path = history.add(run_dir, runs, found, commit_time, machine)
+    found, time = current_commit() if commit is None else (commit, commit_time(commit))
+    path = history.add(run_dir, runs, found, time, machine)
     click.echo(f"recorded {run_dir} at commit {found[:12]} as {path} ({len(history.records)} records)")
 
 
@@ -185,22 +222,56 @@ def history_add(run_dir: Path, folder: Path, commit: str | None, machine: str | 
 @valued(
     "--min-change", click.FloatRange(min=0), 0.05, "Smallest step marked as a change, relative to the metric's level."
 )
+@valued("--speed-change", click.FloatRange(min=0), 0.10, "The same for the relative speed (the gate's rule).")
+@valued("--wall-speed-change", click.FloatRange(min=0), 0.25, "The same for the wall-clock relative speed.")
+@click.option("--speed/--no-speed", default=True, show_default=True, help="Search the speeds for changes too.")
+@click.option(
+    "--commit-url",
+    help="Link commits with this template, e.g. 'https://github.com/OWNER/REPO/commit/{commit}'.",
+)
 @user_errors
-def history_show(folder: Path, output: Path | None, min_change: float) -> None:
+def history_show(
+    folder: Path,
+    output: Path | None,
+    min_change: float,
+    speed_change: float,
+    wall_speed_change: float,
+    speed: bool,
+    commit_url: str | None,
+) -> None:
     """Draw each gated metric over the commits of FOLDER's history with its band, mark the change
-    points and name the first commit after which each metric moved."""
+    points and name the last good and first bad commit of each."""
+    from benchbench.gate import Rule
     from benchbench.gate.history import History
     from benchbench.gate.pages import draw
 
+    if commit_url is not None and "{commit}" not in commit_url:
+        raise UserError("--commit-url needs {commit} where the commit goes")
     found = History.open(folder)
     if not found.records:
         raise UserError(f"history {folder} has no records yet (benchbench history add RUN_DIR --into {folder})")
     out = output or folder / "pages"
     if out.exists() and not out.is_dir():
         raise UserError(f"{out} is a file; give a folder")
-    changes = draw(found, out, min_change)
+    rule = Rule(min_change=min_change, speed_change=speed_change, speed=speed, wall_speed_change=wall_speed_change)
+    changes = draw(found, out, rule, commit_url)
     suite, machine = found.identity or ("?", "?")
     click.echo(f"{len(found.records)} records of {suite} on {machine}; {len(changes)} change points")
     for change in changes:
         click.echo(f"- {change.sentence()}")
     click.echo(f"drawn: {out / 'index.html'}")
+
+
+@history.command(name="accept")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--commit", required=True, help="The commit at which the new levels start (as `history show` names it).")
+@click.option("--reason", default="", help="Why the new level is right (kept in the file).")
+@user_errors
+def history_accept(folder: Path, commit: str, reason: str) -> None:
+    """Accept the levels that changed at COMMIT: `check --history` compares with them from then
+    on (until accepted, it keeps the level before a worse change). Writes one file into FOLDER/accepted/."""
+    from benchbench.gate.history import History
+
+    found = History.open(folder)
+    path = found.accept(commit, reason)
+    click.echo(f"accepted the levels from commit {commit[:12]}: {path}")

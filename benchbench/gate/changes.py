@@ -11,17 +11,29 @@ A step smaller than the gate's minimum effect is merged away: the history marks 
 would call a change, not every significant wobble. A single point out of line is no step either
 (segments hold at least `MIN_SEGMENT` records): a move at the latest commit shows once a second
 record confirms it (the check against the recent history judges the latest run on its own).
+
+Only what the gate gates is searched (its quality metrics and both relative speeds, never the
+ungated images/s), each with the gate's own minimum effect (Rule.min_change, speed_change and
+wall_speed_change, the catalogue's floors for metrics near zero); speed only along the records
+of one hardware. Records whose every seed was lost hold no level: they are marked, not searched.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import ruptures
 from ruptures.base import BaseCost
+
+from benchbench.gate.baseline import SPEEDS, WALL_SPEED, describe_key, direction, floor_of, gated_columns, key_of
+from benchbench.gate.decide import minimum_effect
+
+if TYPE_CHECKING:
+    from benchbench.gate.compare import Rule
+    from benchbench.gate.history import Record
 
 # Chosen by simulation (tests/test_history.py): on pure noise of 10-50 points, under 1% of series
 # show a change (3.0: 2.3% at 10 points); a step of 4 standard errors halfway is found in 96%.
@@ -111,13 +123,81 @@ def series(entries: list[dict[str, Any]], column: str) -> tuple[list[float], lis
     return means, errors, where
 
 
-def last_change_index(entries: list[dict[str, Any]], min_change: float = 0.05) -> int:
-    """The first record of the latest segment, over every metric of an experiment's records."""
-    last = 0
-    for column in {c for e in entries for c in e["metrics"]}:
-        means, errors, where = series(entries, column)
-        if len(means) < 2:
-            continue
-        found = segments(means, errors, min_change * abs(float(np.median(means))))
-        last = max(last, where[found[-1].start])
-    return last
+@dataclass(frozen=True)
+class Change:
+    experiment: str
+    metric: str
+    before: float
+    after: float
+    last_commit_before: str
+    first_commit_after: str
+    worse: bool
+    index: int = 0  # the record (in history order) where the new level starts
+    accepted: bool = False  # a user accepted the new level (history accept)
+
+    def sentence(self) -> str:
+        relative = f" ({(self.after - self.before) / abs(self.before):+.1%})" if self.before else ""
+        tail = "" if not self.worse else "; accepted" if self.accepted else "; not accepted yet (history accept)"
+        return (
+            f"{self.experiment}: {self.metric} moved {self.before:.4g} -> {self.after:.4g}{relative}, "
+            f"{'worse' if self.worse else 'better'}, first at commit {self.first_commit_after[:12]} "
+            f"(after {self.last_commit_before[:12]}){tail}"
+        )
+
+
+def searched_columns(entries: list[dict[str, Any]], rule: Rule) -> list[str]:
+    """The gated columns the entries hold, in the gate's order (speed only if the rule gates it)."""
+    held = {c for e in entries for c in e["metrics"]}
+    return [c for c in gated_columns() if c in held and (rule.speed or c not in SPEEDS)]
+
+
+def effect_of(column: str, level: float, rule: Rule) -> float:
+    """The gate's minimum effect for a column at a level."""
+    change = (
+        rule.wall_speed_change if column == WALL_SPEED else rule.speed_change if column in SPEEDS else rule.min_change
+    )
+    return minimum_effect(level, change, direction(column)[1], floor_of(column))
+
+
+def experiment_series(records: list[Record]) -> dict[tuple, list[tuple[int, dict[str, Any]]]]:
+    """Per experiment key: (record index, its entry) along the records, those that kept no seed left out."""
+    found: dict[tuple, list[tuple[int, dict[str, Any]]]] = {}
+    for index, record in enumerate(records):
+        for entry in record.entries:
+            if entry.get("completed"):
+                found.setdefault(key_of(entry), []).append((index, entry))
+    return found
+
+
+def column_changes(
+    records: list[Record], key: tuple, indexed: list[tuple[int, dict[str, Any]]], column: str, rule: Rule,
+    accepted: set[str] = frozenset(),  # type: ignore[assignment]
+) -> list[Change]:  # fmt: skip
+    """The change points of one column of one experiment (speed along the newest hardware's records)."""
+    if column in SPEEDS:
+        hardware = records[indexed[-1][0]].hardware
+        indexed = [(i, e) for i, e in indexed if records[i].hardware == hardware]
+    entries = [entry for _, entry in indexed]
+    means, errors, where = series(entries, column)
+    if not means:
+        return []
+    found = segments(means, errors, effect_of(column, float(np.median(means)), rule))
+    higher_better, _ = direction(column)
+    changes = []
+    for left, right in zip(found, found[1:]):
+        index = indexed[where[right.start]][0]
+        first, last = records[index].commit, records[indexed[where[right.start - 1]][0]].commit
+        worse = right.level < left.level if higher_better else right.level > left.level
+        changes.append(
+            Change(describe_key(key), column, left.level, right.level, last, first, worse, index, first in accepted)
+        )
+    return changes
+
+
+def find_changes(records: list[Record], rule: Rule, accepted: set[str] = frozenset()) -> list[Change]:  # type: ignore[assignment]
+    """Every change point of every gated column of every experiment, in history order."""
+    changes = []
+    for key, indexed in experiment_series(records).items():
+        for column in searched_columns([e for _, e in indexed], rule):
+            changes += column_changes(records, key, indexed, column, rule, accepted)
+    return sorted(changes, key=lambda c: c.index)

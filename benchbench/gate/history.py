@@ -1,18 +1,28 @@
-"""The history a repository keeps of its gate runs: one JSON file per run in a folder.
+"""The history a repository keeps of its gate runs: one JSON file per run in a folder (storing
+records only; gate/pool.py makes a baseline of them, gate/changes.py finds where a level moved,
+gate/pages.py draws them).
 
 A folder of plain files rather than one file or an embedded database: two CI jobs that record
 at once write two files under unique names (temporary file, then rename), so neither can lose
 the other's record and no lock is needed; in git, each run is one added file, which merges
 without conflict and shows in a diff as what it is. One folder holds one suite on one machine
-kind, since quality and speed are only comparable within them; a record of another is refused.
+kind (a label such as "gh-ubuntu-latest", or the CPU model and threads), since quality is only
+comparable within them; each record also keeps the hardware it ran on, and speed is compared
+only within one hardware.
 
-A record holds the commit (and its time, when git knows it), when it was recorded, the machine,
-the suite, and per experiment (the baseline's entries) every seed's value of each gated metric.
+A record holds the run's content hash (so that a check never counts the run it is checking),
+the commit and its time, when it was recorded (both as UTC), the machine label and hardware,
+the suite, and per experiment (the baseline's entries) every seed's value of each gated metric
+with its seed. A commit whose trials all failed is recorded too, as the regression it is.
 Records are ordered by commit time, then by when they were recorded.
+
+A new level after a regression is adopted only once a user accepts it: `history accept` writes
+a file into the folder's `accepted/`, naming the commit.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -26,15 +36,16 @@ from typing import Any
 import pandas as pd
 
 from benchbench.errors import UserError
-from benchbench.gate.baseline import GATE_VERSION, key_of, make_baseline, read_baseline
+from benchbench.gate.baseline import GATE_VERSION, gated_columns, make_baseline, read_baseline
 from benchbench.results import read_json
 from benchbench.results.io import atomic_write_text
 
 HISTORY_VERSION = 1
+ACCEPTED = "accepted"  # the folder's subfolder of accepted levels, one file each
 
 
 def run_identity(run_dir: Path, runs: pd.DataFrame) -> tuple[str, str]:
-    """(suite name, machine kind) of a run: the suite as run.json names it, the machine as its
+    """(suite name, hardware) of a run: the suite as run.json names it, the hardware as its
     trials recorded their device (the CPU or GPU model and thread count)."""
     try:
         suite = str(read_json(run_dir / "run.json")["suite"]["name"])
@@ -44,12 +55,48 @@ def run_identity(run_dir: Path, runs: pd.DataFrame) -> tuple[str, str]:
     return suite, (devices[0] if len(devices) == 1 else "mixed machines")
 
 
+def run_hash(runs: pd.DataFrame) -> str:
+    """A content hash of a run's results (each trial's seed, status, gated values and timings):
+    the same run recorded or checked from any path has the same hash; a rerun of the same code
+    and seeds, whose quality replays exactly on a CPU, still differs in its timings."""
+    columns = [c for c in ("entry", "family", "variant", "dataset", "budget", "seed", "status") if c in runs]
+    columns += [c for c in (*gated_columns(), "images_per_second", "train_seconds") if c in runs]
+    rows = sorted(json.dumps([str(v) for v in row], default=str) for row in runs[columns].itertuples(index=False))
+    return "sha256:" + hashlib.sha256("\n".join([",".join(columns), *rows]).encode()).hexdigest()
+
+
+def moment(text: str | None) -> datetime | None:
+    """An ISO 8601 time with any offset (git's %cI gives the committer's; none: UTC) as a UTC datetime."""
+    if not text:
+        return None
+    try:
+        found = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
+
+
+def utc(text: str | None) -> str | None:
+    """The same time written as UTC, 'Z'; None if unreadable."""
+    found = moment(text)
+    return (
+        None
+        if found is None
+        else found.strftime("%Y-%m-%dT%H:%M:%S") + (f".{found.microsecond:06d}Z" if found.microsecond else "Z")
+    )
+
+
+def commit_time(commit: str, cwd: Path | None = None) -> str | None:
+    """The commit's committer time as UTC, if git knows the commit here."""
+    return utc(_git("show", "-s", "--format=%cI", commit, cwd=cwd))
+
+
 def current_commit(cwd: Path | None = None) -> tuple[str, str | None]:
     """(commit, its committer time) from CI's variables or git; ("unknown", None) without either."""
     commit = os.environ.get("GITHUB_SHA") or os.environ.get("CI_COMMIT_SHA") or _git("rev-parse", "HEAD", cwd=cwd)
     if not commit:
         return "unknown", None
-    return commit, _git("show", "-s", "--format=%cI", commit, cwd=cwd)
+    return commit, commit_time(commit, cwd)
 
 
 def _git(*args: str, cwd: Path | None = None) -> str | None:
@@ -66,8 +113,9 @@ class Record:
     data: dict[str, Any]
 
     @property
-    def order(self) -> tuple[str, str]:
-        return (self.data.get("commit_time") or self.data["recorded"], self.data["recorded"])
+    def order(self) -> tuple[datetime, datetime]:
+        recorded = moment(self.data["recorded"]) or datetime.min.replace(tzinfo=UTC)
+        return (moment(self.data.get("commit_time")) or recorded, recorded)
 
     @property
     def commit(self) -> str:
@@ -75,7 +123,11 @@ class Record:
 
     @property
     def entries(self) -> list[dict[str, Any]]:
-        return self.data["entries"]
+        return read_baseline(self.data, allow_lost=True)
+
+    @property
+    def hardware(self) -> str | None:
+        return self.data.get("hardware")
 
 
 @dataclass
@@ -104,9 +156,14 @@ class History:
 
     def check_identity(self, suite: str, machine: str) -> None:
         if self.identity is not None and self.identity != (suite, machine):
+            hint = (
+                f" (give --machine {self.identity[1]!r} if this run is of that kind)"
+                if suite == self.identity[0]
+                else ""
+            )
             raise UserError(
                 f"history {self.folder} holds suite {self.identity[0]!r} on {self.identity[1]!r}, not "
-                f"{suite!r} on {machine!r}: another suite or machine kind belongs in another folder"
+                f"{suite!r} on {machine!r}: another suite or machine kind belongs in another folder{hint}"
             )
 
     def add(self, run_dir: Path, runs: pd.DataFrame, commit: str, commit_time: str | None, machine: str | None) -> Path:
@@ -114,72 +171,56 @@ class History:
         suite, hardware = run_identity(run_dir, runs)
         machine = machine or hardware
         self.check_identity(suite, machine)
-        baseline = make_baseline(runs, allow_one_seed=True)
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        baseline = make_baseline(runs, allow_one_seed=True, allow_lost=True)
+        now = datetime.now(UTC).strftime(
+            "%Y-%m-%dT%H:%M:%S.%fZ"
+        )  # microseconds: records of one second keep their order
         record = {
             "history_version": HISTORY_VERSION,
             "gate_version": GATE_VERSION,
             "suite": suite,
             "machine": machine,
             "hardware": hardware,
+            "run": run_hash(runs),
             "commit": commit,
-            "commit_time": commit_time,
+            "commit_time": utc(commit_time),
             "recorded": now,
             "run_dir": str(run_dir),
             "entries": baseline["entries"],
         }
         slug = re.sub(r"[^A-Za-z0-9]+", "-", machine).strip("-")[:40] or "machine"
-        path = self.folder / f"{now.replace(':', '')}-{commit[:12]}-{slug}-{secrets.token_hex(3)}.json"
+        path = self.folder / f"{now[:19].replace(':', '')}Z-{commit[:12]}-{slug}-{secrets.token_hex(3)}.json"
         atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True, default=str) + "\n")
         self.records = sorted([*self.records, Record(path, record)], key=lambda r: r.order)
         return path
 
-    def recent_baseline(self, suite: str, machine: str, window: int) -> tuple[dict[str, Any], int]:
-        """A baseline pooling every seed of the latest `window` records per experiment, stopping at
-        the experiment's last change point (a level before it is not today's level)."""
-        if not self.records:
-            raise UserError(f"history {self.folder} has no records yet (benchbench history add RUN_DIR)")
-        self.check_identity(suite, machine)
-        from benchbench.gate.changes import last_change_index
+    def before(self, run: str) -> list[Record]:
+        """The records strictly before a run: those before its own record, if it has one (it is
+        never its own baseline), else all (the run is newer than every record)."""
+        own = next((i for i, r in enumerate(self.records) if r.data.get("run") == run), None)
+        return self.records if own is None else self.records[:own]
 
-        entries, used = [], 0
-        for newest in read_baseline(self.records[-1].data):  # the experiments of the latest record
-            key = key_of(newest)
-            series = [e for r in self.records for e in read_baseline(r.data) if key_of(e) == key]
-            # the records since the configuration last changed, the window and the last change point
-            same = len(series)
-            while same > 0 and series[same - 1].get("config_hash") == newest.get("config_hash"):
-                same -= 1
-            start = max(len(series) - window, last_change_index(series), same)
-            pooled = series[start:]
-            used = max(used, len(pooled))
-            entries.append(_pooled(newest, pooled))
-        return {"gate_version": GATE_VERSION, "entries": entries}, used
+    def accepted(self) -> set[str]:
+        """Commits whose new levels a user accepted (history accept)."""
+        found = set()
+        for path in sorted((self.folder / ACCEPTED).glob("*.json")):
+            try:
+                found.add(str(read_json(path)["commit"]))
+            except (OSError, ValueError, KeyError, TypeError):
+                raise UserError(f"accepted level {path} is corrupt: remove or restore it") from None
+        return found
 
-
-def _pooled(newest: dict[str, Any], series: list[dict[str, Any]]) -> dict[str, Any]:
-    """One baseline entry from several records' entries: their seeds together."""
-    metrics: dict[str, dict[str, Any]] = {}
-    for entry in series:
-        for column, stats in entry["metrics"].items():
-            metrics.setdefault(column, []).extend(stats.get("values") or [stats["mean"]] * int(stats["n"]))
-    import numpy as np
-
-    pooled = {
-        column: {
-            "mean": float(np.mean(values)),
-            "std": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
-            "n": len(values),
-            "values": values,
-        }
-        for column, values in metrics.items()
-    }
-    return newest | {
-        "metrics": pooled,
-        "seeds": sum(e["seeds"] for e in series),
-        "completed": sum(e["completed"] for e in series),
-        "untoleranced": sum(e["completed"] for e in series) < 2,
-    }
+    def accept(self, commit: str, reason: str) -> Path:
+        """Accept the levels that changed first at `commit` (a prefix of it will do)."""
+        matches = {r.commit for r in self.records if r.commit.startswith(commit)}
+        if len(matches) != 1:
+            found = "no record" if not matches else f"{len(matches)} commits"
+            raise UserError(f"commit {commit!r} names {found} in history {self.folder}: give the commit a change names")
+        (full,) = matches
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        path = self.folder / ACCEPTED / f"{full[:12]}-{secrets.token_hex(3)}.json"
+        atomic_write_text(path, json.dumps({"commit": full, "reason": reason, "accepted": now}, indent=1) + "\n")
+        return path
 
 
 def _read_record(path: Path) -> Record:
@@ -195,7 +236,7 @@ def _read_record(path: Path) -> Record:
     ):
         raise UserError(f"history record {path} is not a benchbench history record (history_version {HISTORY_VERSION})")
     try:
-        read_baseline(data)
+        read_baseline(data, allow_lost=True)
     except UserError as error:
         raise UserError(f"history record {path} is corrupt: {error}") from None
     return Record(path, data)

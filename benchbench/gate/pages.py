@@ -1,113 +1,108 @@
-"""The history drawn: one PNG per experiment and metric (each record's mean over seeds with its
-95% t-interval, the segments' levels, the change points marked with their commit) and a static
-HTML page that links them, readable from the folder without a server."""
+"""The history drawn: per experiment, a table (each gated metric's level, its last change with
+the last good and first bad commit, records that lost every seed) and one PNG per gated metric
+(each record's mean over seeds with its 95% t-interval, kept within the metric's range; the
+levels between change points; x by commit, reruns of one commit side by side), in a static HTML
+page readable from the folder without a server. Changes are found by gate/changes.py."""
 
 from __future__ import annotations
 
 import html
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy import stats
 
-from benchbench.gate.baseline import describe_key, direction, key_of, read_baseline
-from benchbench.gate.changes import segments, series
+from benchbench.gate.baseline import describe_key, direction
+from benchbench.gate.changes import (
+    Change,
+    effect_of,
+    experiment_series,
+    find_changes,
+    searched_columns,
+    segments,
+    series,
+)
+from benchbench.gate.compare import Rule
 from benchbench.gate.history import History
 from benchbench.results.io import atomic_write_bytes, atomic_write_text
 
 
-@dataclass(frozen=True)
-class Change:
-    experiment: str
-    metric: str
-    before: float
-    after: float
-    last_commit_before: str
-    first_commit_after: str
-    worse: bool
-
-    def sentence(self) -> str:
-        relative = f" ({(self.after - self.before) / abs(self.before):+.1%})" if self.before else ""
-        return (
-            f"{self.experiment}: {self.metric} moved {self.before:.4g} -> {self.after:.4g}{relative}, "
-            f"{'worse' if self.worse else 'better'}, first at commit {self.first_commit_after[:12]} "
-            f"(after {self.last_commit_before[:12]})"
-        )
-
-
-def experiments(history: History) -> dict[tuple, list[tuple[int, dict]]]:
-    """Per experiment key: (record index, its entry) along the history."""
-    found: dict[tuple, list[tuple[int, dict]]] = {}
-    for index, record in enumerate(history.records):
-        for entry in read_baseline(record.data):
-            found.setdefault(key_of(entry), []).append((index, entry))
-    return found
-
-
-def find_changes(history: History, min_change: float) -> list[Change]:
-    changes = []
-    for key, indexed in experiments(history).items():
-        entries = [entry for _, entry in indexed]
-        for column in sorted({c for e in entries for c in e["metrics"]}):
-            means, errors, where = series(entries, column)
-            found = segments(means, errors, min_change * abs(float(np.median(means)))) if means else []
-            higher_better, _ = direction(column)
-            for left, right in zip(found, found[1:]):
-                first = history.records[indexed[where[right.start]][0]].commit
-                last = history.records[indexed[where[right.start - 1]][0]].commit
-                worse = right.level < left.level if higher_better else right.level > left.level
-                changes.append(Change(describe_key(key), column, left.level, right.level, last, first, worse))
-    return changes
-
-
-def draw(history: History, out: Path, min_change: float) -> list[Change]:
-    """Write out/index.html and one PNG per experiment and metric; return the change points."""
+def draw(history: History, out: Path, rule: Rule = Rule(), commit_url: str | None = None) -> list[Change]:
+    """Write out/index.html and one PNG per experiment and gated metric; return the change points.
+    `commit_url` is a template such as "https://github.com/OWNER/REPO/commit/{commit}"."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    commits = [r.commit[:8] for r in history.records]
-    sections, changes = [], find_changes(history, min_change)
-    for key, indexed in experiments(history).items():
+    records = history.records
+    changes = find_changes(records, rule, history.accepted())
+    commits = list(dict.fromkeys(r.commit for r in records))  # x by commit; reruns share one
+    x_of = _positions(records, commits)
+    sections = []
+    for key, indexed in experiment_series(records).items():
         entries = [entry for _, entry in indexed]
         figures = []
-        for column in sorted({c for e in entries for c in e["metrics"]}):
+        for column in searched_columns(entries, rule):
             means, errors, where = series(entries, column)
             if not means:
                 continue
-            positions = [indexed[i][0] for i in where]
-            found = segments(means, errors, min_change * abs(float(np.median(means))))
+            positions = [x_of[indexed[i][0]] for i in where]
+            found = segments(means, errors, effect_of(column, float(np.median(means)), rule))
+            low, high = _range(column)
+            half = [_half_width(entries[i]["metrics"][column]) for i in where]
             name = re.sub(r"[^A-Za-z0-9]+", "-", f"{describe_key(key)}-{column}").strip("-") + ".png"
             figure, axis = plt.subplots(figsize=(8, 3))
-            half = [_half_width(entries[i]["metrics"][column]) for i in where]
-            axis.fill_between(positions, np.subtract(means, half), np.add(means, half), alpha=0.25, label="95% CI")
+            axis.fill_between(
+                positions, np.clip(np.subtract(means, half), low, high), np.clip(np.add(means, half), low, high),
+                alpha=0.25, label="95% CI", step=None,
+            )  # fmt: skip
             axis.plot(positions, means, "o-", markersize=3, label="mean over seeds")
             for segment in found:
-                span = [positions[segment.start], positions[segment.end - 1]]
-                axis.hlines(segment.level, *span, colors="black", linewidth=1.5)
+                axis.hlines(segment.level, positions[segment.start], positions[segment.end - 1], colors="black")
             for segment in found[1:]:
                 axis.axvline(positions[segment.start] - 0.5, color="red", linestyle="--", linewidth=1)
-                axis.annotate(
-                    commits[positions[segment.start]],
-                    (positions[segment.start], axis.get_ylim()[1]),
-                    color="red",
-                    fontsize=7,
-                    va="top",
-                )
+            for index in _lost_records(records, key):
+                axis.axvline(x_of[index], color="red", alpha=0.4, linewidth=4)
             axis.set_title(f"{describe_key(key)}: {column}", fontsize=9)
             step = max(1, len(commits) // 20)
-            axis.set_xticks(range(0, len(commits), step), commits[::step], rotation=60, fontsize=7)
+            axis.set_xticks(range(0, len(commits), step), [c[:8] for c in commits[::step]], rotation=60, fontsize=7)
+            axis.set_xlabel("commit (reruns of one commit side by side; red bars: every seed lost)", fontsize=7)
             axis.legend(fontsize=7, loc="best")
-            buffer = _png(figure, plt)
-            atomic_write_bytes(out / name, buffer)
+            atomic_write_bytes(out / name, _png(figure, plt))
             figures.append((column, name))
-        sections.append((describe_key(key), figures))
-    atomic_write_text(out / "index.html", _page(history, sections, changes))
+        table = _table(history, key, indexed, [c for c in changes if c.experiment == describe_key(key)], commit_url)
+        sections.append((describe_key(key), table, figures))
+    atomic_write_text(out / "index.html", _page(history, sections, changes, commit_url))
     return changes
+
+
+def _positions(records: list, commits: list[str]) -> list[float]:
+    """x per record: its commit's place, reruns of one commit spread within it."""
+    seen: dict[str, int] = {}
+    counts = {c: sum(r.commit == c for r in records) for c in commits}
+    positions = []
+    for record in records:
+        k = seen.get(record.commit, 0)
+        seen[record.commit] = k + 1
+        n = counts[record.commit]
+        positions.append(commits.index(record.commit) + (0.0 if n == 1 else 0.3 * (k / (n - 1) - 0.5)))
+    return positions
+
+
+def _range(column: str) -> tuple[float, float]:
+    """Where a metric's values can lie: its bounds, else from 0 (every gated metric is a distance,
+    a score, a count or a speed)."""
+    bounds = direction(column)[1]
+    return (bounds[0], bounds[1]) if bounds else (0.0, math.inf)
+
+
+def _lost_records(records: list, key: tuple) -> list[int]:
+    from benchbench.gate.baseline import key_of
+
+    return [i for i, r in enumerate(records) for e in r.entries if key_of(e) == key and not e.get("completed")]
 
 
 def _half_width(stats_: dict) -> float:
@@ -124,25 +119,66 @@ def _png(figure: object, plt: object) -> bytes:
     return buffer.getvalue()
 
 
-def _page(history: History, sections: list[tuple[str, list[tuple[str, str]]]], changes: list[Change]) -> str:
+def _link(commit: str, commit_url: str | None) -> str:
+    shown = html.escape(commit[:12])
+    return f'<a href="{html.escape(commit_url.format(commit=commit))}">{shown}</a>' if commit_url else shown
+
+
+def _table(history: History, key: tuple, indexed: list, changes: list[Change], commit_url: str | None) -> str:
+    """One row per gated metric: the latest level, the last change, its last good and first bad commit."""
+    entries = [e for _, e in indexed]
+    rows = []
+    for column in searched_columns(entries, Rule()):
+        means, _, _ = series(entries, column)
+        last = next((c for c in reversed(changes) if c.metric == column), None)
+        state = (
+            "-"
+            if last is None
+            else "better"
+            if not last.worse
+            else "accepted"
+            if last.accepted
+            else "<b>worse, not accepted</b>"
+        )
+        rows.append(
+            f"<tr><td>{html.escape(column)}</td><td>{means[-1]:.4g}</td>"
+            f"<td>{'-' if last is None else f'{last.before:.4g} &rarr; {last.after:.4g}'}</td><td>{state}</td>"
+            f"<td>{'-' if last is None or not last.worse else _link(last.last_commit_before, commit_url)}</td>"
+            f"<td>{'-' if last is None or not last.worse else _link(last.first_commit_after, commit_url)}</td></tr>"
+        )
+    lost = [history.records[i].commit for i in _lost_records(history.records, key)]
+    failed = f"<p class=failed>Every seed lost at {', '.join(_link(c, commit_url) for c in lost)}.</p>" if lost else ""
+    return (
+        "<table><thead><tr><th>metric</th><th>latest</th><th>last change</th><th>state</th>"
+        "<th>last good commit</th><th>first bad commit</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+        + failed
+    )
+
+
+def _page(history: History, sections: list, changes: list[Change], commit_url: str | None) -> str:
     suite, machine = history.identity or ("?", "?")
     first, last = history.records[0], history.records[-1]
     body = [
         f"<h1>Gate history: {html.escape(suite)} on {html.escape(machine)}</h1>",
-        f"<p>{len(history.records)} records, commits {html.escape(first.commit[:12])} to "
-        f"{html.escape(last.commit[:12])}. Each point is a gate run's mean over seeds with its 95% t-interval; "
-        "black lines are the levels between change points (red), found by a step detection that models "
-        "the seeds' noise and the variation between runs.</p>",
+        f"<p>{len(history.records)} records, commits {_link(first.commit, commit_url)} to "
+        f"{_link(last.commit, commit_url)}. Each point is a gate run's mean over seeds with its 95% t-interval; "
+        "black lines are the levels between change points (red), found on the gated metrics by a step "
+        "detection that models the seeds' noise and the variation between runs, with the gate's minimum "
+        "effects. A worse level is not the gate's baseline until accepted (benchbench history accept).</p>",
         "<h2>Change points</h2>",
         "<ul>" + "".join(f"<li>{html.escape(c.sentence())}</li>" for c in changes) + "</ul>"
         if changes
-        else "<p>None: every metric held its level.</p>",
+        else "<p>None: every gated metric held its level.</p>",
     ]
-    for title, figures in sections:
+    for title, table, figures in sections:
         body.append(f"<h2>{html.escape(title)}</h2>")
+        body.append(table)
         body += [f'<figure><img src="{html.escape(n)}" alt="{html.escape(c)}"></figure>' for c, n in figures]
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>gate history</title>'
-        "<style>body{font-family:sans-serif;max-width:60em;margin:auto}img{max-width:100%}</style>"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:auto}img{max-width:100%}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}.failed{color:#b00}</style>"
         "</head><body>\n" + "\n".join(body) + "\n</body></html>\n"
     )

@@ -7,7 +7,9 @@
 #
 # SUITE, BASELINE and RUN_DIR override where things are; BENCHBENCH the command to call.
 # GATE_HISTORY=DIR records the run in a history folder (benchbench history); GATE_AGAINST=history
-# compares with its recent records instead of the baseline; GATE_SPEED=0 gates quality alone (the
+# compares with the records before this run instead of the baseline; GATE_MACHINE=NAME labels the
+# history's machine kind (e.g. gh-ubuntu-latest, whose CPU model changes between jobs: speed is
+# still compared only within one CPU model); GATE_SPEED=0 gates quality alone (the
 # speed is gated relative to a reference workload timed in the same process, so a busy runner
 # does not read as a slowdown).
 set -euo pipefail
@@ -28,7 +30,8 @@ if [ -n "${GATE_HISTORY:-}" ]; then
 fi
 speed=$([ "${GATE_SPEED:-1}" = 0 ] && echo --no-speed || echo --speed)
 if [ "${GATE_AGAINST:-baseline}" = history ]; then
-  $benchbench check "$run_dir" --history "${GATE_HISTORY:?GATE_AGAINST=history needs GATE_HISTORY}" "$speed"
+  $benchbench check "$run_dir" --history "${GATE_HISTORY:?GATE_AGAINST=history needs GATE_HISTORY}" \
+    ${GATE_MACHINE:+--machine "$GATE_MACHINE"} "$speed"
 else
   $benchbench check "$run_dir" --baseline "$baseline" "$speed"
 fi
