@@ -20,7 +20,6 @@ from benchbench.gate.history import History, run_hash, utc
 from benchbench.gate.pages import draw
 from benchbench.gate.pool import history_baseline
 
-
 TIMINGS = iter(np.random.default_rng(99).uniform(50, 60, 100_000))  # two runs never time alike
 
 
@@ -50,8 +49,9 @@ def runs(
     )
 
 
-def pooled(history: History, run: pd.DataFrame, window: int = 10, rule: Rule = Rule()):
+def pooled(history: History, run: pd.DataFrame, window: int = 10, rule: Rule | None = None):
     """What `check --history` compares the run with."""
+    rule = rule or Rule()
     entries = make_baseline(run, allow_one_seed=True, allow_lost=True)["entries"]
     return history_baseline(history, entries, run_hash(run), str(run["device"].iloc[0]), window, rule)
 

@@ -29,9 +29,11 @@ from benchbench.gate.history import History
 from benchbench.results.io import atomic_write_bytes, atomic_write_text
 
 
-def draw(history: History, out: Path, rule: Rule = Rule(), commit_url: str | None = None) -> list[Change]:
+def draw(history: History, out: Path, rule: Rule | None = None, commit_url: str | None = None) -> list[Change]:
     """Write out/index.html and one PNG per experiment and gated metric; return the change points.
-    `commit_url` is a template such as "https://github.com/OWNER/REPO/commit/{commit}"."""
+    `rule` gives the minimum effects (the gate's defaults if None); `commit_url` is a template
+    such as "https://github.com/OWNER/REPO/commit/{commit}"."""
+    rule = rule or Rule()
     import matplotlib
 
     matplotlib.use("Agg")
