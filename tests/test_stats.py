@@ -211,8 +211,29 @@ def test_the_verdict_sentence_word_for_word():
         reliability_p=0.6,
     )
     assert troubled.sentence(label) == (
-        "no significant difference: FID WGAN-GP 10 vs BEGAN 20 (Mann-Whitney U p = 0.2, Holm-adjusted "
-        "p = 0.4, Hedges' g = -1.00, P(WGAN-GP better) = 0.75, 4 vs 4 seeds); diverged or failed: "
-        "WGAN-GP 2 of 4, BEGAN 1 of 4 (Fisher's exact test p = 0.6). CAUTION: WGAN-GP collapsed in 1 of 4 seeds and BEGAN collapsed in 2 of "
+        "no significant difference: FID WGAN-GP 10 vs BEGAN 20 (among completed seeds: 2 vs 3) (Mann-Whitney U "
+        "p = 0.2, Holm-adjusted p = 0.4, Hedges' g = -1.00, P(WGAN-GP better) = 0.75, 4 vs 4 seeds); diverged or "
+        "failed: WGAN-GP 2 of 4, BEGAN 1 of 4 (Fisher's exact test p = 0.6). CAUTION: WGAN-GP collapsed in 1 of 4 seeds and BEGAN collapsed in 2 of "
         "4 seeds; this compares collapsed training with healthy training, not the two methods"
     )
+
+
+def test_a_verdict_with_lost_seeds_says_it_compares_completed_seeds_and_when_reliability_is_undecidable():
+    result = compare("a", [1.0, 1.1, math.nan], "b", [2.0, 2.1, 2.2], "FID")
+    text = result.sentence({})
+    assert "(among completed seeds: 2 vs 3)" in text
+    assert "3 vs 3 seeds cannot decide reliability (Fisher's smallest p at these counts is 0.1)" in text
+    enough = compare("a", [1.0] * 2 + [math.nan] * 6, "b", [2.0 + 0.1 * i for i in range(8)], "FID")
+    assert "cannot decide reliability" not in enough.sentence({})  # 8 vs 8: the floor is under 0.05
+    assert "among completed seeds" not in compare("a", [1.0, 1.1, 1.2], "b", [2.0, 2.1, 2.2], "FID").sentence({})
+
+
+def test_seeds_needed_are_sized_at_the_level_holm_applied():
+    rng = np.random.default_rng(0)
+    pairs = [(rng.normal(0, 1, 3), rng.normal(0.8, 1, 3)) for _ in range(4)]
+    alone = [compare("a", list(x), "b", list(y), "FID") for x, y in pairs]
+    together = adjust([compare("a", list(x), "b", list(y), "FID") for x, y in pairs])
+    for single, adjusted in zip(alone, together):
+        if single.seeds_needed and adjusted.seeds_needed and adjusted.p_adjusted > adjusted.p_value:
+            assert adjusted.seeds_needed > single.seeds_needed
+    assert any(a.seeds_needed and b.seeds_needed and b.seeds_needed > a.seeds_needed for a, b in zip(alone, together))

@@ -61,7 +61,7 @@ def baseline(run_dir: Path, output: Path, allow_one_seed: bool) -> None:
 @valued(
     "--alpha",
     click.FloatRange(min=0, max=1, min_open=True, max_open=True),
-    0.01,
+    0.05,
     "The check's false-alarm rate: Holm over every test of the check (each metric of each entry, speeds, lost seeds).",
 )
 @valued(

@@ -54,7 +54,7 @@ from benchbench.results.outcomes import LOST_STATUSES, outcomes
 
 @dataclass(frozen=True)
 class Rule:
-    alpha: float = 0.01  # the check's false-alarm rate: Holm over all of its tests
+    alpha: float = 0.05  # the check's false-alarm rate: Holm over all of its tests (docs/gate.md: why 5%)
     min_change: float = 0.05  # smallest regression that counts, relative to the baseline mean
     speed_change: float = 0.10  # the same for the relative speed (CPU time on a CPU)
     speed: bool = True  # False: throughput is not gated

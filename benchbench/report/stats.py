@@ -97,10 +97,11 @@ def t_test_power(d: float, n: int, alpha: float = ALPHA) -> float:
     return float(stats.nct.sf(critical, df, shift) + stats.nct.cdf(-critical, df, shift))
 
 
-def seeds_needed(x: np.ndarray, y: np.ndarray, power: float = POWER) -> int | None:
+def seeds_needed(x: np.ndarray, y: np.ndarray, power: float = POWER, alpha: float = ALPHA) -> int | None:
     """Seeds per entry at which a difference the size of the observed one would be found with
-    `power` (None: no difference observed, or no spread to size it by; MAX_SEEDS_NEEDED + 1 if
-    more than MAX_SEEDS_NEEDED)."""
+    `power` at significance `alpha` (the level the comparison is actually tested at: under Holm,
+    less than ALPHA; None: no difference observed, or no spread to size it by;
+    MAX_SEEDS_NEEDED + 1 if more than MAX_SEEDS_NEEDED)."""
     if len(x) < 2 or len(y) < 2:
         return None
     pooled = math.sqrt((x.var(ddof=1) + y.var(ddof=1)) / 2)
@@ -109,7 +110,7 @@ def seeds_needed(x: np.ndarray, y: np.ndarray, power: float = POWER) -> int | No
         return None
     d = difference / pooled
     for n in range(2, MAX_SEEDS_NEEDED + 1):
-        if t_test_power(d, n) >= power:
+        if t_test_power(d, n, alpha) >= power:
             return n
     return MAX_SEEDS_NEEDED + 1
 
@@ -141,6 +142,7 @@ class Comparison:
     reliability_p: float = math.nan  # Fisher's exact test on lost vs kept seeds (NaN: none lost)
     reliability_adjusted: float = math.nan
     seeds_needed: int | None = None
+    values: tuple[np.ndarray, np.ndarray] | None = None  # the kept values, for seeds_needed after Holm
 
     @property
     def quality_winner(self) -> str | None:
@@ -167,6 +169,8 @@ class Comparison:
     def sentence(self, label: dict[str, str]) -> str:
         name_a, name_b = label.get(self.a, self.a), label.get(self.b, self.b)
         values = f"{self.metric} {name_a} {_value(self.mean_a)} vs {name_b} {_value(self.mean_b)}"
+        if self.n_lost_a or self.n_lost_b:
+            values += f" (among completed seeds: {self.n_a} vs {self.n_b})"
         seeds = f"{self.n_a + self.n_lost_a} vs {self.n_b + self.n_lost_b} seeds"
         tail = self.reliability_clause(name_a, name_b) + self.collapse_caveat(name_a, name_b)
         if math.isnan(self.p_value):
@@ -202,6 +206,12 @@ class Comparison:
             f"{self.n_lost_b} of {self.n_b + self.n_lost_b} (Fisher's exact test p = {p:.3g})"
         )
         reliable, quality = self.reliability_winner, self.quality_winner
+        floor = reliability_floor(self.n_a + self.n_lost_a, self.n_b + self.n_lost_b)
+        if not reliable and floor >= ALPHA:
+            text += (
+                f"; {self.n_a + self.n_lost_a} vs {self.n_b + self.n_lost_b} seeds cannot decide reliability "
+                f"(Fisher's smallest p at these counts is {floor:.2g})"
+            )
         if reliable:
             text += f", {name_a if reliable == self.a else name_b} more reliable"
             if quality and quality != reliable:
@@ -263,6 +273,7 @@ def compare(
             result.p_value = float(stats.ttest_ind(x, y, equal_var=False).pvalue)
         result.effect_size = hedges_g(x, y)
         result.seeds_needed = seeds_needed(x, y)
+        result.values = (x, y)
     result.decide()
     return result
 
@@ -277,4 +288,22 @@ def adjust(comparisons: list[Comparison]) -> list[Comparison]:
                 setattr(comparison, into, p)
     for comparison in comparisons:
         comparison.decide()
+        applied = holm_level(comparison.p_value, comparison.p_adjusted)
+        if comparison.values is not None and applied < ALPHA:  # seeds needed at the level Holm applied
+            comparison.seeds_needed = seeds_needed(*comparison.values, alpha=applied)
     return comparisons
+
+
+def holm_level(p: float, adjusted: float) -> float:
+    """The significance level Holm tested a p-value at: ALPHA x p / adjusted p (ALPHA when not adjusted)."""
+    if not (math.isfinite(p) and math.isfinite(adjusted)) or adjusted <= 0 or p <= 0:
+        return ALPHA
+    return min(ALPHA, ALPHA * p / adjusted)
+
+
+def reliability_floor(seeds_a: int, seeds_b: int) -> float:
+    """The smallest two-sided p Fisher's exact test can give with these seed counts (every seed of
+    one side lost, none of the other): at 3 vs 3 it is 0.1, so no loss pattern is significant."""
+    if not seeds_a or not seeds_b:
+        return 1.0
+    return float(stats.fisher_exact([[seeds_a, 0], [0, seeds_b]]).pvalue)
