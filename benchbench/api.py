@@ -225,6 +225,7 @@ def run(
     from benchbench.environment import resolve_device
     from benchbench.execution import check_run_dir, prepare_run_dir, run_local, run_ray
     from benchbench.execution.estimate import describe, estimate
+    from benchbench.execution.workers import jobs_for
     from benchbench.suite import load as load_suite
 
     say = echo or (lambda text: print(text, file=sys.stderr))
@@ -241,17 +242,18 @@ def run(
     torch_device = resolve_device(device)
     trials = plan.plan()
     _check_before_training(trials, torch_device, say)
+    jobs = jobs_for(trials, plan.jobs, executor, say)
     out = Path(out) if out is not None else default_output(plan.name, trials, changed)
     check_run_dir(out, plan, trials)
     to_time = len({t.config_hash() for t in trials if t.budget.kind != "seconds"})
     if to_time > 3:  # a few seconds each: say why nothing happens yet
         say(f"timing {to_time} configuration(s) for a few steps, to estimate the run's length")
-    seconds = estimate(trials, torch_device, plan.jobs, allow_long, say)
+    seconds = estimate(trials, torch_device, jobs, allow_long, say)
     prepare_run_dir(out, plan, trials)
     say(
         f"{len(trials)} trials ({', '.join(plan.families)} on {', '.join(plan.datasets)}, "
         f"seeds {plan.seeds}, budgets {', '.join(map(str, plan.budgets))}) -> {out}; "
-        f"{describe(seconds, plan.jobs)}"
+        f"{describe(seconds, jobs)}"
     )
 
     def notify(summary: dict[str, Any]) -> None:
@@ -262,14 +264,12 @@ def run(
     done_before = {t.key for t in trials if _finished(out / t.key)}
     started = time.perf_counter()
     if executor == "ray":
-        summaries = run_ray(trials, out, torch_device, address, notify=notify, trials_per_device=plan.jobs)
+        summaries = run_ray(trials, out, torch_device, address, notify=notify, trials_per_device=jobs)
     else:
-        summaries = run_local(trials, out, torch_device, plan.jobs, progress=progress, notify=notify)
+        summaries = run_local(trials, out, torch_device, jobs, progress=progress, notify=notify)
     results = Results([out], title=f"benchbench: {plan.name}")
     write_reports(results)
-    say(
-        time_line([s for s in summaries if s.get("trial") not in done_before], time.perf_counter() - started, plan.jobs)
-    )
+    say(time_line([s for s in summaries if s.get("trial") not in done_before], time.perf_counter() - started, jobs))
     return results
 
 

@@ -122,15 +122,20 @@ class Registry(Generic[T]):
         self._validate = validate or (lambda name, obj: None)
         self._entries: dict[str, T] = {}
         self._origins: dict[str, Origin] = {}
+        self._registrars: dict[str, str] = {}
         self._broken: list[Broken] = []
         self._discovered = group is None
 
     def register(self, name: str, origin: Origin | None = None) -> Callable[[T], T]:
+        # the module that registers: a worker process re-imports benchbench's own, never a script's
+        registrar = str(sys._getframe(1).f_globals.get("__name__", ""))
+
         def add(entry: T) -> T:
             if name in self._entries:
                 raise ValueError(f"{self.kind} {name!r} is registered twice")
             self._entries[name] = entry
             self._origins[name] = origin or Origin()
+            self._registrars[name] = registrar
             return entry
 
         return add
@@ -206,6 +211,17 @@ class Registry(Generic[T]):
     def origin(self, name: str) -> Origin:
         self.get(name)
         return self._origins[name]
+
+    def in_new_process(self, name: str) -> bool:
+        """Whether a fresh process (a worker) finds this entry by itself: a plugin's entry point,
+        a "module:Name" it imports (not one of __main__), or benchbench's own. An entry a script
+        or notebook registered at run time exists in its own process only."""
+        origin = self.origin(name)
+        if origin.source == "entry point":
+            return True
+        if origin.source == "import":
+            return not name.startswith("__main__:")
+        return self._registrars.get(name, "").split(".")[0] == "benchbench"
 
     def broken(self) -> list[Broken]:
         self._discover()

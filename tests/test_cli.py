@@ -177,9 +177,16 @@ def _one_line_error(result, *fragments):
         # too few samples for a metric: refused when the suite is read, before any training
         (
             ["run", "--set", "eval_samples=100", "--budget", "1steps", "--seeds", "1"],
-            "fewer than `mnist-classifier`'s 128",
+            "not more than `mnist-classifier`'s 128",
         ),
-        (["run", "--extractor", "inception-v3-compat", "--budget", "1steps"], "eval_samples = 2,000 is fewer than"),
+        (
+            ["run", "--set", "eval_samples=128", "--budget", "1steps", "--seeds", "1"],
+            "eval_samples = 128 is not more than `mnist-classifier`'s 128 features",
+        ),
+        (
+            ["run", "--extractor", "inception-v3-compat", "--budget", "1steps"],
+            "eval_samples = 2,000 is not more than `inception-v3-compat`'s 2,048",
+        ),
         (["run", "--set", "final_samples=4", "--budget", "1steps"], "precision/recall (k = 3) needs more than 4"),
         (["run", "--set", "no_such_setting=1"], "unknown settings ['no_such_setting']"),
         (["run", "--set", "eval_samples"], "expected KEY=VALUE"),

@@ -85,7 +85,7 @@ def test_one_seed_is_untoleranced_or_judged_by_a_prediction_interval():
 
 
 def test_a_run_of_one_seed_has_the_false_alarm_rate_it_is_judged_at():
-    """On main before 0.5 a one-seed run borrowed the baseline's spread and degrees of freedom it
+    """Earlier, a one-seed run borrowed the baseline's spread and degrees of freedom it
     does not have: 2.5% false alarms at a nominal 1% with 3 baseline seeds."""
     rng = np.random.default_rng(0)
     draws = 20_000

@@ -166,7 +166,7 @@ def test_the_history_baseline_is_the_level_since_the_last_change(tmp_path):
 
 
 def test_a_check_never_grades_a_run_against_its_own_record(tmp_path):
-    """The documented order is `history add`, then `check --history`: before 0.5 the newest
+    """The documented order is `history add`, then `check --history`: earlier the newest
     record (the run itself) was pooled into its own baseline."""
     history = history_of(tmp_path, [400.0] * 6)
     worse = runs(480.0)  # 20% worse FID

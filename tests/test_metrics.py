@@ -160,6 +160,25 @@ def test_reference_features_are_cached_by_content(scorer, mnist, monkeypatch):
     assert content_key(images, "mnist-classifier", "other-weights", "r") not in keys
 
 
+def test_features_computed_under_tf32_are_another_cache_entry(mnist):
+    """Earlier the key recorded neither TF32 nor the device: features computed under TF32 were
+    reused by float32 runs."""
+    from benchbench.metrics.cache import content_key, numerics
+
+    images = mnist.reference("test", 300)
+    matmul, before = torch.backends.cuda.matmul, torch.backends.cuda.matmul.allow_tf32
+    try:  # monkeypatch cannot read this attribute back; set and restore it by hand
+        matmul.allow_tf32 = False
+        float32 = numerics(torch.device("cuda", 0))
+        matmul.allow_tf32 = True
+        tf32 = numerics(torch.device("cuda", 0))
+    finally:
+        matmul.allow_tf32 = before
+    assert float32 != tf32 and "tf32=True" in tf32 and numerics(CPU) == "cpu"
+    keys = {content_key(images, "mnist-classifier", "w", "r", computed) for computed in (float32, tf32, "cpu")}
+    assert len(keys) == 3
+
+
 def test_mode_coverage_at_its_thresholds():
     """PacGAN's rule on a hand-placed sample: a sample is of high quality within 3 std of its
     nearest mode (the boundary included), a mode is covered with at least 20 of them per 2,500."""
@@ -445,3 +464,44 @@ def test_along_training_the_cheap_metrics_with_kid_on_fewer_subsets(mnist, monke
     assert subsets == [images.KID_SUBSETS_ALONG, images.KID_SUBSETS] == [20, 100]
     assert "kid" in along and "precision" not in along
     assert {"precision", "density"} <= set(evaluator.metrics()) - set(evaluator.metrics(during_training=True))
+
+
+def test_the_evaluators_reference_memo_is_bounded_and_frees_the_statistics_with_the_features(mnist, monkeypatch):
+    """Earlier the evaluator kept every reference tensor for the life of the process, so the
+    statistics memo's finalizer never fired."""
+    import gc
+
+    from benchbench.metrics import evaluator as evaluation
+    from benchbench.metrics import images
+
+    monkeypatch.setattr(evaluation, "REFERENCE_MEMO_SIZE", 1)
+    monkeypatch.setattr(evaluation, "_REFERENCE_FEATURES", evaluation.OrderedDict())
+    scoring = Evaluator(mnist, None, CPU)
+    samples = mnist.reference("train", 200)
+    scoring.evaluate_samples(samples, "validation", ("fid",))
+    key = id(scoring.reference_features("validation")[scoring.scorer.layers["features"]])
+    assert key in images._STATISTICS
+    scoring.evaluate_samples(samples, "test", ("fid",))  # another reference: the validation one goes
+    gc.collect()
+    assert key not in images._STATISTICS and len(evaluation._REFERENCE_FEATURES) == 1
+
+
+def test_fid_needs_more_samples_than_features_on_both_sides():
+    """n samples give a covariance of rank n - 1: a count equal to the feature dimension is still
+    singular, and so is a reference split that small."""
+    from types import SimpleNamespace
+
+    from benchbench.metrics.sample_size import sample_count_problems
+
+    def dataset(split_size):
+        images = torch.zeros(split_size, 1, 28, 28, dtype=torch.uint8)
+        return SimpleNamespace(kind="image", extractor="mnist-classifier", reference=lambda split, n=None: images)
+
+    settings = SimpleNamespace(extractor=None, final_extractors=None, eval_samples=128, final_samples=5000)
+    (problem,) = sample_count_problems(settings, dataset(10_000))
+    assert "eval_samples = 128 is not more than `mnist-classifier`'s 128 features" in problem
+    settings.eval_samples = 129
+    assert sample_count_problems(settings, dataset(10_000)) == []
+    problems = sample_count_problems(settings, dataset(128))
+    assert any("the validation split holds 128 images" in p for p in problems)
+    assert any("the test split holds 128 images" in p for p in problems)

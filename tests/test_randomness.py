@@ -3,6 +3,7 @@ fork where a GPU exists): counting FLOPs or timing a step must not change what a
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import random
 
@@ -50,3 +51,22 @@ def test_flop_counting_and_step_timing_leave_the_streams_alone(family):
     untouched = after(lambda: None)
     assert after(lambda: step_flops(copy.deepcopy(built), real)) == untouched
     assert after(lambda: _step_cost(trial, CPU, 1)) == untouched
+
+
+def test_only_the_trials_device_is_forked(monkeypatch):
+    """Earlier every visible CUDA device's stream was forked at each evaluation point."""
+    import benchbench.training.randomness as randomness
+
+    forked = []
+
+    @contextlib.contextmanager
+    def fork_rng(devices):
+        forked.append(list(devices))
+        yield
+
+    monkeypatch.setattr(randomness.torch.random, "fork_rng", fork_rng)
+    monkeypatch.setattr(randomness.torch.cuda, "device_count", lambda: 4)
+    for device, expected in (("cuda:1", [1]), (torch.device("cuda", 3), [3]), ("cpu", [])):
+        with random_state_kept(device):
+            pass
+        assert forked.pop() == expected, device

@@ -43,3 +43,25 @@ def test_the_api_runs_in_workers_from_anywhere(how, tmp_path):
     assert "trials 2 completed 2" in result.stdout
     assert "BrokenProcessPool" not in result.stderr and "bootstrapping phase" not in result.stderr
     assert result.stdout.count("trials 2") == 1  # the run started once, not again in a worker
+
+
+def test_an_entry_registered_by_the_callers_script_runs_its_trials_here(tmp_path):
+    """A dataset registered from a script (as docs/writing-a-family.md shows) does not exist in
+    worker processes: its suite runs in this process, and says so, instead of failing there."""
+    from types import SimpleNamespace
+
+    from benchbench.datasets import DATASETS, load
+    from benchbench.errors import UserError
+    from benchbench.execution.workers import jobs_for
+
+    name = f"script-circle-{tmp_path.name}"
+    DATASETS.register(name)(lambda **options: load("8gaussians"))
+    settings = SimpleNamespace(extractor=None, final_extractors=None)
+    said: list[str] = []
+    mine = [SimpleNamespace(family="wgan-gp", dataset=name, settings=settings)]
+    assert jobs_for(mine, 2, "local", said.append) == 1
+    assert f"dataset {name!r} registered in this process only" in said[0] and "instead of 2 at once" in said[0]
+    builtin = [SimpleNamespace(family="wgan-gp", dataset="8gaussians", settings=settings)]
+    assert jobs_for(builtin, 2, "local", said.append) == 2 and len(said) == 1
+    with pytest.raises(UserError, match="ray workers cannot see"):
+        jobs_for(mine, 2, "ray", said.append)

@@ -32,7 +32,7 @@ class StepCost:
 def _step_cost(trial: Trial, device: torch.device, jobs: int) -> StepCost:
     """Seconds, real images and FLOPs of one step of this configuration (after one warm-up step)
     on freshly built networks, with the threads the trial will have: the trial is untouched."""
-    with random_state_kept():
+    with random_state_kept(device):
         return _timed_steps(trial, device, jobs)
 
 

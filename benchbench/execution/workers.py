@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing.context import SpawnContext, SpawnProcess
 from typing import Any
 
@@ -70,3 +70,30 @@ def watch_parent(parent: int, every: float = 1.0) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="benchbench-parent-watch", daemon=True).start()
+
+
+def jobs_for(trials: list[Any], jobs: int, executor: str, say: Callable[[str], None]) -> int:
+    """The suite's jobs, or 1 when a family, dataset or extractor exists in this process only (a
+    script registered it at run time): worker processes would not find it."""
+    from benchbench.datasets import DATASETS
+    from benchbench.errors import UserError
+    from benchbench.families import FAMILIES
+    from benchbench.metrics.extractors import EXTRACTORS
+
+    wanted = [(FAMILIES, "family", t.family) for t in trials] + [(DATASETS, "dataset", t.dataset) for t in trials]
+    for trial in trials:
+        names = [trial.settings.extractor, *(trial.settings.final_extractors or [])]
+        wanted += [(EXTRACTORS, "extractor", name) for name in names if name and name in EXTRACTORS]
+    here_only = sorted({f"{kind} {name!r}" for registry, kind, name in wanted if not registry.in_new_process(name)})
+    if not here_only or (jobs <= 1 and executor == "local"):
+        return jobs
+    if executor != "local":
+        raise UserError(
+            f"{', '.join(here_only)} registered in this process only, which {executor} workers cannot see: "
+            "declare it as an entry point of an installed package, or name it as module:Name"
+        )
+    say(
+        f"{', '.join(here_only)} registered in this process only (worker processes would not find it): "
+        f"its trials run here, one at a time, instead of {jobs} at once"
+    )
+    return 1

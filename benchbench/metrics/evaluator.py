@@ -8,17 +8,24 @@ and their FID statistics once per reference (metrics/images.py).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import torch
 
 from benchbench.datasets import Dataset
 from benchbench.errors import UserError
-from benchbench.metrics.cache import cached_features, content_key
+from benchbench.metrics.cache import cached_features, content_key, numerics
 from benchbench.metrics.images import ImageScorer
 from benchbench.metrics.toy import PointScorer
 
-_REFERENCE_FEATURES: dict[str, Any] = {}  # by content key (metrics/cache.py)
+# Reference features in memory by content key (metrics/cache.py), the most recently used few: a
+# trial reads its validation and test splits, perhaps in a second feature space, at every point.
+# Bounded, so that a long-lived process (a notebook, a suite run in one process) does not keep
+# every reference it ever scored (Inception features of 50,000 images are 400 MB), and so that
+# the FID statistics memoised for an evicted tensor go with it (metrics/images.py).
+REFERENCE_MEMO_SIZE = 4
+_REFERENCE_FEATURES: OrderedDict[str, Any] = OrderedDict()
 _FLOORS: dict[tuple[str, str], dict[str, Any]] = {}  # by (real, reference) content keys
 
 
@@ -74,18 +81,26 @@ class Evaluator:
         if (split, n) not in self._keys:
             resize = getattr(getattr(self.scorer, "info", None), "resize_mode", "none")
             images = self.dataset.reference(split, n)
-            self._keys[(split, n)] = content_key(images, self.scorer.extractor, self.scorer.weights_hash, resize)
+            computed = numerics(self.scorer.device) if isinstance(self.scorer, ImageScorer) else "cpu"
+            self._keys[(split, n)] = content_key(
+                images, self.scorer.extractor, self.scorer.weights_hash, resize, computed
+            )
         return self._keys[(split, n)]
 
     def reference_features(self, split: str) -> Any:
         reference = self.dataset.reference(split)
         key = self._key(split)
-        if key not in _REFERENCE_FEATURES:
-            if isinstance(self.scorer, ImageScorer):
-                _REFERENCE_FEATURES[key] = cached_features(self.scorer, reference)
-            else:
-                _REFERENCE_FEATURES[key] = self.scorer.features(reference)
-        return _REFERENCE_FEATURES[key]
+        if key in _REFERENCE_FEATURES:
+            _REFERENCE_FEATURES.move_to_end(key)
+            return _REFERENCE_FEATURES[key]
+        if isinstance(self.scorer, ImageScorer):
+            found = cached_features(self.scorer, reference)
+        else:
+            found = self.scorer.features(reference)
+        _REFERENCE_FEATURES[key] = found
+        while len(_REFERENCE_FEATURES) > REFERENCE_MEMO_SIZE:
+            _REFERENCE_FEATURES.popitem(last=False)
+        return found
 
     def floor(self, n: int, split: str) -> dict[str, Any]:
         """The primary metric of n real training samples against `split`: what a generator that

@@ -31,7 +31,7 @@ def forward_flops_per_sample(family: Family, real: torch.Tensor) -> dict[str, fl
 def step_flops(family: Family, real: torch.Tensor) -> tuple[float, str]:
     """(FLOPs of one train_step on batches like `real`, "counted" or "analytic"). Runs one step
     on `family` (pass a copy) and leaves every random stream as it found it."""
-    with random_state_kept():
+    with random_state_kept(real.device):
         return _step_flops(family, real)
 
 

@@ -231,7 +231,7 @@ class TrialRunner:
                 # evaluation draws from the global RNG (torch's DataLoader seeds each pass from it,
                 # and only a cache miss of the reference features makes one more pass): it gets a
                 # fork, so the trial's random stream never depends on what was cached or evaluated
-                with random_state_kept():
+                with random_state_kept(self.device):
                     self._evaluate_point(family, run.evaluator, state, run.dataset)
                 if state.diverged_at is not None:
                     break

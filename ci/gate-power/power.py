@@ -154,6 +154,10 @@ def main() -> None:
             continue
         if (wanted and case["name"] not in wanted) or (not wanted and case["name"] in results):
             continue
+        threads = trial_threads(options.suite)
+        if case.get("needs_threads", 1) > threads:
+            print(f"{case['name']}: skipped, it needs {case['needs_threads']} threads per trial and gets {threads} here")
+            continue
         copy_source(case, folder / "code")
         source = imported_from(folder / "code")
         if source.resolve() != (folder / "code").resolve():
@@ -168,6 +172,15 @@ def main() -> None:
         print(f"{case['name']}: exit {results[case['name']]['exit']} ({wall:.0f} s)", flush=True)
     results_path.write_text(json.dumps(results, indent=1) + "\n")
     print(table(cases, results))
+
+
+def trial_threads(suite: str) -> int:
+    """The threads each image trial of the suite gets on this machine (its jobs share the cores)."""
+    sys.path.insert(0, str(ROOT))
+    from benchbench.environment import threads_per_trial
+    from benchbench.suite import load
+
+    return threads_per_trial(load(suite).jobs, "image")
 
 
 def checked_case(folder: Path, baseline: Path) -> dict[str, Any]:
