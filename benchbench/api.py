@@ -253,7 +253,7 @@ def run(
     say(
         f"{len(trials)} trials ({', '.join(plan.families)} on {', '.join(plan.datasets)}, "
         f"seeds {plan.seeds}, budgets {', '.join(map(str, plan.budgets))}) -> {out}; "
-        f"{describe(seconds, jobs)}"
+        f"{describe(seconds, jobs)}; {settings_origin(plan, overrides)}"
     )
 
     def notify(summary: dict[str, Any]) -> None:
@@ -267,7 +267,9 @@ def run(
         summaries = run_ray(trials, out, torch_device, address, notify=notify, trials_per_device=jobs)
     else:
         summaries = run_local(trials, out, torch_device, jobs, progress=progress, notify=notify)
-    results = Results([out], title=f"benchbench: {plan.name}")
+    changed_by = [name for name, value in overrides.__dict__.items() if value not in (None, {}) and name != "jobs"]
+    title = f"benchbench: {plan.name}" + (f", its {', '.join(changed_by)} changed for this run" if changed_by else "")
+    results = Results([out], title=title)
     write_reports(results)
     say(time_line([s for s in summaries if s.get("trial") not in done_before], time.perf_counter() - started, jobs))
     return results
@@ -301,6 +303,20 @@ def time_line(summaries: list[dict[str, Any]], wall: float, jobs: int) -> str:
         f"({wall / training:.2f}x); per trial beside its training: evaluation along the budget "
         f"{beside['along']:.0f} s, final scoring {beside['final']:.0f} s, set-up {beside['setup']:.0f} s"
     )
+
+
+def settings_origin(plan: Any, overrides: Overrides) -> str:
+    """Where a run's settings came from: its suite by name, and each setting that differs from
+    the trainer's defaults (the user guide's table), so that a run from flags alone says what
+    it inherited from the suite it starts from."""
+    import dataclasses
+
+    from benchbench.training import Settings
+
+    defaults = dataclasses.asdict(Settings())
+    off = [f"{k} = {v!r}" for k, v in dataclasses.asdict(plan.settings).items() if defaults.get(k) != v]
+    origin = f"settings from suite {plan.name!r}" + (" and the command line" if overrides.settings else "")
+    return origin + (f", off the defaults: {', '.join(off)}" if off else ", all at their defaults")
 
 
 def default_output(name: str, trials: list[Any], changed: bool) -> Path:

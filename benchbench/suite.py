@@ -23,7 +23,8 @@
     [[ablation.began]]       # or: one change at a time, each table a variant beside the family
     gamma = 0.75             # as configured ("began" and "began gamma=0.75 ...")
 
-    exclude = [{family = "began", dataset = "8gaussians"}]   # (top level) pairs not to run
+    exclude = [{family = "began", dataset = "8gaussians"}]   # (top level) pairs not to run;
+    dataset_seeds = {8gaussians = 10}   # and seeds for some datasets instead of `seeds`
 
 Top-level keys (claim too) come before the first [table]: TOML reads a key after a table header
 into that table.
@@ -52,6 +53,7 @@ from benchbench.families import FAMILIES, resolve_config
 from benchbench.suite_fields import (
     list_of,
     parse_ablation,
+    parse_dataset_seeds,
     parse_exclude,
     parse_seeds,
     parse_settings,
@@ -78,6 +80,7 @@ TOP_LEVEL_KEYS = {
     "ablation",
     "claim",
     "exclude",
+    "dataset_seeds",
 }
 
 
@@ -105,6 +108,11 @@ class Suite:
     claim: str | None = None
     # family/dataset pairs left out of the plan (as a CI matrix's exclude): {"family": ..., "dataset": ...}
     exclude: list[dict[str, str]] = field(default_factory=list)
+    # seeds for some datasets instead of `seeds`: a gate's cheap entries (2-D points) get more
+    dataset_seeds: dict[str, list[int]] = field(default_factory=dict)
+
+    def seeds_for(self, dataset: str) -> list[int]:
+        return self.dataset_seeds.get(dataset, self.seeds)
 
     def excluded(self, family: str, dataset: str) -> bool:
         return any(
@@ -136,8 +144,13 @@ class Suite:
     def plan(self) -> list[Trial]:
         """Every trial, seeds outermost and families interleaved, so that an interrupted or
         parallel run has compared the families on the same seeds first."""
-        pairs = sum(len(self.variants(f)) for f in self.families for d in self.datasets if not self.excluded(f, d))
-        count = len(self.budgets) * self.hyperparameter_samples * len(self.seeds) * pairs
+        runs = sum(
+            len(self.variants(f)) * len(self.seeds_for(d))
+            for f in self.families
+            for d in self.datasets
+            if not self.excluded(f, d)
+        )
+        count = len(self.budgets) * self.hyperparameter_samples * runs
         if count == 0:
             raise UserError(f"suite {self.name!r} plans no trial: exclude leaves out every family and dataset pair")
         if count > MAX_TRIALS:  # refused before any work: planning alone would take minutes
@@ -161,7 +174,7 @@ class Suite:
             for budget in self.budgets
             for dataset in self.datasets
             for index in range(self.hyperparameter_samples)
-            for seed in self.seeds
+            for seed in self.seeds_for(dataset)
             for family in self.families
             if not self.excluded(family, dataset)
             for variant, overrides in self.variants(family)
@@ -169,23 +182,27 @@ class Suite:
         ]
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "families": self.families,
-            "datasets": self.datasets,
-            "seeds": self.seeds,
-            "budgets": [str(b) for b in self.budgets],
-            "jobs": self.jobs,
-            "settings": dataclasses.asdict(self.settings),
-            "family": self.family_config,
-            "dataset": self.dataset_options,
-            "hyperparameter_samples": self.hyperparameter_samples,
-            "hyperparameter_seed": self.hyperparameter_seed,
-            "sweep": self.sweep,
-            "ablation": self.ablation,
-            "claim": self.claim,
-        } | ({"exclude": self.exclude} if self.exclude else {})
+        return (
+            {
+                "name": self.name,
+                "description": self.description,
+                "families": self.families,
+                "datasets": self.datasets,
+                "seeds": self.seeds,
+                "budgets": [str(b) for b in self.budgets],
+                "jobs": self.jobs,
+                "settings": dataclasses.asdict(self.settings),
+                "family": self.family_config,
+                "dataset": self.dataset_options,
+                "hyperparameter_samples": self.hyperparameter_samples,
+                "hyperparameter_seed": self.hyperparameter_seed,
+                "sweep": self.sweep,
+                "ablation": self.ablation,
+                "claim": self.claim,
+            }
+            | ({"exclude": self.exclude} if self.exclude else {})
+            | ({"dataset_seeds": self.dataset_seeds} if self.dataset_seeds else {})
+        )
 
 
 def builtin_names() -> list[str]:
@@ -226,6 +243,8 @@ class Overrides:
         ):
             if value is not None:
                 data[key] = value
+        if self.seeds is not None:  # the seeds asked for, on every dataset
+            data.pop("dataset_seeds", None)
         data["settings"] = {**data.get("settings", {}), **self.settings}
         family = dict(data.get("family", {}))
         for name, overrides in self.family_config.items():
@@ -322,6 +341,7 @@ def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") ->
         families=families,
         datasets=datasets,
         seeds=parse_seeds(data.get("seeds", 3), source),
+        dataset_seeds=parse_dataset_seeds(data.get("dataset_seeds", {}), datasets, source),
         budgets=budgets,
         jobs=jobs,
         settings=parse_settings(data.get("settings", {}), source),

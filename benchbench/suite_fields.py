@@ -32,6 +32,15 @@ def parse_seeds(value: Any, source: str = "seeds") -> list[int]:
     return seeds
 
 
+def parse_dataset_seeds(value: Any, datasets: list[str], source: str) -> dict[str, list[int]]:
+    """`dataset_seeds = {8gaussians = 10}`: seeds for some of the suite's datasets instead of `seeds`."""
+    if not isinstance(value, dict) or any(name not in datasets for name in value):
+        raise UserError(
+            f"{source}: dataset_seeds maps datasets of the suite ({', '.join(datasets)}) to seeds, got {value!r}"
+        )
+    return {name: parse_seeds(seeds, f"{source}: dataset_seeds.{name}") for name, seeds in value.items()}
+
+
 def parse_settings(values: dict[str, Any], source: str) -> Settings:
     known = {f.name: f for f in dataclasses.fields(Settings)}
     unknown = sorted(set(values) - set(known))

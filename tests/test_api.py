@@ -57,6 +57,12 @@ def compared(tmp_path_factory):
 def test_run_returns_the_leaderboard_verdicts_and_trials(compared):
     results, out, lines = compared
     assert lines[0].startswith("4 trials (lsgan, wgan-gp on 8gaussians, seeds [0, 1], budgets 30steps)")
+    # a run from arguments alone says what it inherited from the suite it starts from
+    assert (
+        "settings from suite 'default' and the command line, off the defaults:" in lines[0]
+        and "width = 0.125" in lines[0]
+    )
+    assert "final_extractors = ['mnist-lenet']" in lines[0]
     assert isinstance(results.leaderboard, pd.DataFrame)
     assert sorted(results.leaderboard["entry"]) == ["lsgan", "wgan-gp"]
     assert set(results.leaderboard["completed"]) == {2}
@@ -73,7 +79,9 @@ def test_load_returns_the_same_results_as_run(compared):
     loaded = benchbench.load(out)
     pd.testing.assert_frame_equal(loaded.leaderboard, results.leaderboard)
     assert loaded.verdicts == results.verdicts
-    assert loaded.report("md").replace("benchbench report", "benchbench: default") == results.report("md")
+    title = "benchbench: default, its families, datasets, seeds, budgets, settings changed for this run"
+    assert results.report("md").startswith(f"# {title}\n")
+    assert loaded.report("md").replace("benchbench report", title) == results.report("md")
 
 
 def test_the_plugin_reaches_the_json_report_and_records_its_origin(compared):

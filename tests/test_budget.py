@@ -59,6 +59,23 @@ def test_a_suite_can_exclude_family_and_dataset_pairs():
         from_dict(data | {"exclude": [{"dataset": "mnist"}, {"dataset": "8gaussians"}]}, "t").plan()
 
 
+def test_a_suite_gives_cheap_datasets_more_seeds():
+    from benchbench.suite import Overrides, from_dict
+
+    data = {"families": ["wgan-gp"], "datasets": ["mnist", "8gaussians"], "seeds": 3, "budgets": ["1steps"]}
+    suite = from_dict(data | {"dataset_seeds": {"8gaussians": 10}}, "t")
+    seeds = {d: sorted(t.seed for t in suite.plan() if t.dataset == d) for d in ("mnist", "8gaussians")}
+    assert seeds == {"mnist": [0, 1, 2], "8gaussians": list(range(10))}
+    assert suite.describe()["dataset_seeds"] == {"8gaussians": list(range(10))}
+    assert "dataset_seeds" not in from_dict(data, "t").describe()  # older run directories still match
+    # --seeds asks for those seeds everywhere
+    overridden = from_dict(Overrides(seeds=2).apply(data | {"dataset_seeds": {"8gaussians": 10}}), "t")
+    assert len(overridden.plan()) == 4
+    for bad in ({"cifar10": 5}, [10], {"8gaussians": 0}):
+        with pytest.raises(UserError, match="dataset_seeds"):
+            from_dict(data | {"dataset_seeds": bad}, "t")
+
+
 def test_overrides_are_applied_to_the_suite_file_once_and_name_their_source():
     from benchbench.errors import UserError
     from benchbench.suite import Overrides, load

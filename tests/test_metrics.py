@@ -399,31 +399,6 @@ def test_reference_features_in_memory_follow_the_content_not_the_name():
     assert first.reference_features("test") is Evaluator(base, None, CPU).reference_features("test")
 
 
-def test_precision_and_recall_take_torch_fidelitys_full_path_only_where_it_fits(scorer, mnist, monkeypatch):
-    """Both of torch-fidelity's paths give the same precision and recall; the full one (the
-    generated-to-real distances computed once) is taken where its matrices fit in PRC_FULL_BYTES."""
-    import torch_fidelity.metric_prc as prc
-
-    import benchbench.metrics.images as images
-
-    real = scorer.features(mnist.reference("test", 600))
-    fake = scorer.features(mnist.reference("train", 400))
-    paths = []
-    original = prc.prc_features_to_metric
-
-    def recording(*args, **kwargs):
-        paths.append(kwargs["save_cpu_ram"])
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(
-        images, "prc_featuresdict_to_metric", lambda f, r, layer, **kw: recording(f[layer], r[layer], **kw)
-    )
-    full = scorer.score(fake, real, ("precision", "recall"))
-    monkeypatch.setattr(images, "PRC_FULL_BYTES", 1)
-    part = scorer.score(fake, real, ("precision", "recall"))
-    assert paths == [False, True] and full == part and 0 < full["precision"] <= 1
-
-
 def test_reference_statistics_are_computed_once_per_reference(scorer, mnist, monkeypatch):
     import gc
 

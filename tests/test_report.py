@@ -169,3 +169,36 @@ def test_a_step_computed_otherwise_is_an_entry_of_its_own_but_the_gate_keys_it_a
     assert swept["label"] == "WGAN-GP n_critic=1 autocast=bf16"
     gate_keys = keyed(pd.DataFrame([plain, bf16, swept]).assign(budget="100steps"))["entry"]
     assert list(gate_keys) == ["wgan-gp", "wgan-gp", "wgan-gp n_critic=1"]
+
+
+@pytest.mark.parametrize("seeds", [1, 2, 3])
+def test_every_sentence_agrees_with_the_numbers_beside_it_at_few_seeds(seeds):
+    """Earlier a 2-seed report said 'intervals and tests need at least 3' beside t intervals,
+    Welch p-values and Hedges' g."""
+    text = render_markdown(_runs([10.0 + i for i in range(seeds)], [20.0 + i for i in range(seeds)]))
+    assert "need at least 3" not in text
+    if seeds == 1:
+        assert "1 seed: its numbers are one draw, with no interval and no test" in text
+        assert "Welch" not in text and "Hedges" not in text and "not tested" in text
+    elif seeds == 2:
+        assert "only 2 seeds: its t interval has 1 degree of freedom" in text and "rough first look" in text
+        assert "Welch t-test p =" in text  # shown, and said what it can support
+    else:
+        assert "seeds:" not in text.split("**Verdict:**")[0] and "rough first look" not in text
+
+
+def test_an_image_extractors_table_stays_out_of_a_points_section():
+    """Earlier a report over 8 gaussians and MNIST printed 'Also scored with `mnist-lenet` (weights )'
+    in the 8-gaussians section, a table of seeds alone."""
+    images = _runs([10.0, 11.0, 12.0], [20.0, 21.0, 22.0])
+    images["final_fid@mnist-lenet"] = [3.0, 3.1, 3.2, 5.0, 5.1, 5.2]
+    images["extractor_weights@mnist-lenet"] = "abc123"
+    points = _runs([0.1, 0.11, 0.12], [0.2, 0.21, 0.22]).assign(
+        dataset="8gaussians", extractor=None, primary_metric="swd", final_swd=lambda f: f["final_fid"], final_fid=None
+    )
+    text = render_markdown(pd.concat([images, points], ignore_index=True))
+    sections = text.split("## ")
+    (points_section,) = [s for s in sections if s.startswith("8gaussians")]
+    (image_section,) = [s for s in sections if s.startswith("mnist")]
+    assert "Also scored with" not in points_section and "mnist-lenet" not in points_section
+    assert "Also scored with `mnist-lenet` (weights abc123)" in image_section

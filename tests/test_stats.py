@@ -237,3 +237,18 @@ def test_seeds_needed_are_sized_at_the_level_holm_applied():
         if single.seeds_needed and adjusted.seeds_needed and adjusted.p_adjusted > adjusted.p_value:
             assert adjusted.seeds_needed > single.seeds_needed
     assert any(a.seeds_needed and b.seeds_needed and b.seeds_needed > a.seeds_needed for a, b in zip(alone, together))
+
+
+def test_a_probability_of_improvement_of_one_beside_no_significant_difference_says_why():
+    """P(a better) counts seed pairs, the test weighs the difference against the noise: at 3 vs 3
+    every pair can favour one side while the test finds nothing, and the sentence says so."""
+    result = compare("a", [1.0, 2.0, 30.0], "b", [31.0, 32.0, 33.0], "FID")
+    assert result.p_improvement == 1.0 and result.winner is None
+    assert (
+        "P(a better) = 1.00: every seed pair favours a, which 3 vs 3 seeds cannot make significant "
+        "(the smallest two-sided rank-test p at these counts is 0.1)"
+    ) in result.sentence({})
+    many = compare("a", [1.0, 2.0, 3.0, 4.0, 60.0], "b", [61.0, 62.0, 63.0, 64.0, 65.0], "FID")
+    if many.winner is None:
+        assert "the t-test weighs the difference against the seeds' spread" in many.sentence({})
+    assert "seed pair" not in compare("a", [1.0, 2.0, 3.0], "b", [1.5, 2.5, 3.5], "FID").sentence({})

@@ -28,13 +28,12 @@ from torch.utils.data import Dataset as TorchDataset
 from torch_fidelity.metric_fid import fid_featuresdict_to_statistics, fid_statistics_to_metric
 from torch_fidelity.metric_isc import isc_featuresdict_to_metric
 from torch_fidelity.metric_kid import kid_featuresdict_to_metric
-from torch_fidelity.metric_prc import prc_featuresdict_to_metric
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from_dataset
 
 from benchbench.errors import UserError
+from benchbench.metrics import neighbours
 from benchbench.metrics.catalog import METRICS, image_metrics, unservable
-from benchbench.metrics.coverage import density_coverage
 from benchbench.metrics.extractors import EXTRACTORS, ExtractorInfo, ensure_registered
 from benchbench.metrics.finite import fid_infinity
 from benchbench.registry import Registry
@@ -42,7 +41,6 @@ from benchbench.registry import Registry
 # A class counts as drawn when at least this share of the samples falls into it (uniform over
 # MNIST's 10 classes is 10% each; a generator that never draws a digit leaves it below 3%).
 CLASS_SHARE_FLOOR = 0.03
-PRC_FULL_BYTES = 2 * 2**30
 # KID averages the unbiased MMD over random subsets of 1,000 (torch-fidelity: 100 of them). Along
 # the budget, 20 (each of 2,000 samples drawn about 10 times, as at 100 subsets of 10,000): the
 # subsets' Monte-Carlo error is then under a quarter of their spread (kid_std / sqrt(20)), and
@@ -144,13 +142,9 @@ def _inception_score(inputs: Inputs) -> dict[str, float]:
 
 @image_computation("prc")
 def _precision_recall(inputs: Inputs) -> dict[str, float]:
-    # torch-fidelity's full path holds three distance matrices and computes the generated-to-real
-    # one once; its low-memory path computes that one twice. Full where the three fit in 2 GiB.
-    save_cpu_ram = 4 * (inputs.n_fake**2 + inputs.n_real**2 + inputs.n_fake * inputs.n_real) > PRC_FULL_BYTES
-    prc = prc_featuresdict_to_metric(
-        inputs.fake, inputs.real, inputs.layers["prc"], save_cpu_ram=save_cpu_ram, **_QUIET
-    )
-    return {"precision": prc["precision"], "recall": prc["recall"]}
+    # torch-fidelity's definition and arithmetic, the real radii computed once per reference
+    real = inputs.features(inputs.real, "prc")
+    return neighbours.precision_recall(inputs.features(inputs.fake, "prc"), real, neighbours.real_radii(real))
 
 
 @image_computation("fid_infinity")
@@ -161,7 +155,9 @@ def _fid_infinity(inputs: Inputs) -> dict[str, float]:
 
 @image_computation("dc")
 def _density_coverage(inputs: Inputs) -> dict[str, float]:
-    return density_coverage(inputs.features(inputs.fake, "prc"), inputs.features(inputs.real, "prc"))  # prdc's space
+    # prdc's definition and arithmetic in precision's feature space, the real radii computed once
+    real = inputs.features(inputs.real, "prc")
+    return neighbours.density_coverage(inputs.features(inputs.fake, "prc"), real, neighbours.real_radii(real))
 
 
 @image_computation("classes")

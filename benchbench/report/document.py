@@ -131,7 +131,17 @@ def leaderboard_csv(document: dict[str, Any]) -> str:
             row = {k: section[k] for k in ("dataset", "budget", "extractor", "extractor_weights")}
             row |= {
                 k: entry[k]
-                for k in ("entry", "family", "variant", "seeds", "completed", "diverged", "failed", "collapsed")
+                for k in (
+                    "entry",
+                    "label",
+                    "family",
+                    "variant",
+                    "seeds",
+                    "completed",
+                    "diverged",
+                    "failed",
+                    "collapsed",
+                )
             }
             for name, stats in entry["metrics"].items():
                 row |= {f"{name}_mean": stats["mean"], f"{name}_low": stats["low"], f"{name}_high": stats["high"]}

@@ -59,7 +59,9 @@ class SpaceVerdict:
 
 
 def extra_spaces(frame: pd.DataFrame) -> list[str]:
-    return sorted({c.split("@", 1)[1] for c in frame.columns if c.startswith("final_fid@")})
+    """The additional feature spaces these trials were scored in: a runs table that mixes points
+    and images has the columns of an image extractor on every row, empty on the points' rows."""
+    return sorted({c.split("@", 1)[1] for c in frame.columns if c.startswith("final_fid@") and frame[c].notna().any()})
 
 
 def space_verdicts(frame: pd.DataFrame, comparisons: list[Comparison]) -> list[SpaceVerdict]:

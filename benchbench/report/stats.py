@@ -185,6 +185,7 @@ class Comparison:
             f"{head}: {values} ({self.test} p = {self.p_value:.3g}{adjusted}, Hedges' g = "
             f"{self.effect_size:.2f}, P({name_a} better) = {self.p_improvement:.2f}, {seeds})"
         )
+        text += self.improvement_caveat(name_a, name_b)
         if self.quality_winner is None and self.seeds_needed is not None:
             count = (
                 f"more than {MAX_SEEDS_NEEDED:,}"
@@ -196,6 +197,23 @@ class Comparison:
                 f"this size with {POWER:.0%} power"
             )
         return text + tail
+
+    def improvement_caveat(self, name_a: str, name_b: str) -> str:
+        """Why P(a better) can read 1.00 or 0.00 beside a test that finds no difference: it counts
+        seed pairs (every pair favours one side), the test weighs the difference against its noise."""
+        p = self.p_improvement
+        if self.quality_winner is not None or not math.isfinite(p) or 0.05 < p < 0.95:
+            return ""
+        n, m = self.n_a + self.n_lost_a, self.n_b + self.n_lost_b
+        favoured = name_a if p >= 0.95 else name_b
+        floor = 2 / math.comb(n + m, n) if n and m else 1.0
+        pairs = f"; P({name_a} better) = {p:.2f}: {'every' if p in (0.0, 1.0) else 'almost every'} seed pair favours {favoured}"
+        if floor >= ALPHA:
+            return (
+                f"{pairs}, which {n} vs {m} seeds cannot make significant (the smallest two-sided rank-test p "
+                f"at these counts is {floor:.2g})"
+            )
+        return f"{pairs}, but the t-test weighs the difference against the seeds' spread, which is wide here"
 
     def reliability_clause(self, name_a: str, name_b: str) -> str:
         if not (self.n_lost_a or self.n_lost_b):

@@ -29,7 +29,7 @@ from benchbench.report.entries import (
 )
 from benchbench.report.hyper import budget_table, has_study, tuned_comparisons
 from benchbench.report.series_plots import series_notes
-from benchbench.report.spaces import SpaceVerdict, space_verdicts
+from benchbench.report.spaces import SpaceVerdict, extra_spaces, space_verdicts
 from benchbench.report.standings import EntryStats, entry_stats, leaderboard
 from benchbench.report.stats import CI_LABEL, Comparison, adjust, mean_ci
 
@@ -50,12 +50,27 @@ def verdicts(frame: pd.DataFrame) -> list[Comparison]:
     return [compare_entries(frame, a, b, column, heading(primary)) for a, b in itertools.combinations(entries, 2)]
 
 
+def few_seeds(n: int) -> str:
+    """What the numbers beside an entry of fewer than 3 seeds can and cannot support."""
+    if n < 2:
+        return (
+            "1 seed: its numbers are one draw, with no interval and no test (both need at least 2 seeds, "
+            "and say little below 3); it cannot show seed noise."
+        )
+    return (
+        "only 2 seeds: its t interval has 1 degree of freedom (12.7 standard errors each way) and a test "
+        "with 2 seeds a side finds only very large differences, so an interval, p-value or Hedges' g "
+        "here is a rough first look, and no significant difference is no evidence of none (3 or more "
+        "seeds for a usable test)."
+    )
+
+
 def warnings(frame: pd.DataFrame) -> list[str]:
     notes, labels = [], entry_labels(frame)
     for family, trials in by_entry(frame):
         label = labels[family]
         if len(trials) < 3:
-            notes.append(f"{label}: only {len(trials)} seed(s); intervals and tests need at least 3.")
+            notes.append(f"{label}: {few_seeds(len(trials))}")
         collapsed = collapsed_count(trials)
         if collapsed:
             notes.append(
@@ -74,8 +89,7 @@ def warnings(frame: pd.DataFrame) -> list[str]:
 def extra_extractor_tables(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     """Final numbers from additional extractors, one table each: never in the primary columns."""
     tables = []
-    extractors = sorted({c.split("@", 1)[1] for c in frame.columns if c.startswith("final_fid@")})
-    for extractor in extractors:
+    for extractor in extra_spaces(frame):
         completed = frame[frame["status"] == "completed"]
         rows, labels = [], entry_labels(completed)
         for family, trials in by_entry(completed):
