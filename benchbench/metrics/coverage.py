@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import torch
 
-NEAREST_K = 5
-MAX_SAMPLES = 5000
+from benchbench.metrics import neighbours
+
+NEAREST_K = neighbours.DC_K
+MAX_SAMPLES = neighbours.DC_MAX_SAMPLES
 
 
 def density_coverage(fake: torch.Tensor, real: torch.Tensor) -> dict[str, float]:
-    from benchbench.metrics import neighbours
-
     return neighbours.density_coverage(fake, real, neighbours.real_radii(real))

@@ -39,12 +39,12 @@ from torch_fidelity.defaults import DEFAULTS
 from torch_fidelity.metric_prc import calc_cdist_full
 
 from benchbench.metrics.cache import cache_root
-from benchbench.metrics.coverage import MAX_SAMPLES as DC_MAX_SAMPLES
-from benchbench.metrics.coverage import NEAREST_K as DC_K
 from benchbench.results.io import load_tensors, save_tensors
 
 PRC_K = int(DEFAULTS["prc_neighborhood"])  # torch-fidelity's neighbourhood
 PRC_BATCH = int(DEFAULTS["prc_batch_size"])
+DC_K = 5  # prdc's nearest_k, as Naeem et al. use it (metrics/coverage.py)
+DC_MAX_SAMPLES = 5000  # prdc's matrices are N^2: at most this many of each side, a seeded draw
 DC_SEED = 0
 RADII_VERSION = 1  # the same values whichever selection reads them
 
@@ -134,13 +134,17 @@ def _compute(real: torch.Tensor, key: dict[str, Any]) -> RealRadii:
     from prdc.prdc import compute_nearest_neighbour_distances
 
     rows = _dc_rows(len(real), np.random.default_rng(DC_SEED))
-    return RealRadii(_radii_prc(real), compute_nearest_neighbour_distances(_dc_array(real, rows), DC_K), rows, key)
+    # too few samples for a k: no radii (the metrics then give nothing, as sample_size.py warns)
+    dc = compute_nearest_neighbour_distances(_dc_array(real, rows), DC_K) if len(rows) > DC_K + 1 else np.zeros(0)
+    return RealRadii(_radii_prc(real), dc, rows, key)
 
 
 def _radii_prc(features: torch.Tensor) -> torch.Tensor:
     """torch-fidelity's radii: the (k + 1)-th smallest of each row of its own cdist blocks. Read
     with topk rather than its kthvalue: the same value (a selection, no arithmetic), 11x faster
     on one CPU thread at 10,000 x 10,000."""
+    if len(features) <= PRC_K:
+        return torch.zeros(0)
     return torch.cat(
         [
             calc_cdist_full(block, features, PRC_BATCH).topk(PRC_K + 1, dim=1, largest=False).values[:, -1]
@@ -160,7 +164,10 @@ def _dc_array(features: torch.Tensor, rows: np.ndarray) -> np.ndarray:
 
 
 def precision_recall(fake: torch.Tensor, real: torch.Tensor, radii: RealRadii) -> dict[str, float]:
-    """torch-fidelity's precision and recall (its full path's arithmetic), with the real radii given."""
+    """torch-fidelity's precision and recall (its full path's arithmetic), with the real radii given;
+    {} when a side has no more samples than k."""
+    if min(len(fake), len(real)) <= PRC_K:
+        return {}
     fake_radii = _radii_prc(fake)
     inside_real = torch.zeros(len(fake), dtype=torch.bool)  # precision: a fake inside some real ball
     recalled = []  # recall: a real inside some fake ball
