@@ -101,4 +101,4 @@ def test_a_suite_scored_by_a_network_without_logits_trains(tmp_path):
          "--extractor", "inception-v3-offline", "--budget", "3steps", "--seeds", "1"],
         capture_output=True, text=True, cwd=tmp_path,
     )  # fmt: skip
-    assert refused.returncode == 2 and "fewer than `inception-v3-offline`'s 2,048 features" in refused.stderr
+    assert refused.returncode == 2 and "is not more than `inception-v3-offline`'s 2,048 features" in refused.stderr
