@@ -221,8 +221,13 @@ def test_a_worse_level_is_held_until_accepted(tmp_path):
     found = pooled(history, today)
     assert found.records == 6 and "not accepted" in found.notes[0] and "0006" in found.notes[0]
     assert not check(today, found.baseline)[1]  # the regression is not adopted silently
-    history.accept("0006", "the new loss scales FID")
-    assert (tmp_path / "history" / "accepted").is_dir()
+    accepted = CliRunner().invoke(
+        main,
+        ["history", "accept", str(tmp_path / "history"), "--commit", "0006", "--reason", "the new loss scales FID"],
+    )
+    assert accepted.exit_code == 0 and "accepted the levels from commit 0006" in accepted.output, accepted.output
+    assert len(list((tmp_path / "history" / "accepted").glob("*.json"))) == 1
+    history = History.open(tmp_path / "history")
     found = pooled(history, today)
     assert found.records == 4 and not found.notes and check(today, found.baseline)[1]
     (change,) = find_changes(history.records, Rule(), history.accepted())

@@ -57,13 +57,11 @@ def floor_of(column: str) -> float | None:
     return METRICS.get(name).floor if name in METRICS else None
 
 
-def primary_column(frame: pd.DataFrame) -> str | None:
+def primary_column(held: Any) -> str | None:
     """The column whose lost seeds count for an entry: its first gated quality metric, in
-    catalogue order, that the trials hold (FID on images, SWD on points)."""
-    for column in gated_columns():
-        if column not in SPEEDS and column in frame and frame[column].notna().any():
-            return column
-    return None
+    catalogue order, among the columns held (a runs table's columns with a value, or a baseline
+    entry's metrics): FID on images, SWD on points."""
+    return next((c for c in gated_columns() if c not in SPEEDS and c in held), None)
 
 
 def keyed(runs: pd.DataFrame) -> pd.DataFrame:
@@ -119,7 +117,8 @@ def make_baseline(runs: pd.DataFrame, allow_one_seed: bool = False, allow_lost: 
 
 def _entry(key: tuple, trials: pd.DataFrame, completed: pd.DataFrame) -> dict[str, Any]:
     entry, setting, dataset, budget, extractor, weights = key
-    found = outcomes(trials, primary_column(trials) or "")  # no metric at all: every seed lost
+    held = [c for c in trials.columns if trials[c].notna().any()]
+    found = outcomes(trials, primary_column(held) or "")  # no metric at all: every seed lost
     return {
         "family": entry,
         "setting": int(setting),

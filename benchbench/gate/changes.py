@@ -171,7 +171,7 @@ def experiment_series(records: list[Record]) -> dict[tuple, list[tuple[int, dict
 
 def column_changes(
     records: list[Record], key: tuple, indexed: list[tuple[int, dict[str, Any]]], column: str, rule: Rule,
-    accepted: set[str] = frozenset(),  # type: ignore[assignment]
+    accepted: frozenset[str] | set[str] = frozenset(),
 ) -> list[Change]:  # fmt: skip
     """The change points of one column of one experiment (speed along the newest hardware's records)."""
     if column in SPEEDS:
@@ -194,7 +194,7 @@ def column_changes(
     return changes
 
 
-def find_changes(records: list[Record], rule: Rule, accepted: set[str] = frozenset()) -> list[Change]:  # type: ignore[assignment]
+def find_changes(records: list[Record], rule: Rule, accepted: frozenset[str] | set[str] = frozenset()) -> list[Change]:
     """Every change point of every gated column of every experiment, in history order."""
     changes = []
     for key, indexed in experiment_series(records).items():

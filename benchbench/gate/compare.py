@@ -39,11 +39,11 @@ from benchbench.gate.baseline import (
     describe_key,
     direction,
     floor_of,
-    gated_columns,
     key_of,
     keyed,
     one,
     one_config,
+    primary_column,
     read_baseline,
 )
 from benchbench.gate.decide import Sample, judge, lost_p, minimum_effect, verdict
@@ -218,7 +218,7 @@ def entry_rows(entry: dict[str, Any], trials: pd.DataFrame, rule: Rule) -> list[
             f"{describe_key(key_of(entry))}: no trial has finished ({', '.join(sorted(set(trials['status'])))}): "
             "check a run once it is done"
         )
-    found = outcomes(trials, _primary(entry) or "")
+    found = outcomes(trials, primary_column(entry["metrics"]) or "")
     base_seeds, base_lost = int(entry["seeds"]), int(entry.get("lost", entry["seeds"] - entry["completed"]))
     shown_base, shown_run = f"{base_lost} of {base_seeds}", f"{found.lost} of {found.seeds}{_reasons(found.reasons)}"
     if not found.kept:  # nothing to compare: the commit broke the entry, whatever the baseline lost
@@ -246,10 +246,6 @@ def entry_rows(entry: dict[str, Any], trials: pd.DataFrame, rule: Rule) -> list[
         kept = outcomes(trials[trials["status"] == "completed"], column).kept
         rows.append(_metric_row(entry, column, stats, kept, rule, same_hardware))
     return rows
-
-
-def _primary(entry: dict[str, Any]) -> str | None:
-    return next((c for c in gated_columns() if c not in SPEEDS and c in entry["metrics"]), None)
 
 
 def _reasons(reasons: dict[str, int]) -> str:

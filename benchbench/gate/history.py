@@ -30,6 +30,7 @@ import secrets
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -121,8 +122,9 @@ class Record:
     def commit(self) -> str:
         return str(self.data["commit"])
 
-    @property
+    @cached_property
     def entries(self) -> list[dict[str, Any]]:
+        """Its experiments, read once (the pool, the change points and the page read them often)."""
         return read_baseline(self.data, allow_lost=True)
 
     @property

@@ -75,7 +75,8 @@ def draw(history: History, out: Path, rule: Rule | None = None, commit_url: str 
             axis.legend(fontsize=7, loc="best")
             atomic_write_bytes(out / name, _png(figure, plt))
             figures.append((column, name))
-        table = _table(history, key, indexed, [c for c in changes if c.experiment == describe_key(key)], commit_url)
+        found = [c for c in changes if c.experiment == describe_key(key)]
+        table = _table(history, key, indexed, found, rule, commit_url)
         sections.append((describe_key(key), table, figures))
     atomic_write_text(out / "index.html", _page(history, sections, changes, commit_url))
     return changes
@@ -126,11 +127,13 @@ def _link(commit: str, commit_url: str | None) -> str:
     return f'<a href="{html.escape(commit_url.format(commit=commit))}">{shown}</a>' if commit_url else shown
 
 
-def _table(history: History, key: tuple, indexed: list, changes: list[Change], commit_url: str | None) -> str:
+def _table(
+    history: History, key: tuple, indexed: list, changes: list[Change], rule: Rule, commit_url: str | None
+) -> str:
     """One row per gated metric: the latest level, the last change, its last good and first bad commit."""
     entries = [e for _, e in indexed]
     rows = []
-    for column in searched_columns(entries, Rule()):
+    for column in searched_columns(entries, rule):
         means, _, _ = series(entries, column)
         last = next((c for c in reversed(changes) if c.metric == column), None)
         state = (

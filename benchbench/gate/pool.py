@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchbench.gate.baseline import ABSOLUTE_SPEED, GATE_VERSION, SPEEDS, key_of, summarised
+from benchbench.gate.baseline import ABSOLUTE_SPEED, GATE_VERSION, SPEEDS, key_of, primary_column, summarised
 from benchbench.gate.changes import Change, column_changes, experiment_series, searched_columns
 from benchbench.gate.compare import Rule
 from benchbench.gate.history import History, Record
@@ -103,8 +103,9 @@ def _pooled(records: list[Record], entries: list[dict[str, Any]], hardware: str)
                 values.setdefault(seed, float(value))
         if values:
             metrics[column] = summarised(list(values.values()))
-    # lost seeds as seeds too: the distinct seeds kept, and the newest record's lost ones
-    kept = max((m["n"] for m in metrics.values() if m is not metrics.get(ABSOLUTE_SPEED)), default=0)
+    # seeds: the distinct seeds kept of the primary metric, and the newest record's lost ones
+    primary = primary_column(metrics)
+    kept = metrics[primary]["n"] if primary else 0
     lost = int(newest.get("lost", 0))
     return newest | {
         "metrics": metrics,

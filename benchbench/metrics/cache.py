@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,16 @@ import torch
 from benchbench.results.io import load_tensors, save_tensors
 
 CACHE_VERSION = 2  # 2: the numerics are part of the key
+
+
+def memo_by_tensor(memo: dict[int, Any], tensor: torch.Tensor, compute: Any) -> Any:
+    """`compute()` once per live tensor: the entry is keyed by the tensor's identity and dropped
+    when the tensor is freed (so an id is never reused while its entry lives, and no tensor is
+    kept alive for it). Reference features are one tensor per reference content (cached by it)."""
+    if id(tensor) not in memo:
+        memo[id(tensor)] = compute()
+        weakref.finalize(tensor, memo.pop, id(tensor), None)
+    return memo[id(tensor)]
 
 
 def cache_home() -> Path:

@@ -18,7 +18,6 @@ than 2 samples) become clear errors or adjusted, recorded settings instead of Na
 from __future__ import annotations
 
 import urllib.error
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +32,7 @@ from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from
 
 from benchbench.errors import UserError
 from benchbench.metrics import neighbours
+from benchbench.metrics.cache import memo_by_tensor
 from benchbench.metrics.catalog import METRICS, image_metrics, unservable
 from benchbench.metrics.extractors import EXTRACTORS, ExtractorInfo, ensure_registered
 from benchbench.metrics.finite import fid_infinity
@@ -88,11 +88,7 @@ _STATISTICS: dict[int, dict[str, Any]] = {}
 
 def reference_statistics(features: dict[str, torch.Tensor], layer: str) -> dict[str, Any]:
     """torch-fidelity's FID statistics (mean, covariance) of reference features, memoised."""
-    tensor = features[layer]
-    if id(tensor) not in _STATISTICS:
-        _STATISTICS[id(tensor)] = fid_featuresdict_to_statistics(features, layer)
-        weakref.finalize(tensor, _STATISTICS.pop, id(tensor), None)
-    return _STATISTICS[id(tensor)]
+    return memo_by_tensor(_STATISTICS, features[layer], lambda: fid_featuresdict_to_statistics(features, layer))
 
 
 @dataclass(frozen=True)

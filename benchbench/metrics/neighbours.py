@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata as metadata
 import sys
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +37,7 @@ import torch
 from torch_fidelity.defaults import DEFAULTS
 from torch_fidelity.metric_prc import calc_cdist_full
 
-from benchbench.metrics.cache import cache_root
+from benchbench.metrics.cache import cache_root, memo_by_tensor
 from benchbench.results.io import load_tensors, save_tensors
 
 PRC_K = int(DEFAULTS["prc_neighborhood"])  # torch-fidelity's neighbourhood
@@ -83,9 +82,10 @@ _RADII: dict[int, RealRadii] = {}
 def real_radii(real: torch.Tensor, on_disk: bool = True) -> RealRadii:
     """The reference's radii: from memory, from the disk cache (keyed by the features' content
     and method_key), or computed once and stored in both."""
-    found = _RADII.get(id(real))
-    if found is not None:
-        return found
+    return memo_by_tensor(_RADII, real, lambda: _stored(real, on_disk))
+
+
+def _stored(real: torch.Tensor, on_disk: bool) -> RealRadii:
     key = method_key(len(real))
     path = cache_root() / f"radii-{_digest(real)}.pt" if on_disk else None
     found = _read(path, key) if path is not None else None
@@ -100,8 +100,6 @@ def real_radii(real: torch.Tensor, on_disk: bool = True) -> RealRadii:
                 save_tensors(path, {"key": key, "prc": found.prc, **arrays})
             except OSError:
                 pass  # a read-only cache only costs time
-    _RADII[id(real)] = found
-    weakref.finalize(real, _RADII.pop, id(real), None)
     return found
 
 
