@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from benchbench.cli import experiments, extensions, gate, measure
+from benchbench.cli import boards, experiments, extensions, gate, measure
 
 
 class OneLineErrors(click.Group):
@@ -57,5 +57,6 @@ for command in (
     gate.history,
     measure.eval_command,
     extensions.check_family_command,
+    boards.load_command,
 ):
     main.add_command(command)

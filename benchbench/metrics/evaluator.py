@@ -8,6 +8,7 @@ and their FID statistics once per reference (metrics/images.py).
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from typing import Any
 
@@ -59,7 +60,7 @@ class Evaluator:
             if name is None:
                 raise UserError(f"dataset {dataset.name!r} names no feature extractor: pass --extractor")
             self.scorer = ImageScorer(name, device)
-        self._keys: dict[tuple[str, int | None], str] = {}
+        self._keys: dict[tuple[str, Any], Any] = {}
 
     @property
     def primary(self) -> str:
@@ -86,6 +87,21 @@ class Evaluator:
                 images, self.scorer.extractor, self.scorer.weights_hash, resize, computed
             )
         return self._keys[(split, n)]
+
+    def reference_provenance(self, split: str) -> dict[str, Any]:
+        """What a final value's reference is, for a leaderboard's protocol fingerprint: the
+        dataset's content (its training split), the reference split's content and the key of its
+        features (content, extractor, weights, resizer, numerics), the resolution and resizer."""
+        if ("provenance", split) not in self._keys:
+            resize = getattr(getattr(self.scorer, "info", None), "resize_mode", "none")
+            self._keys[("provenance", split)] = {
+                "dataset_digest": _content_digest(self.dataset.reference("train")),
+                "reference_digest": _content_digest(self.dataset.reference(split)),
+                "reference_features": self._key(split),
+                "resolution": "x".join(map(str, self.dataset.shape)),
+                "resize": str(resize),
+            }
+        return dict(self._keys[("provenance", split)])
 
     def reference_features(self, split: str) -> Any:
         reference = self.dataset.reference(split)
@@ -123,3 +139,9 @@ class Evaluator:
         their cheaper settings)."""
         metrics = self.metrics(during_training) if metrics is None else metrics
         return self.scorer.measure(samples, self.reference_features(split), metrics, split, during_training)
+
+
+def _content_digest(data: torch.Tensor) -> str:
+    digest = hashlib.sha256(f"{tuple(data.shape)}|{data.dtype}|".encode())
+    digest.update(data.contiguous().numpy().tobytes())
+    return "sha256:" + digest.hexdigest()

@@ -13,6 +13,8 @@ from benchbench.errors import UserError
 from benchbench.results import SCHEMA_VERSION, read_json
 from benchbench.step_settings import changes
 
+PROTOCOL_KEYS = ("dataset_digest", "reference_digest", "reference_features", "resolution", "resize")
+
 
 def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     """A trial summary as one flat row: final_fid, best_fid, ... beside the identifying fields."""
@@ -44,6 +46,9 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
         )
     }
     row["variant"] = summary.get("variant") or ""
+    loaded = summary.get("loaded")  # a generator trained elsewhere: where it came from, its file's hash
+    row["division"] = "loaded" if loaded else "trained"
+    row["loaded_from"] = json.dumps(loaded, sort_keys=True) if loaded else None
     family, label, found = str(summary.get("family")), summary.get("family_label"), summary.get("diagnostics")
     if label is None or found is None:  # written before families recorded them
         registered = _registered(family)
@@ -63,6 +68,8 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
             row[f"{which}_n_fake"], row[f"{which}_n_real"] = block.get("n_fake"), block.get("n_real")
             row[f"{which}_class_shares"] = block.get("class_shares")
             row["extractor_weights"] = block.get("extractor_weights")
+            for key in PROTOCOL_KEYS:  # the reference's identity, for a leaderboard's fingerprint
+                row[key] = block.get(key, row.get(key))
     for extractor, block in (summary.get("final_by_extractor") or {}).items():
         for name, value in block.get("metrics", {}).items():
             row[f"final_{name}@{extractor}"] = value

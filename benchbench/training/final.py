@@ -23,19 +23,11 @@ class FinalScorer:
     def scores(self, run: Run) -> dict[str, Any]:
         """final (the last generator) and best (the best-on-validation one), both on the test split,
         the floor, the collapse flag, and the final samples under any additional extractors."""
-        state, family, dataset, steps = run.state, run.family, run.dataset, run.state.counters.steps
+        state, family, steps = run.state, run.family, run.state.counters.steps
         samples, final = self.test_scores(run)
-        final["metrics"].update(final_metrics(samples, dataset, self.settings))
-        out: dict[str, Any] = {"final": final | {"step": steps}}
-        # beside every value, what real data scores at the same sample count and split (the floor)
-        out["floor"] = {
-            "final": run.evaluator.floor(self.settings.final_samples, "test"),
-            "trajectory": run.evaluator.floor(self.settings.eval_samples, "validation"),
-        }
-        out["collapse_suspected"] = collapse_suspected(final["metrics"], len(final.get("class_shares", [])))
-        extra = {name: self.score_with(name, dataset, samples) for name in self.extractors(dataset, run.evaluator)}
-        if extra:
-            out["final_by_extractor"] = extra
+        out = self.finished(samples, final, run.dataset, run.evaluator)
+        out["final"]["step"] = steps
+        out["floor"]["trajectory"] = run.evaluator.floor(self.settings.eval_samples, "validation")
         selected = {"selected_on": "validation", "validation_score": state.best_score}
         if state.best_step == steps:  # the final generator is the best one: same numbers
             out["best"] = out["final"] | selected
@@ -45,6 +37,22 @@ class FinalScorer:
             _, best = self.test_scores(run)
             family.generator.load_state_dict(current)
             out["best"] = best | {"step": state.best_step} | selected
+        return out
+
+    def finished(
+        self, samples: torch.Tensor, final: dict[str, Any], dataset: Any, evaluator: Evaluator
+    ) -> dict[str, Any]:
+        """A generator's final block from its scored test samples, as a trained or a loaded
+        trial records it: the final metrics, the floor, the collapse flag, further extractors."""
+        final["metrics"].update(final_metrics(samples, dataset, self.settings))
+        final.update(evaluator.reference_provenance("test"))
+        out: dict[str, Any] = {"final": final}
+        # beside every value, what real data scores at the same sample count and split (the floor)
+        out["floor"] = {"final": evaluator.floor(self.settings.final_samples, "test")}
+        out["collapse_suspected"] = collapse_suspected(final["metrics"], len(final.get("class_shares", [])))
+        extra = {name: self.score_with(name, dataset, samples) for name in self.extractors(dataset, evaluator)}
+        if extra:
+            out["final_by_extractor"] = extra
         return out
 
     def test_scores(self, run: Run) -> tuple[torch.Tensor, dict[str, Any]]:
