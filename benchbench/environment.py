@@ -12,7 +12,7 @@ import torch
 import torch_fidelity
 
 from benchbench.errors import UserError
-from benchbench.version import __version__
+from benchbench.version import METRICS_VERSION, __version__
 
 
 def resolve_device(name: str) -> torch.device:
@@ -55,6 +55,7 @@ def threads_per_trial(jobs: int, data_kind: str) -> int:
 def versions() -> dict[str, str]:
     return {
         "benchbench": __version__,
+        "benchbench_metrics": METRICS_VERSION,
         "torch": torch.__version__,
         "torch_fidelity": torch_fidelity.__version__,
         "python": platform.python_version(),

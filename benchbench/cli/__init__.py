@@ -58,5 +58,6 @@ for command in (
     measure.eval_command,
     extensions.check_family_command,
     boards.load_command,
+    boards.leaderboard,
 ):
     main.add_command(command)

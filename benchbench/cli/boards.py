@@ -68,3 +68,51 @@ def load_command(
     values = ", ".join(f"{s['final']['metrics'][primary]:.4g}" for s in summaries)
     click.echo(f"{opened.form} {generator.name} ({opened.digest[:19]}): {primary} {values} at seeds 0..{seeds - 1}")
     click.echo(f"wrote {out} (benchbench report {out}; benchbench leaderboard add {out} --into BOARD)")
+
+
+@click.group(name="leaderboard")
+def leaderboard() -> None:
+    """A leaderboard that accumulates runs: add them to a board folder, build its site."""
+
+
+@leaderboard.command(name="add")
+@click.argument("runs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--into", "board", type=click.Path(path_type=Path), required=True, help="The board folder.")
+@click.option("--commit", help="The commit the runs were made at [default: CI's variables or git here].")
+@click.option("--machine", help="A label for the machine [default: the trials' device].")
+@user_errors
+def leaderboard_add(runs: tuple[Path, ...], board: Path, commit: str | None, machine: str | None) -> None:
+    """Record finished runs (trained or loaded) into BOARD; adding a run twice changes nothing."""
+    from benchbench.board import add_run, open_board
+
+    if (board / "records").is_dir():
+        open_board(board)  # a board with a corrupt record is refused before anything is added
+    for run in runs:  # every run is read before any is recorded: one bad run adds none
+        from benchbench.board.records import record_of_run
+
+        record_of_run(run, commit, machine)
+    for run in runs:
+        path, new = add_run(board, run, commit, machine)
+        click.echo(f"{'added' if new else 'already in the board'}: {run} -> {path}")
+
+
+@leaderboard.command(name="build")
+@click.argument("board", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="The site folder to write.")
+@click.option(
+    "--published",
+    "published",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A TOML file of published figures (repeatable) [default: the shipped Lucic et al. 2018 MNIST figures].",
+)
+@click.option("--no-published", is_flag=True, help="Show no published figures.")
+@user_errors
+def leaderboard_build(board: Path, out: Path, published: tuple[Path, ...], no_published: bool) -> None:
+    """Write BOARD's static site (index.html, a page per entry, leaderboard.json, CSVs) into --out."""
+    from benchbench.board import build
+
+    chosen = [] if no_published else (list(published) or None)
+    document = build(board, out, chosen)
+    entries = sum(len(t["entries"]) for t in document["tables"])
+    click.echo(f"wrote {out / 'index.html'}: {len(document['tables'])} tables, {entries} entries")

@@ -1,11 +1,8 @@
-"""The history a repository keeps of its gate runs: one JSON file per run in a folder (storing
-records only; gate/pool.py makes a baseline of them, gate/changes.py finds where a level moved,
+"""The history a repository keeps of its gate runs: one JSON file per run in a folder of the
+record store (results/store.py, shared with leaderboards) (storing records only; gate/pool.py makes a baseline of them, gate/changes.py finds where a level moved,
 gate/pages.py draws them).
 
-A folder of plain files rather than one file or an embedded database: two CI jobs that record
-at once write two files under unique names (temporary file, then rename), so neither can lose
-the other's record and no lock is needed; in git, each run is one added file, which merges
-without conflict and shows in a diff as what it is. One folder holds one suite on one machine
+Records get unique names (a rerun of one commit is another record). One folder holds one suite on one machine
 kind (a label such as "gh-ubuntu-latest", or the CPU model and threads), since quality is only
 comparable within them; each record also keeps the hardware it ran on, and speed is compared
 only within one hardware.
@@ -40,6 +37,7 @@ from benchbench.errors import UserError
 from benchbench.gate.baseline import GATE_VERSION, gated_columns, make_baseline, read_baseline
 from benchbench.results import read_json
 from benchbench.results.io import atomic_write_text
+from benchbench.results.store import read_records, write_unique
 
 HISTORY_VERSION = 1
 ACCEPTED = "accepted"  # the folder's subfolder of accepted levels, one file each
@@ -144,7 +142,7 @@ class History:
             if must_exist:
                 raise UserError(f"history folder {folder} does not exist (benchbench history add creates it)")
             return cls(folder, [])
-        records = [_read_record(path) for path in sorted(folder.glob("*.json"))]
+        records = [Record(path, data) for path, data in read_records(folder, _check_record)]
         history = cls(folder, sorted(records, key=lambda r: r.order))
         kinds = {(r.data["suite"], r.data["machine"]) for r in records}
         if len(kinds) > 1:
@@ -191,8 +189,7 @@ class History:
             "entries": baseline["entries"],
         }
         slug = re.sub(r"[^A-Za-z0-9]+", "-", machine).strip("-")[:40] or "machine"
-        path = self.folder / f"{now[:19].replace(':', '')}Z-{commit[:12]}-{slug}-{secrets.token_hex(3)}.json"
-        atomic_write_text(path, json.dumps(record, indent=1, sort_keys=True, default=str) + "\n")
+        path = write_unique(self.folder, f"{now[:19].replace(':', '')}Z-{commit[:12]}-{slug}", record)
         self.records = sorted([*self.records, Record(path, record)], key=lambda r: r.order)
         return path
 
@@ -225,11 +222,7 @@ class History:
         return path
 
 
-def _read_record(path: Path) -> Record:
-    try:
-        data = read_json(path)
-    except (ValueError, UnicodeDecodeError):
-        raise UserError(f"history record {path} is corrupt (not valid JSON): remove or restore it") from None
+def _check_record(path: Path, data: Any) -> None:
     required = ("suite", "machine", "commit", "recorded", "entries")
     if (
         not isinstance(data, dict)
@@ -241,4 +234,3 @@ def _read_record(path: Path) -> Record:
         read_baseline(data, allow_lost=True)
     except UserError as error:
         raise UserError(f"history record {path} is corrupt: {error}") from None
-    return Record(path, data)

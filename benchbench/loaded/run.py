@@ -144,7 +144,7 @@ def _summary(
         "device": device_info(device) | {"trials_at_once": 1},
         "primary_metric": evaluator.primary,
         "extractor": evaluator.extractor,
-        "counters": {"steps": 0, "kimg": 0.0, "train_seconds": 0.0},
+        "counters": {"steps": 0},  # no training: no training seconds or images shown
     }
 
 
