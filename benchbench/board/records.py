@@ -82,7 +82,7 @@ def record_of_run(run_dir: Path, commit: str | None = None, machine: str | None 
         "commit": found_commit,
         "commit_time": commit_time,
         "machine": machine or (devices[0] if len(devices) == 1 else "mixed machines"),
-        "added": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "added": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),  # microseconds: adds keep their order
     }
     return body | {"content": content_hash(body), "added_from": added}, grids
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from benchbench.board import plots
+from benchbench.board.plots import curves, quality_against_cost
 from benchbench.board.exports import board_document, entries_csv, model_index, trials_csv
 from benchbench.board.published import Figure
 from benchbench.board.records import ASSETS, RECORDS, BoardRecord
@@ -27,9 +27,9 @@ from benchbench.results.io import atomic_write_text
 from benchbench.version import __version__
 
 SCRIPT = """
-document.querySelectorAll('table.ranked th').forEach(function (th, column) {
+document.querySelectorAll('table.ranked th').forEach(function (th) {
   th.addEventListener('click', function () {
-    var body = th.closest('table').tBodies[0], up = th.dataset.order !== 'up';
+    var column = th.cellIndex, body = th.closest('table').tBodies[0], up = th.dataset.order !== 'up';
     th.dataset.order = up ? 'up' : 'down';
     var rows = Array.prototype.slice.call(body.rows);
     rows.sort(function (a, b) {
@@ -190,9 +190,9 @@ def build_site(board: Path, out: Path, records: list[BoardRecord], figures: list
     sections = []
     for table, data in zip(tables, document["tables"]):
         pictures = {}
-        if plots.quality_against_cost(table, out / "plots" / f"{table.key}-cost.png"):
+        if quality_against_cost(table, out / "plots" / f"{table.key}-cost.png"):
             pictures[f"final {table.primary} against cost"] = f"plots/{table.key}-cost.png"
-        if plots.curves(table, out / "plots" / f"{table.key}-curves.png"):
+        if curves(table, out / "plots" / f"{table.key}-curves.png"):
             pictures["validation curves"] = f"plots/{table.key}-curves.png"
         sections.append(_table_section(table, document, pictures))
         for entry, entry_data in zip(table.entries, data["entries"]):

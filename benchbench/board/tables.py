@@ -82,7 +82,7 @@ def trial_frame(records: list[BoardRecord]) -> pd.DataFrame:
     rows = []
     for record in records:
         added = record.data.get("added_from") or {}
-        for trial in record.data["trials"]:
+        for trial in _with_protocol(record.data["trials"]):
             found = fingerprint(trial)
             rows.append(
                 trial
@@ -100,6 +100,31 @@ def trial_frame(records: list[BoardRecord]) -> pd.DataFrame:
         return pd.DataFrame()
     frame = pd.DataFrame(rows).sort_values(["added", "record"], kind="stable")
     return frame.drop_duplicates(["table", "entry", "config_hash", "seed"], keep="last").reset_index(drop=True)
+
+
+def _with_protocol(trials: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A lost trial (diverged, failed) has no final block and so no reference fields: it takes
+    them from a scored trial of its configuration in the same record, else of its dataset and
+    budget, so that it is counted in the table its configuration is ranked in."""
+    from benchbench.report.load import PROTOCOL_KEYS
+
+    keys = (*PROTOCOL_KEYS, "extractor_weights", "final_n_fake", "final_n_real")
+    scored = [t for t in trials if t.get("reference_digest") is not None]
+    out = []
+    for trial in trials:
+        if trial.get("reference_digest") is None:
+            donor = next((t for t in scored if t.get("config_hash") == trial.get("config_hash")), None) or next(
+                (
+                    t
+                    for t in scored
+                    if (t.get("dataset"), t.get("budget")) == (trial.get("dataset"), trial.get("budget"))
+                ),
+                None,
+            )
+            if donor is not None:
+                trial = trial | {k: donor.get(k) for k in keys}
+        out.append(trial)
+    return out
 
 
 def _lower_is_better(primary: str) -> bool:
@@ -133,7 +158,7 @@ def build_tables(records: list[BoardRecord]) -> list[Table]:
         rank(table)
         tables.append(table)
     _name_differences(tables)
-    return sorted(tables, key=lambda t: (t.stale, t.fingerprint["dataset"] or "", t.division, t.title))
+    return sorted(tables, key=lambda t: (t.stale, str(t.fingerprint["dataset"]), bool(t.differs), t.division, t.title))
 
 
 def _entry(group: pd.DataFrame, primary: str) -> Entry:

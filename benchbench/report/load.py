@@ -60,16 +60,7 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     counters = summary.get("counters", {})
     for key in ("steps", "kimg", "train_seconds", "eval_seconds", "final_seconds", "setup_seconds"):
         row[key] = counters.get(key)
-    for which in ("final", "best"):
-        block = summary.get(which) or {}
-        for name, value in (block.get("metrics") or {}).items():
-            row[f"{which}_{name}"] = value
-        if block:
-            row[f"{which}_n_fake"], row[f"{which}_n_real"] = block.get("n_fake"), block.get("n_real")
-            row[f"{which}_class_shares"] = block.get("class_shares")
-            row["extractor_weights"] = block.get("extractor_weights")
-            for key in PROTOCOL_KEYS:  # the reference's identity, for a leaderboard's fingerprint
-                row[key] = block.get(key, row.get(key))
+    _final_blocks(row, summary)
     for extractor, block in (summary.get("final_by_extractor") or {}).items():
         for name, value in block.get("metrics", {}).items():
             row[f"final_{name}@{extractor}"] = value
@@ -99,6 +90,20 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     # how the steps were computed (Adam implementation, layout, TF32, autocast): they change numerics
     row["step_settings"] = json.dumps(summary.get("step_settings") or {}, sort_keys=True)
     return row
+
+
+def _final_blocks(row: dict[str, Any], summary: dict[str, Any]) -> None:
+    """The final and best-on-validation blocks' metrics and provenance, into the row."""
+    for which in ("final", "best"):
+        block = summary.get(which) or {}
+        for name, value in (block.get("metrics") or {}).items():
+            row[f"{which}_{name}"] = value
+        if block:
+            row[f"{which}_n_fake"], row[f"{which}_n_real"] = block.get("n_fake"), block.get("n_real")
+            row[f"{which}_class_shares"] = block.get("class_shares")
+            row["extractor_weights"] = block.get("extractor_weights")
+            for key in PROTOCOL_KEYS:  # the reference's identity, for a leaderboard's fingerprint
+                row[key] = block.get(key, row.get(key))
 
 
 def _entry_and_label(family: str, label: str, variant: str, summary: dict[str, Any]) -> tuple[str, str]:

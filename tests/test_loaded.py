@@ -1,0 +1,122 @@
+"""benchbench load: a generator trained elsewhere becomes a run, in any of its forms, and bad
+files are refused in one line with nothing written."""
+
+import json
+import warnings
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from benchbench.cli import main
+
+SAMPLES = "400"
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+class Digits(torch.nn.Module):
+    """A fixed noise-to-image map (a linear layer and tanh), 28x28 like MNIST."""
+
+    def __init__(self, z_size=16, channels=1):
+        super().__init__()
+        self.layer, self.channels = torch.nn.Linear(z_size, channels * 784), channels
+
+    def forward(self, z):
+        return torch.tanh(self.layer(z)).view(-1, self.channels, 28, 28)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("generators")
+    torch.manual_seed(0)
+    model = Digits().eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.jit.save(torch.jit.script(model), root / "g.pt")
+        dims = {"z": {0: torch.export.Dim("n")}}
+        torch.export.save(torch.export.export(model, (torch.randn(4, 16),), dynamic_shapes=dims), root / "g.pt2")
+        torch.onnx.export(model, torch.randn(2, 16), root / "g.onnx", input_names=["z"], dynamic_axes={"z": {0: "n"}}, dynamo=False)  # fmt: skip
+        torch.jit.save(torch.jit.script(Digits(channels=3)), root / "rgb.pt")
+    return root
+
+
+def load(files, name, out, *extra):
+    return invoke("load", files / name, "--dataset", "mnist", "--z-size", 16, "--out", out, "--final-samples", SAMPLES,
+                  "--seeds", 2, "--device", "cpu", *extra)  # fmt: skip
+
+
+def finals(out):
+    run = json.loads((out / "run.json").read_text())
+    return [json.loads((out / key / "summary.json").read_text()) for key in run["trials"]]
+
+
+def test_the_same_generator_in_three_forms_scores_the_same(files, tmp_path):
+    scores = {}
+    for name in ("g.pt", "g.pt2", "g.onnx"):
+        result = load(files, name, tmp_path / name)
+        assert result.exit_code == 0, result.output
+        assert "FutureWarning" not in result.output and "Warning" not in result.output
+        scores[name] = [s["final"]["metrics"]["fid"] for s in finals(tmp_path / name)]
+    assert scores["g.pt"] == pytest.approx(scores["g.pt2"])
+    assert scores["g.pt"] == pytest.approx(scores["g.onnx"], rel=1e-4)
+    assert scores["g.pt"][0] != scores["g.pt"][1]  # two sampling seeds, two samples
+
+
+def test_a_loaded_run_records_its_source_and_no_budget_and_reads_as_a_run(files, tmp_path):
+    assert load(files, "g.pt", tmp_path / "run", "--name", "my-gan").exit_code == 0
+    first, second = finals(tmp_path / "run")
+    assert first["loaded"]["sha256"].startswith("sha256:") and first["loaded"]["form"] == "TorchScript"
+    assert first["budget"] == "loaded" and first["family_label"] == "my-gan" and second["seed"] == 1
+    assert first["final"]["reference_digest"].startswith("sha256:") and first["final"]["n_fake"] == int(SAMPLES)
+    report = invoke("report", tmp_path / "run")
+    assert report.exit_code == 0 and "my-gan" in report.output and "budget loaded" in report.output
+    again = load(files, "g.pt", tmp_path / "run", "--name", "my-gan")  # finished seeds are kept
+    assert again.exit_code == 0 and "sampling seed" not in again.output
+
+
+def test_a_family_state_dict_loads_as_weights_only(tmp_path):
+    from benchbench.training.budget import Budget
+    from benchbench.training.trainer import build
+    from benchbench.training.trial import Settings, Trial
+
+    trial = Trial("wgan-gp", "mnist", 0, Budget.parse("1steps"), Settings(width=0.125))
+    _, _, family = build(trial, torch.device("cpu"))
+    torch.save(family.generator.state_dict(), tmp_path / "weights.pt")
+    result = invoke("load", tmp_path / "weights.pt", "--family", "wgan-gp", "--dataset", "mnist", "--width", 0.125,
+                    "--out", tmp_path / "run", "--final-samples", SAMPLES, "--seeds", 1, "--device", "cpu")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert finals(tmp_path / "run")[0]["loaded"]["form"] == "state dict"
+
+
+class Payload:
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+@pytest.mark.parametrize(
+    "make, extra, fragment",
+    [
+        (lambda p: p.write_text("not a model"), ("--z-size", 16), "not an exported program"),
+        (lambda p: torch.save({"x": torch.zeros(2)}, p.with_suffix(".pt")), ("--z-size", 16), "not TorchScript"),
+        (lambda p: torch.save(Payload(), p.with_suffix(".pt")), ("--family", "wgan-gp"), "refused"),
+        (None, ("--z-size", 7), "does --z-size 7 fit it?"),
+        (None, ("--z-size", 16, "--name", "../up"), "--name '../up'"),
+        ("rgb", ("--z-size", 16), "draws 3x28x28 images"),
+    ],
+)
+def test_bad_generators_are_one_line_and_write_nothing(files, tmp_path, make, extra, fragment, capfd):
+    path = files / "g.pt"
+    if make == "rgb":
+        path = files / "rgb.pt"
+    elif make is not None:
+        path = tmp_path / "bad.pt2"
+        make(path)
+        path = path if path.exists() else path.with_suffix(".pt")
+    result = invoke("load", path, "--dataset", "mnist", "--out", tmp_path / "out", "--device", "cpu", *extra)
+    assert result.exit_code == 2 and fragment in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+    assert "this must never run" not in capfd.readouterr().out
