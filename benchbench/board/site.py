@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from benchbench.board.plots import curves, quality_against_cost
 from benchbench.board.exports import board_document, entries_csv, model_index, trials_csv
+from benchbench.board.plots import curves, quality_against_cost
 from benchbench.board.published import Figure
 from benchbench.board.records import ASSETS, RECORDS, BoardRecord
 from benchbench.board.tables import Table, build_tables

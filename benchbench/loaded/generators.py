@@ -17,7 +17,6 @@ output may be uint8 images or floats in `output_range` (-1..1, a tanh, by defaul
 from __future__ import annotations
 
 import hashlib
-import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy as np
 import torch
 
 from benchbench.errors import UserError, one_line
+from benchbench.results.io import load_torchscript
 
 Z_TYPES = {"normal": "normal", "unit": "unit", "uniform_0_1": "uniform_0_1", "uniform": "uniform_0_1"}
 BATCH = 500
@@ -158,9 +158,7 @@ def _torchscript(path: Path) -> Any:
                 "(it is loaded as weights only)"
             )
     try:
-        with warnings.catch_warnings():  # torch.jit's deprecation notice is torch's, not the user's
-            warnings.simplefilter("ignore", FutureWarning)
-            model = torch.jit.load(str(path), map_location="cpu")
+        model = load_torchscript(path)
     except Exception as error:
         raise UserError(f"{path} is not loadable TorchScript: {one_line(error)}") from None
     return model.eval()

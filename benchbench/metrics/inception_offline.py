@@ -23,6 +23,7 @@ from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorIncepti
 
 from benchbench.errors import UserError
 from benchbench.metrics.cache import cache_home
+from benchbench.results.io import load_torchscript
 
 NAME = "inception-v3-offline"
 FEATURES = ("64", "192", "768", "2048")
@@ -49,7 +50,7 @@ def _sha256(path: Path) -> str:
 
 def convert(source: Path) -> dict[str, torch.Tensor]:
     """torch-fidelity's Inception state dict from the TorchScript export's tensors, in order."""
-    scripted = torch.jit.load(str(source), map_location="cpu").state_dict()
+    scripted = load_torchscript(source).state_dict()
     blocks = [key[: -len(".weight")] for key in scripted if key.endswith(".weight")]
     reference = _reference_state_dict()
     conv_keys = [key[: -len(".conv.weight")] for key in reference if key.endswith(".conv.weight")]

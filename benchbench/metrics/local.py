@@ -24,6 +24,7 @@ from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 
 from benchbench.errors import UserError
 from benchbench.metrics.extractors import ExtractorInfo
+from benchbench.results.io import load_torchscript
 
 
 def file_sha256(path: Path) -> str:
@@ -44,7 +45,7 @@ def load_checked(path: Path, sha256: str) -> torch.jit.ScriptModule:
             f"feature network {path} has sha256 {found[:16]}..., not the {sha256[:16]}... it was declared with"
         )
     try:
-        return torch.jit.load(str(path), map_location="cpu").eval()
+        return load_torchscript(path).eval()
     except RuntimeError as error:
         raise UserError(f"feature network {path} is not a TorchScript file ({str(error).splitlines()[0]})") from None
 

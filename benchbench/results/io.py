@@ -127,3 +127,16 @@ def load_tensors(path: Path) -> Any:
         raise UserError(f"{path} holds code or objects beyond tensors and plain data: refused") from None
     except Exception:
         raise UserError(f"{path} is truncated or corrupt (its contents do not load)") from None
+
+
+def load_torchscript(path: Path) -> Any:
+    """A TorchScript file, loaded on the CPU. torch deprecates torch.jit with a FutureWarning at
+    each load; the notice is torch's to its developers, not news for a benchbench user, so it
+    is kept off their screen. Errors are the caller's to turn into one line."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return torch.jit.load(str(path), map_location="cpu")
