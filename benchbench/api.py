@@ -14,6 +14,7 @@ Bad input raises the same UserError the CLI prints as one line with exit code 2.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -40,11 +41,12 @@ class Results:
     def __init__(self, run_dirs: Sequence[str | Path], title: str = "benchbench report") -> None:
         from benchbench.report import load_runs
         from benchbench.report.load import planned_trials
+        from benchbench.report.origin import settings_lines
 
         self.run_dirs = [Path(d) for d in run_dirs]
         self.title = title
         self.trials: pd.DataFrame = load_runs(self.run_dirs)
-        self.planned = planned_trials(self.run_dirs)
+        self.planned, self.settings_lines = planned_trials(self.run_dirs), settings_lines(self.run_dirs)
         self._document: dict[str, Any] | None = None
         self._sections: list[Section] | None = None
 
@@ -93,11 +95,11 @@ class Results:
         if format == "md":
             from benchbench.report import render_markdown
 
-            return render_markdown(self.trials, title=self.title, planned=self.planned, built=self.sections)
+            return render_markdown(self.trials, self.title, self.planned, self.sections, self.settings_lines)
         if format == "html":
             from benchbench.report.html import render_html
 
-            return render_html(self.trials, title=self.title, planned=self.planned, built=self.sections)
+            return render_html(self.trials, self.title, self.planned, self.sections, self.settings_lines)
         if format == "csv":
             from benchbench.report.document import leaderboard_csv
 
@@ -267,6 +269,10 @@ def run(
         summaries = run_ray(trials, out, torch_device, address, notify=notify, trials_per_device=jobs)
     else:
         summaries = run_local(trials, out, torch_device, jobs, progress=progress, notify=notify)
+    if plan.loaded:  # generators trained elsewhere, scored with the suite's final settings
+        from benchbench.loaded.entries import score_entries
+
+        score_entries(plan.loaded, plan.settings, out, torch_device, say)
     changed_by = [name for name, value in overrides.__dict__.items() if value not in (None, {}) and name != "jobs"]
     title = f"benchbench: {plan.name}" + (f", its {', '.join(changed_by)} changed for this run" if changed_by else "")
     results = Results([out], title=title)
@@ -306,17 +312,10 @@ def time_line(summaries: list[dict[str, Any]], wall: float, jobs: int) -> str:
 
 
 def settings_origin(plan: Any, overrides: Overrides) -> str:
-    """Where a run's settings came from: its suite by name, and each setting that differs from
-    the trainer's defaults (the user guide's table), so that a run from flags alone says what
-    it inherited from the suite it starts from."""
-    import dataclasses
+    """Where a run's settings came from (benchbench/report/origin.py), for the plan line."""
+    from benchbench.report.origin import origin_line
 
-    from benchbench.training import Settings
-
-    defaults = dataclasses.asdict(Settings())
-    off = [f"{k} = {v!r}" for k, v in dataclasses.asdict(plan.settings).items() if defaults.get(k) != v]
-    origin = f"settings from suite {plan.name!r}" + (" and the command line" if overrides.settings else "")
-    return origin + (f", off the defaults: {', '.join(off)}" if off else ", all at their defaults")
+    return origin_line(plan.name, dataclasses.asdict(plan.settings), bool(overrides.settings))
 
 
 def default_output(name: str, trials: list[Any], changed: bool) -> Path:

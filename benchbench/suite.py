@@ -26,6 +26,10 @@
     exclude = [{family = "began", dataset = "8gaussians"}]   # (top level) pairs not to run;
     dataset_seeds = {8gaussians = 10}   # and seeds for some datasets instead of `seeds`
 
+    [[loaded]]               # a generator trained elsewhere, scored beside the trials
+    path = "mine.pt2"        # (benchbench/loaded/entries.py lists its keys)
+    z_size = 128
+
 Top-level keys (claim too) come before the first [table]: TOML reads a key after a table header
 into that table.
 
@@ -50,6 +54,7 @@ import numpy as np
 from benchbench.datasets import DATASETS
 from benchbench.errors import UserError
 from benchbench.families import FAMILIES, resolve_config
+from benchbench.loaded.entries import LoadedEntry, parse_loaded
 from benchbench.suite_fields import (
     list_of,
     parse_ablation,
@@ -64,24 +69,10 @@ from benchbench.suite_fields import (
 from benchbench.training import Budget, Settings, Trial
 
 TOP_LEVEL_KEYS = {
-    "name",
-    "description",
-    "families",
-    "datasets",
-    "seeds",
-    "budgets",
-    "jobs",
-    "settings",
-    "family",
-    "dataset",
-    "hyperparameter_samples",
-    "hyperparameter_seed",
-    "sweep",
-    "ablation",
-    "claim",
-    "exclude",
-    "dataset_seeds",
-}
+    "name", "description", "families", "datasets", "seeds", "budgets", "jobs", "settings", "family", "dataset",
+    "hyperparameter_samples", "hyperparameter_seed", "sweep", "ablation", "claim", "exclude", "dataset_seeds",
+    "loaded",
+}  # fmt: skip
 
 
 # More trials than this in one run is a typo (seeds = 1000000) more often than a plan: at a few
@@ -110,6 +101,7 @@ class Suite:
     exclude: list[dict[str, str]] = field(default_factory=list)
     # seeds for some datasets instead of `seeds`: a gate's cheap entries (2-D points) get more
     dataset_seeds: dict[str, list[int]] = field(default_factory=dict)
+    loaded: list[LoadedEntry] = field(default_factory=list)  # generators trained elsewhere, scored beside
 
     def seeds_for(self, dataset: str) -> list[int]:
         return self.dataset_seeds.get(dataset, self.seeds)
@@ -202,6 +194,7 @@ class Suite:
             }
             | ({"exclude": self.exclude} if self.exclude else {})
             | ({"dataset_seeds": self.dataset_seeds} if self.dataset_seeds else {})
+            | ({"loaded": [entry.describe() for entry in self.loaded]} if self.loaded else {})
         )
 
 
@@ -342,6 +335,7 @@ def from_dict(data: dict[str, Any], source: str, default_name: str = "suite") ->
         datasets=datasets,
         seeds=parse_seeds(data.get("seeds", 3), source),
         dataset_seeds=parse_dataset_seeds(data.get("dataset_seeds", {}), datasets, source),
+        loaded=parse_loaded(data.get("loaded", []), datasets, source),
         budgets=budgets,
         jobs=jobs,
         settings=parse_settings(data.get("settings", {}), source),

@@ -120,3 +120,45 @@ def test_bad_generators_are_one_line_and_write_nothing(files, tmp_path, make, ex
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
     assert "this must never run" not in capfd.readouterr().out
+
+
+def test_a_suite_scores_its_loaded_generators_beside_its_trials_in_one_report(files, tmp_path):
+    suite = tmp_path / "beside.toml"
+    suite.write_text(
+        f'name = "beside"\nfamilies = ["dcgan"]\ndatasets = ["mnist"]\nseeds = 1\nbudgets = ["2steps"]\n'
+        f"[settings]\nwidth = 0.125\nfinal_samples = {SAMPLES}\neval_points = 1\neval_samples = 200\n"
+        f'[[loaded]]\npath = "{files / "g.pt2"}"\nz_size = 16\nname = "mine"\nseeds = 2\n'
+    )
+    result = invoke("run", suite, "--out", tmp_path / "run", "--device", "cpu")
+    assert result.exit_code == 0, result.output
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert run["trials"][1:] == ["loaded-mine-mnist-s0", "loaded-mine-mnist-s1"]
+    assert run["suite"]["loaded"][0]["name"] == "mine"
+    trained, *loaded = finals(tmp_path / "run")
+    assert trained["family"] == "dcgan" and [s["loaded"]["form"] for s in loaded] == ["exported program"] * 2
+    assert all(s["final"]["n_fake"] == int(SAMPLES) for s in loaded)  # the suite's final settings
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "mine" in report and "budget loaded" in report and "DCGAN" in report
+    again = invoke("run", suite, "--out", tmp_path / "run", "--device", "cpu")  # a rerun keeps every trial
+    assert again.exit_code == 0 and "sampling seed" not in again.output
+
+
+@pytest.mark.parametrize(
+    "table, fragment",
+    [
+        ("[[loaded]]\nz_size = 16\n", "path (the generator file) is required"),
+        ('[[loaded]]\npath = "g.pt"\n', "give z_size"),
+        ('[[loaded]]\npath = "g.pt"\nz_size = 16\nzsize = 3\n', "unknown keys ['zsize']"),
+        ('[[loaded]]\npath = "g.pt"\nz_size = 16\ndataset = "cifar10"\n', "dataset must be one of"),
+        (
+            '[[loaded]]\npath = "a/g.pt"\nz_size = 16\n[[loaded]]\npath = "b/g.pt"\nz_size = 16\n',
+            "g on mnist more than once",
+        ),
+    ],
+)
+def test_a_bad_loaded_table_is_refused_before_anything_runs(tmp_path, table, fragment):
+    suite = tmp_path / "bad.toml"
+    suite.write_text(f'families = ["dcgan"]\ndatasets = ["mnist"]\n{table}')
+    result = invoke("run", suite, "--out", tmp_path / "run")
+    assert result.exit_code == 2 and fragment in result.output, result.output
+    assert not (tmp_path / "run").exists()

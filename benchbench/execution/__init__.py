@@ -46,7 +46,7 @@ def check_run_dir(out: Path, suite: Suite, trials: list[Trial]) -> None:
     if not isinstance(previous, dict) or previous.get("schema_version") != SCHEMA_VERSION:
         version = previous.get("schema_version") if isinstance(previous, dict) else None
         raise UserError(f"{out} was written by schema {version}, this is {SCHEMA_VERSION}; choose another --out")
-    if previous.get("trials") != [t.key for t in trials]:
+    if previous.get("trials") != planned_keys(suite, trials):
         raise UserError(
             f"{out} holds another run ({_difference(previous.get('suite') or {}, suite.describe())}); "
             "choose another --out, or remove it to start again"
@@ -62,8 +62,13 @@ def prepare_run_dir(out: Path, suite: Suite, trials: list[Trial]) -> None:
         raise UserError(f"cannot write to output directory {out}: {error.strerror or error}") from None
     write_json(
         out / "run.json",
-        {"schema_version": SCHEMA_VERSION, "suite": suite.describe(), "trials": [t.key for t in trials]},
+        {"schema_version": SCHEMA_VERSION, "suite": suite.describe(), "trials": planned_keys(suite, trials)},
     )
+
+
+def planned_keys(suite: Suite, trials: list[Trial]) -> list[str]:
+    """The run's trial folders: the trained trials', then each loaded generator's sampling seeds."""
+    return [t.key for t in trials] + [key for entry in suite.loaded for key in entry.keys()]
 
 
 def _difference(before: dict[str, Any], now: dict[str, Any]) -> str:

@@ -11,7 +11,6 @@ the report says so by the division. A rerun into the same folder keeps finished 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import torch
 import benchbench.datasets as datasets
 from benchbench.environment import device_info, versions
 from benchbench.errors import UserError
+from benchbench.loaded.entries import checked_name, trial_keys
 from benchbench.loaded.generators import LoadedGenerator
 from benchbench.metrics.evaluator import Evaluator
 from benchbench.results import SCHEMA_VERSION, read_json, write_json
@@ -31,12 +31,7 @@ BUDGET = "loaded"  # in the budget column: no training budget binds a loaded gen
 
 def entry_name(generator: LoadedGenerator, name: str | None) -> str:
     """The entry's name: as given, else the file's stem, in characters a folder name keeps."""
-    chosen = name or generator.path.stem
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}", chosen):
-        raise UserError(
-            f"--name {chosen!r}: use letters, digits and _ . + - (at most 64), starting with a letter or digit"
-        )
-    return chosen
+    return checked_name(name or generator.path.stem, "--name")
 
 
 def score_loaded(
@@ -48,16 +43,19 @@ def score_loaded(
     settings: Settings | None = None,
     device: torch.device | None = None,
     say: Any = None,
+    own_run: bool = True,
 ) -> list[dict[str, Any]]:
-    """Score `generator` against `dataset_spec`'s test split at `seeds` sampling seeds into `out`."""
+    """Score `generator` against `dataset_spec`'s test split at `seeds` sampling seeds into `out`:
+    a run of its own (`own_run`, its run.json written here), or trials of a suite's run."""
     device, settings, label = device or torch.device("cpu"), settings or Settings(), entry_name(generator, name)
     dataset = datasets.load(dataset_spec)
     if dataset.kind != "image":
         raise UserError(f"dataset {dataset_spec!r} holds points: loaded generators are scored on image datasets")
     evaluator, scorer = Evaluator(dataset, settings.extractor, device), FinalScorer(settings, device)
     _check_shape(generator, generator.sample(2, 0), dataset, dataset_spec)  # before anything is written
-    keys = [f"loaded-{label}-{dataset_spec.replace(':', '-')}-s{seed}" for seed in range(seeds)]
-    _prepare(out, label, dataset_spec, generator, keys)
+    keys = trial_keys(label, dataset_spec, seeds)
+    if own_run:
+        _prepare(out, label, dataset_spec, generator, keys)
     summaries = []
     for seed, key in enumerate(keys):
         trial_dir = out / key

@@ -59,6 +59,9 @@ def metric_curves(frame: pd.DataFrame, metric: str, x: str) -> bytes | None:
         flag = f", {collapsed[family]} collapsed" if collapsed.get(family) else ""
         line = axes.plot(grid, values.mean(0), label=f"{labels[family]} ({len(runs)} seeds{flag})")[0]
         axes.fill_between(grid, values.min(0), values.max(0), color=line.get_color(), alpha=0.2)
+    if not axes.lines:  # no entry has two points of this metric to draw a curve through
+        plt.close(figure)
+        return None
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel({"train_seconds": "training seconds", "kimg": "kimg (real images shown to D)"}.get(x, x))
