@@ -63,6 +63,10 @@ def test_run_returns_the_leaderboard_verdicts_and_trials(compared):
         and "width = 0.125" in lines[0]
     )
     assert "final_extractors = ['mnist-lenet']" in lines[0]
+    # and so does its report's header, read from the run's own record (a later `report` says it too)
+    header = (out / "report.md").read_text().splitlines()[2]
+    assert header.startswith("Settings from suite 'default', off the defaults:") and "width = 0.125" in header
+    assert "width = 0.125" in benchbench.load(out).report("html").split("<h2>")[0]
     assert isinstance(results.leaderboard, pd.DataFrame)
     assert sorted(results.leaderboard["entry"]) == ["lsgan", "wgan-gp"]
     assert set(results.leaderboard["completed"]) == {2}

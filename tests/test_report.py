@@ -202,3 +202,26 @@ def test_an_image_extractors_table_stays_out_of_a_points_section():
     (image_section,) = [s for s in sections if s.startswith("mnist")]
     assert "Also scored with" not in points_section and "mnist-lenet" not in points_section
     assert "Also scored with `mnist-lenet` (weights abc123)" in image_section
+
+
+def test_a_pairs_section_gets_its_translation_columns_and_no_tables_of_other_kinds():
+    """A domain pair (CycleGAN's data): FID of the translations and the cycle L1 in its table, no
+    class shares (a pair has no labels), no second space it was not scored in; beside it an
+    image section keeps its own."""
+    images = _runs([10.0, 11.0, 12.0], [20.0, 21.0, 22.0])
+    images["final_fid@mnist-lenet"] = [3.0, 3.1, 3.2, 5.0, 5.1, 5.2]
+    images["extractor_weights@mnist-lenet"] = "abc123"
+    pairs = _runs([30.0, 31.0, 32.0], [40.0, 41.0, 42.0]).assign(
+        dataset="pair:/data/horse zebra",
+        family="cyclegan",
+        family_label="CycleGAN",
+        final_cycle_l1=[0.2, 0.21, 0.22] * 2,
+    )
+    pairs["seed"] = list(range(6))
+    text = render_markdown(pd.concat([images, pairs], ignore_index=True))
+    sections = text.split("## ")
+    (pair_section,) = [s for s in sections if s.startswith("pair:/data/horse zebra")]
+    (image_section,) = [s for s in sections if s.startswith("mnist")]
+    assert "cycle L1" in pair_section and "CycleGAN" in pair_section and "6 |" in pair_section
+    assert "Also scored with" not in pair_section and "classes drawn" not in pair_section
+    assert "cycle L1" not in image_section and "Also scored with `mnist-lenet` (weights abc123)" in image_section

@@ -47,9 +47,10 @@ def render_html(
     title: str = "benchbench report",
     planned: int | None = None,
     built: list[Section] | None = None,
+    settings: list[str] | None = None,
 ) -> str:
     """The report as one HTML file (`built`: the runs' sections, when already built for another format)."""
-    body = [f"<h1>{html.escape(title)}</h1>"]
+    body = [f"<h1>{html.escape(title)}</h1>"] + [f"<p>{_code(line)}</p>" for line in settings or []]
     partial = completeness(runs, planned)
     if partial:
         body.append(f'<p class="note">{html.escape(partial)}</p>')

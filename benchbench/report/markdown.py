@@ -23,10 +23,12 @@ def render_markdown(
     title: str = "benchbench report",
     planned: int | None = None,
     built: list[Section] | None = None,
+    settings: list[str] | None = None,
 ) -> str:
     """The report as Markdown (`built`: the runs' sections, when already built for another format)."""
     partial = completeness(runs, planned)
-    lines = [f"# {title}", ""] + ([f"**{partial}**", ""] if partial else []) + render_claims(check_claims(runs))
+    lines = [f"# {title}", ""] + [line for s in settings or [] for line in (s, "")]
+    lines += ([f"**{partial}**", ""] if partial else []) + render_claims(check_claims(runs))
     for section in sections(runs) if built is None else built:
         lines += [f"## {section.heading}", ""]
         # the answer first: the final verdicts, then whether they hold along the budget
