@@ -25,6 +25,7 @@ from scipy import stats
 from benchbench.board.fingerprint import differences, fingerprint, fingerprint_key, is_stale
 from benchbench.board.records import BoardRecord
 from benchbench.errors import UserError
+from benchbench.metrics.catalog import value_range
 from benchbench.report.stats import holm, mean_ci
 from benchbench.results.outcomes import outcomes
 
@@ -167,7 +168,9 @@ def _entry(group: pd.DataFrame, primary: str) -> Entry:
     found = outcomes(group, f"final_{primary}")
     entry.kept, entry.lost = len(found.kept), found.reasons
     entry.collapsed = int(group.get("collapse_suspected", pd.Series(dtype=bool)).fillna(False).astype(bool).sum())
-    entry.mean, entry.low, entry.high = mean_ci(found.kept)
+    entry.mean, low, high = mean_ci(found.kept)
+    floor, ceiling = value_range(primary)  # an interval never reaches where the metric cannot be
+    entry.low, entry.high = max(low, floor), min(high, ceiling)
     return entry
 
 

@@ -14,6 +14,7 @@ tables call its columns final_<name> and best_<name>.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,14 @@ def declare(metric: Metric) -> Metric:
 
 def metric(name: str) -> Metric:
     return METRICS.get(name)
+
+
+def value_range(name: str) -> tuple[float, float]:
+    """Where a metric's true value lies, for clipping an interval drawn around an estimate: its
+    bounds, else from 0 (every catalogue metric is a distance, a score, a count or a share; an
+    unbiased KID estimate can fall below 0, the quantity it estimates cannot)."""
+    bounds = METRICS.get(name).bounds if name in METRICS else None
+    return bounds if bounds else (0.0, math.inf)
 
 
 def unservable(entry: Metric, info: Any) -> str | None:
