@@ -445,6 +445,31 @@ def test_every_injected_bug_of_the_power_study_still_applies_to_the_code():
             assert f"\ndef {moved['function']}(" in (root / moved["file"]).read_text(), case["name"]
 
 
+def test_the_power_study_reseeds_harmless_runs_and_repeats_bugs_at_seeds_of_their_own():
+    import importlib.util
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("gate_power", root / "ci" / "gate-power" / "power.py")
+    power = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(power)
+    shipped = tomllib.loads(power.CASES.read_text())["case"]
+    cases = power.expanded(shipped, reseeds=20, repeats=3)
+    names = [c["name"] for c in cases]
+    assert len(names) == len(set(names)) == len(shipped) + 20 + 2 * sum(c["kind"] == "bug" for c in shipped)
+    reseeds = [c["seeds"] for c in cases if c["name"].startswith("reseed-")]
+    drawn_seeds = [s for seeds in reseeds for s in seeds]
+    assert len(drawn_seeds) == len(set(drawn_seeds)) == 60 and not {0, 1, 2} & set(drawn_seeds)  # never the baseline's
+    frozen = [c["seeds"] for c in cases if c["name"].startswith("frozen-generator@")]
+    assert frozen == [[100, 101, 102], [200, 201, 202]]
+    results = {f"reseed-{k}": {"exit": 1 if k == 1 else 0} for k in range(1, 21)}
+    results |= {"frozen-generator": {"exit": 1}, "frozen-generator@1": {"exit": 1}, "frozen-generator@2": {"exit": 0}}
+    lines = power.rates(cases, results)
+    assert lines[0] == "false alarms: 1 of 20 reseeded harmless runs (5%; 95% CI 0% to 25%)"
+    assert "frozen-generator: caught in 2 of 3 seed sets" in lines
+
+
 # --- one false-alarm budget per check ---------------------------------------------------------
 
 HIGHER_IS_BETTER = ("final_is", "final_precision", "final_recall", "final_density", "final_coverage")

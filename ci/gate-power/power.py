@@ -4,6 +4,14 @@ against a baseline of the unchanged code). The table of caught and missed bugs a
 alarms is the gate's own test score, as a mutation score is a test suite's.
 
     python ci/gate-power/power.py [--suite regression] [--work results/gate-power] [--only NAME,...]
+    python ci/gate-power/power.py --reseeds 20 --repeats 3     # the rates, with their intervals
+
+`--reseeds N` adds N harmless runs of the unchanged code, each at three seeds of its own (3..5,
+6..8, ...): the check-wide false-alarm rate is the share of them that fail, with its exact
+(Clopper-Pearson) 95% interval. `--repeats R` runs every bug at R seed sets (its own, then
+100.., 200.., ...): each bug's detection rate is the share caught. Running time: each run is one
+gate suite run, about 8 minutes on 2 cores for `regression`, so 20 reseeds and 3 repeats of the
+14 bugs are about (20 + 42) x 8 min = 8 h 16 min, alone.
 
 Each case's code is a copy of benchbench/ (and the example LSGAN package) with the case's patches
 applied, put first on PYTHONPATH for the run and its workers. Results are kept per case in
@@ -132,8 +140,10 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / "results" / "gate-power")
     parser.add_argument("--only", default="", help="Comma-separated case names.")
     parser.add_argument("--recheck", action="store_true", help="Check the runs already made again; run nothing.")
+    parser.add_argument("--reseeds", type=int, default=0, help="Harmless runs of the unchanged code at new seeds.")
+    parser.add_argument("--repeats", type=int, default=1, help="Seed sets each bug runs at.")
     options = parser.parse_args()
-    cases = tomllib.loads(CASES.read_text())["case"]
+    cases = expanded(tomllib.loads(CASES.read_text())["case"], options.reseeds, options.repeats)
     wanted = [name for name in options.only.split(",") if name]
     work = options.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -156,7 +166,9 @@ def main() -> None:
             continue
         threads = trial_threads(options.suite)
         if case.get("needs_threads", 1) > threads:
-            print(f"{case['name']}: skipped, it needs {case['needs_threads']} threads per trial and gets {threads} here")
+            print(
+                f"{case['name']}: skipped, it needs {case['needs_threads']} threads per trial and gets {threads} here"
+            )
             continue
         copy_source(case, folder / "code")
         source = imported_from(folder / "code")
@@ -172,6 +184,52 @@ def main() -> None:
         print(f"{case['name']}: exit {results[case['name']]['exit']} ({wall:.0f} s)", flush=True)
     results_path.write_text(json.dumps(results, indent=1) + "\n")
     print(table(cases, results))
+    print("\n".join(rates(cases, results)))
+
+
+def expanded(cases: list[dict[str, Any]], reseeds: int, repeats: int) -> list[dict[str, Any]]:
+    """The cases, each bug also at repeats - 1 further seed sets, and `reseeds` harmless runs."""
+    out = []
+    for case in cases:
+        out.append(case)
+        if case["kind"] == "bug":
+            own = case.get("seeds", [0, 1, 2])
+            out += [
+                case | {"name": f"{case['name']}@{r}", "seeds": [100 * r + s for s in own]} for r in range(1, repeats)
+            ]
+    for k in range(1, reseeds + 1):
+        seeds = [3 * k, 3 * k + 1, 3 * k + 2]
+        out.append(
+            {
+                "name": f"reseed-{k}",
+                "kind": "harmless",
+                "what": f"the unchanged code at seeds {seeds}",
+                "patches": [],
+                "seeds": seeds,
+            }
+        )
+    return out
+
+
+def rates(cases: list[dict[str, Any]], results: dict[str, Any]) -> list[str]:
+    """The false-alarm rate over the reseeded harmless runs and each bug's detection rate."""
+    from scipy.stats import binomtest
+
+    lines = []
+    reseeded = [results[c["name"]]["exit"] for c in cases if c["name"].startswith("reseed-") and c["name"] in results]
+    if reseeded:
+        alarms = sum(code == 1 for code in reseeded)
+        low, high = binomtest(alarms, len(reseeded)).proportion_ci(0.95, method="exact")
+        lines.append(
+            f"false alarms: {alarms} of {len(reseeded)} reseeded harmless runs ({alarms / len(reseeded):.0%}; 95% CI {low:.0%} to {high:.0%})"
+        )
+    for case in cases:
+        if case["kind"] != "bug" or "@" in case["name"]:
+            continue
+        runs = [results[n]["exit"] for n in results if n == case["name"] or n.startswith(case["name"] + "@")]
+        if len(runs) > 1:
+            lines.append(f"{case['name']}: caught in {sum(code == 1 for code in runs)} of {len(runs)} seed sets")
+    return lines
 
 
 def trial_threads(suite: str) -> int:
