@@ -20,7 +20,7 @@ ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text()
 # The pages of the user docs: their examples are checked as the README's are. (writing-a-family.md
 # is run block by block in test_docs.py; the reports in docs/ are generated output.)
-PAGES = ["user-guide.md", "findings.md", "metrics.md", "gate.md", "speed.md", "design.md"]
+PAGES = ["user-guide.md", "findings.md", "metrics.md", "gate.md", "speed.md", "design.md", "leaderboard.md"]
 TEXTS = [README] + [(ROOT / "docs" / page).read_text() for page in PAGES]
 
 
