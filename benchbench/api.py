@@ -228,6 +228,7 @@ def run(
     from benchbench.execution import check_run_dir, prepare_run_dir, run_local, run_ray
     from benchbench.execution.estimate import describe, estimate
     from benchbench.execution.workers import jobs_for
+    from benchbench.loaded.run import score_entries
     from benchbench.suite import load as load_suite
 
     say = echo or (lambda text: print(text, file=sys.stderr))
@@ -269,10 +270,7 @@ def run(
         summaries = run_ray(trials, out, torch_device, address, notify=notify, trials_per_device=jobs)
     else:
         summaries = run_local(trials, out, torch_device, jobs, progress=progress, notify=notify)
-    if plan.loaded:  # generators trained elsewhere, scored with the suite's final settings
-        from benchbench.loaded.entries import score_entries
-
-        score_entries(plan.loaded, plan.settings, out, torch_device, say)
+    score_entries(plan.loaded, plan.settings, out, torch_device, say)  # generators trained elsewhere, if any
     changed_by = [name for name, value in overrides.__dict__.items() if value not in (None, {}) and name != "jobs"]
     title = f"benchbench: {plan.name}" + (f", its {', '.join(changed_by)} changed for this run" if changed_by else "")
     results = Results([out], title=title)

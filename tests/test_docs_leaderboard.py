@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from benchbench.cli import main
 
 PAGE = (Path(__file__).parent.parent / "docs" / "leaderboard.md").read_text()
-SHORT = {"run": ["--seeds", "2", "--budget", "3steps", "--set", "final_samples=400", "--set", "eval_points=2"],
-         "load": ["--seeds", "2", "--final-samples", "400"]}  # fmt: skip
+SHORT = {"run": ["--seeds", "1", "--budget", "3steps", "--set", "final_samples=400", "--set", "eval_points=2"],
+         "load": ["--seeds", "1", "--final-samples", "400"]}  # fmt: skip
 
 
 def blocks(language: str) -> list[str]:
@@ -36,7 +36,7 @@ def test_the_page_shows_the_whole_path():
     assert verbs == ["run", "load", "leaderboard add", "leaderboard build"]
 
 
-@pytest.mark.slow  # end to end: 5 short trials, 4 loaded seeds, a board (about a minute)
+@pytest.mark.slow  # end to end: 3 short trials, 4 loaded seeds, a board (about 30 s)
 def test_the_walkthrough_runs_as_written(tmp_path, monkeypatch):
     from benchbench.training.budget import Budget
     from benchbench.training.trainer import build

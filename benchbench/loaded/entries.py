@@ -99,18 +99,3 @@ def _entry(table: dict[str, Any], datasets: list[str], where: str) -> LoadedEntr
     name = checked_name(str(table.get("name", Path(path).stem)))
     options = {k: table[k] for k in ("z_size", "z_type", "family", "width", "g_norm") if k in table}
     return LoadedEntry(path, dataset, name, seeds, output_range=(float(low_high[0]), float(low_high[1])), **options)
-
-
-def score_entries(entries: list[LoadedEntry], settings: Any, out: Path, device: Any, say: Any) -> list[dict[str, Any]]:
-    """Score each entry into `out` (a suite's run directory) with the suite's settings."""
-    from benchbench.loaded.generators import open_generator
-    from benchbench.loaded.run import score_loaded
-
-    summaries = []
-    for entry in entries:
-        generator = open_generator(
-            Path(entry.path), entry.z_size, entry.z_type, entry.output_range,
-            entry.family, entry.dataset, entry.width, entry.g_norm,
-        )  # fmt: skip
-        summaries += score_loaded(generator, entry.dataset, out, entry.seeds, entry.name, settings, device, say, False)
-    return summaries

@@ -19,8 +19,8 @@ import torch
 import benchbench.datasets as datasets
 from benchbench.environment import device_info, versions
 from benchbench.errors import UserError
-from benchbench.loaded.entries import checked_name, trial_keys
-from benchbench.loaded.generators import LoadedGenerator
+from benchbench.loaded.entries import LoadedEntry, checked_name, trial_keys
+from benchbench.loaded.generators import LoadedGenerator, open_generator
 from benchbench.metrics.evaluator import Evaluator
 from benchbench.results import SCHEMA_VERSION, read_json, write_json
 from benchbench.training.final import FinalScorer, peak_memory_mb
@@ -158,3 +158,15 @@ def _save_grid(path: Path, images: torch.Tensor) -> None:
     buffer = io.BytesIO()
     Image.fromarray(grid.squeeze(-1) if grid.shape[-1] == 1 else grid).save(buffer, format="PNG")
     atomic_write_bytes(path, buffer.getvalue())
+
+
+def score_entries(entries: list[LoadedEntry], settings: Any, out: Path, device: Any, say: Any) -> list[dict[str, Any]]:
+    """Score each entry into `out` (a suite's run directory) with the suite's settings."""
+    summaries = []
+    for entry in entries:
+        generator = open_generator(
+            Path(entry.path), entry.z_size, entry.z_type, entry.output_range,
+            entry.family, entry.dataset, entry.width, entry.g_norm,
+        )  # fmt: skip
+        summaries += score_loaded(generator, entry.dataset, out, entry.seeds, entry.name, settings, device, say, False)
+    return summaries

@@ -42,6 +42,23 @@ def _table(frame: pd.DataFrame, **options: object) -> str:
     return f'<div class="scroll">{frame.to_html(index=False, border=0, na_rep="-", **options)}</div>'
 
 
+def _claims(runs: pd.DataFrame) -> list[str]:
+    """Each published claim the runs check: its statement, outcome, findings and table."""
+    body = []
+    for check in check_claims(runs):
+        body += [
+            f"<h2>Claim: {html.escape(check.title)}</h2>",
+            f"<p>{_code(check.statement)}</p>",
+            f'<p class="verdict">Outcome: {html.escape(check.outcome)}.</p>',
+            "<ul>",
+            *[f"<li>{_code(finding)}</li>" for finding in check.findings],
+            "</ul>",
+        ]
+        if check.table is not None and len(check.table):
+            body.append(_table(check.table))
+    return body
+
+
 def render_html(
     runs: pd.DataFrame,
     title: str = "benchbench report",
@@ -54,17 +71,7 @@ def render_html(
     partial = completeness(runs, planned)
     if partial:
         body.append(f'<p class="note">{html.escape(partial)}</p>')
-    for check in check_claims(runs):
-        body += [
-            f"<h2>Claim: {html.escape(check.title)}</h2>",
-            f"<p>{_code(check.statement)}</p>",
-            f'<p class="verdict">Outcome: {html.escape(check.outcome)}.</p>',
-            "<ul>",
-            *[f"<li>{_code(finding)}</li>" for finding in check.findings],
-            "</ul>",
-        ]
-        if check.table is not None and len(check.table):
-            body.append(_table(check.table))
+    body += _claims(runs)
     for section in sections(runs) if built is None else built:
         body += [
             f"<h2>{html.escape(section.heading)}</h2>",
