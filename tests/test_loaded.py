@@ -75,6 +75,10 @@ def test_a_loaded_run_records_its_source_and_no_budget_and_reads_as_a_run(files,
     assert report.exit_code == 0 and "my-gan" in report.output and "budget loaded" in report.output
     again = load(files, "g.pt", tmp_path / "run", "--name", "my-gan")  # finished seeds are kept
     assert again.exit_code == 0 and "sampling seed" not in again.output
+    # and the gate takes it as it takes a trained run: a baseline of its seeds, checked without speed rows
+    assert invoke("baseline", tmp_path / "run", "-o", tmp_path / "base.json").exit_code == 0
+    checked = invoke("check", tmp_path / "run", "--baseline", tmp_path / "base.json")
+    assert checked.exit_code == 0 and "| my-gan " in checked.output and "final_fid " in checked.output, checked.output
 
 
 def test_a_family_state_dict_loads_as_weights_only(tmp_path):
