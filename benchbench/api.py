@@ -256,7 +256,8 @@ def run(
     say(
         f"{len(trials)} trials ({', '.join(plan.families)} on {', '.join(plan.datasets)}, "
         f"seeds {plan.seeds}, budgets {', '.join(map(str, plan.budgets))}) -> {out}; "
-        f"{describe(seconds, jobs)}; {settings_origin(plan, overrides)}"
+        + "".join(f"then {e.name} loaded from {e.path} at {e.seeds} sampling seeds; " for e in plan.loaded)
+        + f"{describe(seconds, jobs)}; {settings_origin(plan, overrides)}"
     )
 
     def notify(summary: dict[str, Any]) -> None:

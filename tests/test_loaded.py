@@ -135,6 +135,7 @@ def test_a_suite_scores_its_loaded_generators_beside_its_trials_in_one_report(fi
     )
     result = invoke("run", suite, "--out", tmp_path / "run", "--device", "cpu")
     assert result.exit_code == 0, result.output
+    assert f"then mine loaded from {files / 'g.pt2'} at 2 sampling seeds" in result.output  # in the plan line
     run = json.loads((tmp_path / "run" / "run.json").read_text())
     assert run["trials"][1:] == ["loaded-mine-mnist-s0", "loaded-mine-mnist-s1"]
     assert run["suite"]["loaded"][0]["name"] == "mine"
@@ -144,7 +145,7 @@ def test_a_suite_scores_its_loaded_generators_beside_its_trials_in_one_report(fi
     report = (tmp_path / "run" / "report.md").read_text()
     assert "mine" in report and "budget loaded" in report and "DCGAN" in report
     again = invoke("run", suite, "--out", tmp_path / "run", "--device", "cpu")  # a rerun keeps every trial
-    assert again.exit_code == 0 and "sampling seed" not in again.output
+    assert again.exit_code == 0 and "samples at sampling seed" not in again.output
 
 
 @pytest.mark.parametrize(
