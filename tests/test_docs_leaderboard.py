@@ -33,7 +33,7 @@ def page_commands() -> list[list[str]]:
 
 def test_the_page_shows_the_whole_path():
     verbs = [" ".join(c[:2]) if c[0] == "leaderboard" else c[0] for c in page_commands()]
-    assert verbs == ["run", "load", "leaderboard add", "leaderboard build"]
+    assert verbs == ["run", "load", "reference", "load", "leaderboard add", "leaderboard build"]
 
 
 @pytest.mark.slow  # end to end: 3 short trials, 4 loaded seeds, a board (about 30 s)
@@ -50,6 +50,9 @@ def test_the_walkthrough_runs_as_written(tmp_path, monkeypatch):
         Trial("dcgan", "mnist", 0, Budget.parse("1steps"), Settings(width=0.25, g_norm="batch")), torch.device("cpu")
     )
     torch.save(dcgan.generator.state_dict(), "dcgan-generator.pt")  # "a DCGAN generator trained in another run"
+    mine = torch.nn.Sequential(torch.nn.Linear(128, 784), torch.nn.Tanh(), torch.nn.Unflatten(1, (1, 28, 28)))
+    dims = {"input": {0: torch.export.Dim("n")}}
+    torch.export.save(torch.export.export(mine.eval(), (torch.randn(4, 128),), dynamic_shapes=dims), "mine.pt2")
     for command in page_commands():
         result = CliRunner().invoke(
             main, command + SHORT.get(command[0], []) + (["--device", "cpu"] if command[0] in SHORT else [])
@@ -59,6 +62,7 @@ def test_the_walkthrough_runs_as_written(tmp_path, monkeypatch):
     entries = {e["name"] for t in document["tables"] for e in t["entries"]}
     assert {"WGAN-GP", "BEGAN", "dcgan-generator"} <= entries, entries
     assert Path("site/index.html").is_file() and Path("site/leaderboard.schema.json").is_file()
+    assert json.loads(next(Path("runs/mine").glob("*/summary.json")).read_text())["loaded"]["reference"]
     # the page's [[loaded]] suite: a trained family and the same file, in one run and report
     result = CliRunner().invoke(main, ["run", "beside.toml", "--out", "runs/beside", *SHORT["run"], "--device", "cpu"])
     assert result.exit_code == 0, result.output

@@ -167,3 +167,49 @@ def test_a_bad_loaded_table_is_refused_before_anything_runs(tmp_path, table, fra
     result = invoke("run", suite, "--out", tmp_path / "run")
     assert result.exit_code == 2 and fragment in result.output, result.output
     assert not (tmp_path / "run").exists()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    path = tmp_path_factory.mktemp("reference") / "mnist-test.pt"
+    made = invoke("reference", "mnist", "-o", path)
+    assert made.exit_code == 0 and "10000 mnist test images in mnist-classifier features" in made.output, made.output
+    return path
+
+
+def test_a_precomputed_reference_scores_as_the_dataset_does_with_no_images(files, reference, tmp_path, monkeypatch):
+    import benchbench.datasets
+
+    assert load(files, "g.pt", tmp_path / "data", "--seeds", 1).exit_code == 0
+    monkeypatch.setattr(benchbench.datasets, "load", lambda *a, **k: pytest.fail("the dataset was read"))
+    args = ("--z-size", 16, "--out", tmp_path / "ref", "--final-samples", SAMPLES, "--seeds", 1, "--device", "cpu")
+    result = invoke("load", files / "g.pt", "--reference", reference, *args)
+    assert result.exit_code == 0, result.output
+    (by_data,), (by_reference,) = finals(tmp_path / "data"), finals(tmp_path / "ref")
+    assert by_reference["final"]["metrics"] == pytest.approx(by_data["final"]["metrics"], rel=1e-6)
+    for key in ("reference_digest", "reference_features", "dataset_digest", "resolution", "extractor_weights"):
+        assert by_reference["final"][key] == by_data["final"][key], key  # one protocol fingerprint
+    assert by_reference["loaded"]["reference"]["sha256"].startswith("sha256:") and by_reference["dataset"] == "mnist"
+    assert "no real images" in by_reference["floor"]["final"]["note"]
+
+
+def test_bad_references_are_one_line(files, reference, tmp_path):
+    from benchbench.results.io import load_tensors, save_tensors
+
+    other = load_tensors(reference)
+    other["described"]["extractor_weights"] = "0123456789abcdef"
+    save_tensors(tmp_path / "other-weights.pt", other)
+    torch.save({"x": torch.zeros(2)}, tmp_path / "not-a-reference.pt")
+    torch.save(Payload(), tmp_path / "pickle.pt")
+    base = ("load", files / "g.pt", "--z-size", 16, "--out", tmp_path / "out", "--device", "cpu")
+    for extra, fragment in (
+        (("--reference", tmp_path / "other-weights.pt"), "was made with mnist-classifier weights 0123456789abcdef"),
+        (("--reference", tmp_path / "not-a-reference.pt"), "is not a benchbench reference file"),
+        (("--reference", tmp_path / "pickle.pt"), "refused"),
+        (("--reference", tmp_path / "missing.pt"), "does not exist"),
+        ((), "--dataset NAME or as --reference FILE"),
+        (("--reference", reference, "--dataset", "mnist"), "one of the two"),
+    ):
+        result = invoke(*base, *extra)
+        assert result.exit_code == 2 and fragment in result.output, (extra, result.output)
+        assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "out").exists()

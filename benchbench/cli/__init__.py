@@ -58,6 +58,7 @@ for command in (
     measure.eval_command,
     extensions.check_family_command,
     boards.load_command,
+    boards.reference_command,
     boards.leaderboard,
 ):
     main.add_command(command)

@@ -1,4 +1,4 @@
-"""Commands for generators trained elsewhere and for leaderboards: load, leaderboard add/build."""
+"""Commands for generators trained elsewhere and for leaderboards: load, reference, leaderboard add/build."""
 
 from __future__ import annotations
 
@@ -22,7 +22,12 @@ def _output_range(text: str) -> tuple[float, float]:
 
 @click.command(name="load")
 @click.argument("generator", type=click.Path(path_type=Path))
-@click.option("--dataset", required=True, help="The reference: a dataset name (its test split scores the generator).")
+@click.option("--dataset", help="The reference: a dataset name (its test split scores the generator).")
+@click.option(
+    "--reference",
+    type=click.Path(path_type=Path),
+    help="Or a precomputed reference (`benchbench reference`): a split's features, no images needed.",
+)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="The run directory to write.")
 @click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="Sampling seeds (trials).")
 @click.option("--name", help="The entry's name in reports and boards [default: the file's stem].")
@@ -40,7 +45,8 @@ def _output_range(text: str) -> tuple[float, float]:
 @user_errors
 def load_command(
     generator: Path,
-    dataset: str,
+    dataset: str | None,
+    reference: Path | None,
     out: Path,
     seeds: int,
     name: str | None,
@@ -60,14 +66,34 @@ def load_command(
     from benchbench.loaded import open_generator, score_loaded
     from benchbench.training.trial import Settings
 
+    if (dataset is None) == (reference is None):
+        raise UserError("give the reference as --dataset NAME or as --reference FILE (one of the two)")
+    if family is not None and dataset is None:
+        raise UserError("a state dict (--family) needs --dataset: it sets the network's shape")
     opened = open_generator(generator, z_size, z_type, _output_range(output_range), family, dataset, width, g_norm)
     settings = Settings(final_samples=final_samples, extractor=extractor, final_extractors=[])
     say = lambda text: click.echo(text, err=True)  # noqa: E731
-    summaries = score_loaded(opened, dataset, out, seeds, name, settings, resolve_device(device), say)
+    device_ = resolve_device(device)
+    summaries = score_loaded(opened, dataset, out, seeds, name, settings, device_, say, reference=reference)
     primary = summaries[0]["primary_metric"]
     values = ", ".join(f"{s['final']['metrics'][primary]:.4g}" for s in summaries)
     click.echo(f"{opened.form} {generator.name} ({opened.digest[:19]}): {primary} {values} at seeds 0..{seeds - 1}")
     click.echo(f"wrote {out} (benchbench report {out}; benchbench leaderboard add {out} --into BOARD)")
+
+
+@click.command(name="reference")
+@click.argument("dataset")
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="The reference file to write.")
+@click.option("--split", default="test", show_default=True, help="The split whose features it holds.")
+@click.option("--extractor", help="Feature extractor [default: the dataset's].")
+@user_errors
+def reference_command(dataset: str, out: Path, split: str, extractor: str | None) -> None:
+    """Write a precomputed reference: DATASET's split in one extractor's features, with what they
+    are, for `benchbench load --reference` where the images are not at hand."""
+    from benchbench.loaded.reference import write_reference
+
+    described = write_reference(dataset, out, split, extractor)
+    click.echo(f"wrote {out}: {described['n']} {dataset} {split} images in {described['extractor']} features")
 
 
 @click.group(name="leaderboard")

@@ -20,7 +20,7 @@ import benchbench.datasets as datasets
 from benchbench.environment import device_info, versions
 from benchbench.errors import UserError
 from benchbench.loaded.entries import LoadedEntry, checked_name, trial_keys
-from benchbench.loaded.generators import LoadedGenerator, open_generator
+from benchbench.loaded.generators import LoadedGenerator, file_digest, open_generator
 from benchbench.metrics.evaluator import Evaluator
 from benchbench.results import SCHEMA_VERSION, read_json, write_json
 from benchbench.training.final import FinalScorer, peak_memory_mb
@@ -36,7 +36,7 @@ def entry_name(generator: LoadedGenerator, name: str | None) -> str:
 
 def score_loaded(
     generator: LoadedGenerator,
-    dataset_spec: str,
+    dataset_spec: str | None,
     out: Path,
     seeds: int = 3,
     name: str | None = None,
@@ -44,14 +44,16 @@ def score_loaded(
     device: torch.device | None = None,
     say: Any = None,
     own_run: bool = True,
+    reference: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Score `generator` against `dataset_spec`'s test split at `seeds` sampling seeds into `out`:
-    a run of its own (`own_run`, its run.json written here), or trials of a suite's run."""
+    """Score `generator` against `dataset_spec`'s test split, or a precomputed `reference` file's
+    features, at `seeds` sampling seeds into `out`: a run of its own (`own_run`, its run.json
+    written here), or trials of a suite's run."""
     device, settings, label = device or torch.device("cpu"), settings or Settings(), entry_name(generator, name)
-    dataset = datasets.load(dataset_spec)
-    if dataset.kind != "image":
-        raise UserError(f"dataset {dataset_spec!r} holds points: loaded generators are scored on image datasets")
-    evaluator, scorer = Evaluator(dataset, settings.extractor, device), FinalScorer(settings, device)
+    evaluator = _evaluator(dataset_spec, reference, settings, device)
+    dataset, scorer = evaluator.dataset, FinalScorer(settings, device)
+    dataset_spec = dataset.name if reference is not None else str(dataset_spec)  # the data the reference was made of
+    against = {"path": str(reference), "sha256": file_digest(reference)} if reference is not None else None
     _check_shape(generator, generator.sample(2, 0), dataset, dataset_spec)  # before anything is written
     keys = trial_keys(label, dataset_spec, seeds)
     if own_run:
@@ -70,12 +72,29 @@ def score_loaded(
         values, provenance = evaluator.evaluate_samples(samples, "test")
         scored = scorer.finished(samples, {"metrics": values, **provenance}, dataset, evaluator)
         summary = _summary(key, label, dataset_spec, seed, generator, evaluator, device) | scored
+        if against is not None:  # scored against a precomputed reference's features
+            summary["loaded"]["reference"] = against
         trial_dir.mkdir(parents=True, exist_ok=True)
         _save_grid(trial_dir / "samples.png", samples[:64])
         summary["peak_memory_mb"] = peak_memory_mb(device)
         write_json(trial_dir / "summary.json", summary)
         summaries.append(summary)
     return summaries
+
+
+def _evaluator(dataset_spec: str | None, reference: Path | None, settings: Settings, device: Any) -> Evaluator:
+    """The evaluator of a dataset's test split, or of a precomputed reference's features."""
+    if reference is not None:
+        from benchbench.loaded.reference import ReferenceEvaluator
+
+        evaluator = ReferenceEvaluator(reference, device)
+        if settings.extractor not in (None, evaluator.extractor):
+            raise UserError(f"reference {reference} holds {evaluator.extractor} features, not {settings.extractor}'s")
+        return evaluator
+    dataset = datasets.load(str(dataset_spec))
+    if dataset.kind != "image":
+        raise UserError(f"dataset {dataset_spec!r} holds points: loaded generators are scored on image datasets")
+    return Evaluator(dataset, settings.extractor, device)
 
 
 def _check_shape(generator: LoadedGenerator, samples: torch.Tensor, dataset: Any, dataset_spec: str) -> None:
