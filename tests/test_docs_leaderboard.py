@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from benchbench.cli import main
 
 PAGE = (Path(__file__).parent.parent / "docs" / "leaderboard.md").read_text()
-SHORT = {"run": ["--seeds", "1", "--budget", "3steps", "--set", "final_samples=400", "--set", "eval_points=2"],
+SHORT = {"run": ["--seeds", "1", "--budget", "3steps", "--set", "final_samples=400", "--set", "eval_points=2", "--jobs", "1"],
          "load": ["--seeds", "1", "--final-samples", "400"]}  # fmt: skip
 
 

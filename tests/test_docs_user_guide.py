@@ -15,8 +15,22 @@ from click.testing import CliRunner
 from benchbench.cli import main
 
 PAGE = (Path(__file__).parent.parent / "docs" / "user-guide.md").read_text()
-SHORT = ["--seeds", "1", "--budget", "3steps", "--set", "final_samples=400", "--set", "eval_points=2",
-         "--set", "eval_samples=200", "--device", "cpu"]  # fmt: skip
+SHORT = [
+    "--seeds",
+    "1",
+    "--budget",
+    "3steps",
+    "--set",
+    "final_samples=400",
+    "--set",
+    "eval_points=2",
+    "--set",
+    "eval_samples=200",
+    "--device",
+    "cpu",
+    "--jobs",
+    "1",
+]  # fmt: skip (one process: no worker start-up)
 NOT_RUN = {  # the reason each of these lines is not run in the tests
     "benchbench run long": "the default suite at ten times the budget: the default suite's line runs",
     "benchbench run tuned": "3 sampled settings per family; tests/test_hyperparameters.py runs a study",

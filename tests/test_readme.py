@@ -144,3 +144,59 @@ def test_the_workflows_show_the_whole_loop():
 @pytest.mark.parametrize("line", workflow_command_lines())
 def test_every_workflow_command_parses(line):
     assert parse_problem(line) is None, line
+
+
+# Lines run elsewhere: the gate block by tests/test_docs_gate.py, lines the user guide shows too
+# by tests/test_docs_user_guide.py, `make` lines by CI itself.
+README_NOT_RUN = {
+    "benchbench run my_suite.toml --out results/mine": "a file of the reader's own (test_docs_user_guide.py says so too)",
+}
+
+
+def readme_lines() -> list[str]:
+    """The README's benchbench lines outside its gate block, in order."""
+    blocks = [
+        b for b in re.findall(r"```bash\n(.*?)```", README, flags=re.S) if not b.startswith("benchbench run regression")
+    ]
+    lines = [re.sub(r"\s+#.*$", "", line).strip() for block in blocks for line in block.splitlines()]
+    from test_docs_user_guide import page_lines
+
+    elsewhere = set(README_NOT_RUN) | set(page_lines())
+    return [line for line in dict.fromkeys(lines) if line.startswith("benchbench ") and line not in elsewhere]
+
+
+@pytest.mark.slow  # end to end: the default suite, three families on 8 gaussians and a loaded generator, in seconds
+def test_the_readme_lines_run_in_order(tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.chdir(tmp_path)
+    lsgan = (ROOT / "examples" / "lsgan" / "benchbench_lsgan" / "__init__.py").read_text()
+    Path("my_module.py").write_text(
+        lsgan + "\n\nclass MyGAN(LSGAN):\n    label = 'MyGAN'\n"
+    )  # "a class in ./my_module.py"
+    mine = torch.nn.Sequential(torch.nn.Linear(128, 784), torch.nn.Tanh(), torch.nn.Unflatten(1, (1, 28, 28)))
+    dims = {"input": {0: torch.export.Dim("n")}}
+    torch.export.save(torch.export.export(mine.eval(), (torch.randn(4, 128),), dynamic_shapes=dims), "mine.pt2")
+    short = [
+        "--seeds",
+        "1",
+        "--budget",
+        "3steps",
+        "--set",
+        "final_samples=400",
+        "--set",
+        "eval_points=2",
+        "--device",
+        "cpu",
+    ]
+    # results/default, as `make run` leaves it (shortened)
+    assert CliRunner().invoke(main, ["run", "--out", "results/default", *short]).exit_code == 0
+    for line in readme_lines():
+        args = shlex.split(line)[1:]
+        if args[0] == "run" and "--help" not in args:
+            args += short
+        elif args[0] == "load":
+            args += ["--seeds", "1", "--final-samples", "400", "--device", "cpu"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, f"{line}:\n{result.output}"
+    assert Path("site/index.html").is_file() and Path("runs/mine/run.json").is_file()

@@ -46,11 +46,14 @@ def parse_int(text: str, option: str) -> int:
         raise UserError(f"{option}: {text!r} is not an integer") from None
 
 
-def check_writable(path: Path) -> None:
-    """Refuse an output that cannot be written before any work is done."""
+def check_writable(path: Path, parents: bool = False) -> None:
+    """Refuse an output that cannot be written before any work is done. With `parents`, a missing
+    folder is fine where the nearest folder that exists is writable (the caller creates it)."""
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise UserError(f"{path} is a directory; give a file name")
+    while parents and not folder.exists() and folder != folder.parent:
+        folder = folder.parent
     if not folder.is_dir():
         raise UserError(f"cannot write {path}: folder {folder} does not exist")
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):

@@ -29,8 +29,9 @@ def baseline(run_dir: Path, output: Path, allow_one_seed: bool) -> None:
     from benchbench.report import load_runs
     from benchbench.results import write_json
 
-    check_writable(output)
+    check_writable(output, parents=True)  # baselines/ need not exist yet in a repository's first setup
     made = make_baseline(load_runs([run_dir]), allow_one_seed=allow_one_seed)
+    output.parent.mkdir(parents=True, exist_ok=True)
     write_json(output, made)
     untoleranced = [e["family"] for e in made["entries"] if e["untoleranced"]]
     click.echo(f"baseline written to {output} ({len(made['entries'])} entries)")
