@@ -16,9 +16,10 @@ from benchbench.cli import main
 from benchbench.errors import UserError
 from benchbench.gate import Rule, check, make_baseline
 from benchbench.gate.changes import find_changes, segments
-from benchbench.gate.history import History, run_hash, utc
+from benchbench.gate.history import History, run_hash
 from benchbench.gate.pages import draw
 from benchbench.gate.pool import history_baseline
+from benchbench.results.commits import utc
 
 TIMINGS = iter(np.random.default_rng(99).uniform(50, 60, 100_000))  # two runs never time alike
 
@@ -304,7 +305,7 @@ def test_the_commands_record_draw_and_check_against_the_history(tmp_path):
 def test_a_commit_named_on_the_command_line_gets_its_time_from_git(tmp_path):
     import subprocess
 
-    from benchbench.gate.history import commit_time
+    from benchbench.results.commits import commit_time
 
     repo = tmp_path / "repo"
     repo.mkdir()

@@ -73,7 +73,7 @@ def record_of_run(run_dir: Path, commit: str | None = None, machine: str | None 
         trials.append(row)
     suite = (read_json(run_dir / "run.json").get("suite") or {}) if (run_dir / "run.json").is_file() else {}
     body = {"board_version": BOARD_VERSION, "suite": suite.get("name"), "trials": trials}
-    from benchbench.gate.history import current_commit
+    from benchbench.results.commits import current_commit
 
     found_commit, commit_time = current_commit() if commit is None else (commit, None)
     devices = sorted({str(t.get("device")) for t in trials})

@@ -207,8 +207,9 @@ def history() -> None:
 @user_errors
 def history_add(run_dir: Path, folder: Path, commit: str | None, machine: str | None) -> None:
     """Append RUN_DIR to the history in FOLDER as one new file (safe beside other jobs)."""
-    from benchbench.gate.history import History, commit_time, current_commit
+    from benchbench.gate.history import History
     from benchbench.report import load_runs
+    from benchbench.results.commits import commit_time, current_commit
 
     runs = load_runs([run_dir])
     history = History.open(folder, must_exist=False)

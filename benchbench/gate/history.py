@@ -1,6 +1,7 @@
 """The history a repository keeps of its gate runs: one JSON file per run in a folder of the
-record store (results/store.py, shared with leaderboards) (storing records only; gate/pool.py makes a baseline of them, gate/changes.py finds where a level moved,
-gate/pages.py draws them).
+record store (results/store.py, shared with leaderboards). This module stores and reads records
+only: results/commits.py says which commit a run was made at, gate/pool.py makes a baseline of
+the records, gate/changes.py finds where a level moved, gate/pages.py draws them.
 
 Records get unique names (a rerun of one commit is another record). One folder holds one suite on one machine
 kind (a label such as "gh-ubuntu-latest", or the CPU model and threads), since quality is only
@@ -21,10 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import secrets
-import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -36,6 +35,7 @@ import pandas as pd
 from benchbench.errors import UserError
 from benchbench.gate.baseline import GATE_VERSION, gated_columns, make_baseline, read_baseline
 from benchbench.results import read_json
+from benchbench.results.commits import moment, utc
 from benchbench.results.io import atomic_write_text
 from benchbench.results.store import read_records, write_unique
 
@@ -62,48 +62,6 @@ def run_hash(runs: pd.DataFrame) -> str:
     columns += [c for c in (*gated_columns(), "images_per_second", "train_seconds") if c in runs]
     rows = sorted(json.dumps([str(v) for v in row], default=str) for row in runs[columns].itertuples(index=False))
     return "sha256:" + hashlib.sha256("\n".join([",".join(columns), *rows]).encode()).hexdigest()
-
-
-def moment(text: str | None) -> datetime | None:
-    """An ISO 8601 time with any offset (git's %cI gives the committer's; none: UTC) as a UTC datetime."""
-    if not text:
-        return None
-    try:
-        found = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
-
-
-def utc(text: str | None) -> str | None:
-    """The same time written as UTC, 'Z'; None if unreadable."""
-    found = moment(text)
-    return (
-        None
-        if found is None
-        else found.strftime("%Y-%m-%dT%H:%M:%S") + (f".{found.microsecond:06d}Z" if found.microsecond else "Z")
-    )
-
-
-def commit_time(commit: str, cwd: Path | None = None) -> str | None:
-    """The commit's committer time as UTC, if git knows the commit here."""
-    return utc(_git("show", "-s", "--format=%cI", commit, cwd=cwd))
-
-
-def current_commit(cwd: Path | None = None) -> tuple[str, str | None]:
-    """(commit, its committer time) from CI's variables or git; ("unknown", None) without either."""
-    commit = os.environ.get("GITHUB_SHA") or os.environ.get("CI_COMMIT_SHA") or _git("rev-parse", "HEAD", cwd=cwd)
-    if not commit:
-        return "unknown", None
-    return commit, commit_time(commit, cwd)
-
-
-def _git(*args: str, cwd: Path | None = None) -> str | None:
-    try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
 
 
 @dataclass(frozen=True)
