@@ -177,18 +177,8 @@ def test_the_readme_lines_run_in_order(tmp_path, monkeypatch):
     mine = torch.nn.Sequential(torch.nn.Linear(128, 784), torch.nn.Tanh(), torch.nn.Unflatten(1, (1, 28, 28)))
     dims = {"input": {0: torch.export.Dim("n")}}
     torch.export.save(torch.export.export(mine.eval(), (torch.randn(4, 128),), dynamic_shapes=dims), "mine.pt2")
-    short = [
-        "--seeds",
-        "1",
-        "--budget",
-        "3steps",
-        "--set",
-        "final_samples=400",
-        "--set",
-        "eval_points=2",
-        "--device",
-        "cpu",
-    ]
+    from test_docs_user_guide import SHORT as short  # the same shortening as the user guide's runs
+
     # results/default, as `make run` leaves it (shortened)
     assert CliRunner().invoke(main, ["run", "--out", "results/default", *short]).exit_code == 0
     for line in readme_lines():
