@@ -153,6 +153,9 @@ def test_a_suite_scores_its_loaded_generators_beside_its_trials_in_one_report(fi
     [
         ("[[loaded]]\nz_size = 16\n", "path (the generator file) is required"),
         ('[[loaded]]\npath = "g.pt"\n', "give z_size"),
+        ('[[loaded]]\npath = "g.pt"\nz_size = true\n', "give z_size"),
+        ('[[loaded]]\npath = "g.pt"\nz_size = 16\noutput_range = ["a", "b"]\n', "output_range must be [LOW, HIGH]"),
+        ('[[loaded]]\npath = "g.pt"\nfamily = "dcgan"\nwidth = "wide"\n', "width must be a positive number"),
         ('[[loaded]]\npath = "g.pt"\nz_size = 16\nzsize = 3\n', "unknown keys ['zsize']"),
         ('[[loaded]]\npath = "g.pt"\nz_size = 16\ndataset = "cifar10"\n', "dataset must be one of"),
         (

@@ -87,15 +87,26 @@ def _entry(table: dict[str, Any], datasets: list[str], where: str) -> LoadedEntr
         raise UserError(
             f"{where}: dataset must be one of the suite's datasets ({', '.join(datasets)}), got {dataset!r}"
         )
-    if table.get("family") is None and not isinstance(table.get("z_size"), int):
+    if table.get("family") is None and not _positive(table.get("z_size"), int):
         raise UserError(
             f"{where}: give z_size (the noise size of a .pt2, .pt or .onnx file), or family for a state dict"
         )
     seeds, low_high = table.get("seeds", 3), table.get("output_range", [-1.0, 1.0])
-    if not isinstance(seeds, int) or isinstance(seeds, bool) or seeds < 1:
+    if not _positive(seeds, int):
         raise UserError(f"{where}: seeds must be a positive integer, got {seeds!r}")
-    if not (isinstance(low_high, list) and len(low_high) == 2 and low_high[1] > low_high[0]):
+    numbers = isinstance(low_high, list) and len(low_high) == 2 and all(_number(v) for v in low_high)
+    if not (numbers and low_high[1] > low_high[0]):
         raise UserError(f"{where}: output_range must be [LOW, HIGH] with HIGH > LOW, got {low_high!r}")
+    if "width" in table and not _positive(table["width"], (int, float)):
+        raise UserError(f"{where}: width must be a positive number, got {table['width']!r}")
     name = checked_name(str(table.get("name", Path(path).stem)))
     options = {k: table[k] for k in ("z_size", "z_type", "family", "width", "g_norm") if k in table}
     return LoadedEntry(path, dataset, name, seeds, output_range=(float(low_high[0]), float(low_high[1])), **options)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _positive(value: Any, kind: type | tuple[type, ...]) -> bool:
+    return _number(value) and isinstance(value, kind) and value > 0

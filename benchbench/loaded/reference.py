@@ -21,7 +21,6 @@ import torch
 from benchbench.errors import UserError
 from benchbench.metrics.cache import numerics
 from benchbench.metrics.evaluator import Evaluator
-from benchbench.metrics.images import ImageScorer
 from benchbench.results.io import load_tensors, save_tensors
 
 REFERENCE_VERSION = 1
@@ -76,9 +75,8 @@ class ReferenceEvaluator(Evaluator):
 
     def __init__(self, path: Path, device: torch.device) -> None:
         self.path, self.described, self.features = path, *_read(path)
-        self.dataset = ReferenceData(self.described["dataset"], tuple(self.described["shape"]))
-        self.scorer = ImageScorer(self.described["extractor"], device)
-        self._keys = {}
+        data = ReferenceData(self.described["dataset"], tuple(self.described["shape"]))
+        super().__init__(data, self.described["extractor"], device)  # an ImageScorer of the file's extractor
         if self.scorer.weights_hash != self.described["extractor_weights"]:
             raise UserError(
                 f"reference {path} was made with {self.described['extractor']} weights "
