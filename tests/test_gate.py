@@ -468,6 +468,13 @@ def test_the_power_study_reseeds_harmless_runs_and_repeats_bugs_at_seeds_of_thei
     lines = power.rates(cases, results)
     assert lines[0] == "false alarms: 1 of 20 reseeded harmless runs (5%; 95% CI 0% to 25%)"
     assert "frozen-generator: caught in 2 of 3 seed sets" in lines
+    # runs that recorded their verdict at each check-wide alpha give both rates from one set of runs
+    for name, result in results.items():
+        result["fails_at"] = {"0.01": name == "frozen-generator", "0.05": result["exit"] == 1}
+    lines = power.rates(cases, results)
+    assert "  at a check-wide alpha of 0.01: 0 of 20 (0%; 95% CI 0% to 17%)" in lines
+    assert "  at a check-wide alpha of 0.05: 1 of 20 (5%; 95% CI 0% to 25%)" in lines
+    assert "frozen-generator: caught in 2 of 3 seed sets (1 at 0.01, 2 at 0.05)" in lines
 
 
 # --- one false-alarm budget per check ---------------------------------------------------------

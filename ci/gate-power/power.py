@@ -212,23 +212,40 @@ def expanded(cases: list[dict[str, Any]], reseeds: int, repeats: int) -> list[di
 
 
 def rates(cases: list[dict[str, Any]], results: dict[str, Any]) -> list[str]:
-    """The false-alarm rate over the reseeded harmless runs and each bug's detection rate."""
+    """The false-alarm rate over the reseeded harmless runs and each bug's detection rate, as the
+    shipped default gives them, then at each check-wide alpha where the runs recorded it."""
     from scipy.stats import binomtest
 
-    lines = []
-    reseeded = [results[c["name"]]["exit"] for c in cases if c["name"].startswith("reseed-") and c["name"] in results]
-    if reseeded:
-        alarms = sum(code == 1 for code in reseeded)
-        low, high = binomtest(alarms, len(reseeded)).proportion_ci(0.95, method="exact")
-        lines.append(
-            f"false alarms: {alarms} of {len(reseeded)} reseeded harmless runs ({alarms / len(reseeded):.0%}; 95% CI {low:.0%} to {high:.0%})"
+    def share(outcomes: list[bool]) -> str:
+        low, high = binomtest(sum(outcomes), len(outcomes)).proportion_ci(0.95, method="exact")
+        return (
+            f"{sum(outcomes)} of {len(outcomes)}",
+            f"({sum(outcomes) / len(outcomes):.0%}; 95% CI {low:.0%} to {high:.0%})",
         )
+
+    lines = []
+    reseeded = [results[c["name"]] for c in cases if c["name"].startswith("reseed-") and c["name"] in results]
+    if reseeded:
+        count, interval = share([r["exit"] == 1 for r in reseeded])
+        lines.append(f"false alarms: {count} reseeded harmless runs {interval}")
+        for alpha in ALPHAS:
+            at = [r["fails_at"][str(alpha)] for r in reseeded if "fails_at" in r]
+            if at:
+                count, interval = share(at)
+                lines.append(f"  at a check-wide alpha of {alpha:g}: {count} {interval}")
     for case in cases:
         if case["kind"] != "bug" or "@" in case["name"]:
             continue
-        runs = [results[n]["exit"] for n in results if n == case["name"] or n.startswith(case["name"] + "@")]
+        runs = [results[n] for n in results if n == case["name"] or n.startswith(case["name"] + "@")]
         if len(runs) > 1:
-            lines.append(f"{case['name']}: caught in {sum(code == 1 for code in runs)} of {len(runs)} seed sets")
+            caught = sum(r["exit"] == 1 for r in runs)
+            by_alpha = [
+                f"{sum(r['fails_at'][str(a)] for r in runs if 'fails_at' in r)} at {a:g}"
+                for a in ALPHAS
+                if any("fails_at" in r for r in runs)
+            ]
+            more = f" ({', '.join(by_alpha)})" if by_alpha else ""
+            lines.append(f"{case['name']}: caught in {caught} of {len(runs)} seed sets{more}")
     return lines
 
 
@@ -242,10 +259,44 @@ def trial_threads(suite: str) -> int:
 
 
 def checked_case(folder: Path, baseline: Path) -> dict[str, Any]:
-    """The shipped gate's verdict on a case's run: its exit code and the rows that failed."""
+    """The shipped gate's verdict on a case's run: its exit code and the rows that failed, and
+    what the same run gives at each check-wide rate in ALPHAS (one set of runs answers both)."""
     checked = benchbench("check", str(folder / "run"), "--baseline", str(baseline))
     (folder / "check.txt").write_text(checked.stdout + checked.stderr)
-    return {"exit": checked.returncode, "flagged": flagged(folder / "run", baseline) if checked.returncode == 1 else []}
+    result = {
+        "exit": checked.returncode,
+        "flagged": flagged(folder / "run", baseline) if checked.returncode == 1 else [],
+    }
+    return result | at_rates(folder / "run", baseline)
+
+
+ALPHAS = (0.01, 0.05)
+
+
+def at_rates(run: Path, baseline: Path) -> dict[str, Any]:
+    """Whether the check fails at each check-wide alpha, and its smallest Holm-adjusted p with its row."""
+    sys.path.insert(0, str(ROOT))
+    from benchbench.gate import check, failed
+    from benchbench.gate.compare import Rule
+    from benchbench.report import load_runs
+
+    runs = load_runs([run])
+    fails = {
+        str(alpha): bool(failed(check(runs, json.loads(baseline.read_text()), Rule(alpha=alpha))[0]).any())
+        for alpha in ALPHAS
+    }
+    table, _ = check(runs, json.loads(baseline.read_text()))
+    tested = table[table["p_holm"].notna()]
+    if tested.empty:
+        return {"fails_at": fails}
+    row = tested.loc[tested["p_holm"].astype(float).idxmin()]
+    closest = {
+        "entry": f"{row.family} on {row.dataset}",
+        "metric": row.metric,
+        "p": float(row.p),
+        "p_holm": float(row.p_holm),
+    }
+    return {"fails_at": fails, "closest": closest}
 
 
 def table(cases: list[dict[str, Any]], results: dict[str, Any]) -> str:
