@@ -445,10 +445,12 @@ def test_every_injected_bug_of_the_power_study_still_applies_to_the_code():
             assert f"\ndef {moved['function']}(" in (root / moved["file"]).read_text(), case["name"]
 
 
-def test_the_power_study_reseeds_harmless_runs_and_repeats_bugs_at_seeds_of_their_own():
+def test_the_power_study_reseeds_harmless_runs_and_repeats_bugs_at_seeds_of_their_own(tmp_path):
     import importlib.util
     import tomllib
     from pathlib import Path
+
+    from benchbench.suite import load
 
     root = Path(__file__).resolve().parent.parent
     spec = importlib.util.spec_from_file_location("gate_power", root / "ci" / "gate-power" / "power.py")
@@ -463,6 +465,13 @@ def test_the_power_study_reseeds_harmless_runs_and_repeats_bugs_at_seeds_of_thei
     assert len(drawn_seeds) == len(set(drawn_seeds)) == 60 and not {0, 1, 2} & set(drawn_seeds)  # never the baseline's
     frozen = [c["seeds"] for c in cases if c["name"].startswith("frozen-generator@")]
     assert frozen == [[100, 101, 102], [200, 201, 202]]
+    # the cheap entries' own seeds (dataset_seeds) are reseeded too, each run a set of its own
+    drawn_on = {}
+    for case in cases[-2:]:
+        written = power.suite_for(case, "regression", tmp_path)
+        drawn_on[case["name"]] = load(written).seeds_for("8gaussians")
+    assert [len(s) for s in drawn_on.values()] == [10, 10] and not set.intersection(*map(set, drawn_on.values()))
+    assert not set(range(10)) & {s for seeds in drawn_on.values() for s in seeds}
     results = {f"reseed-{k}": {"exit": 1 if k == 1 else 0} for k in range(1, 21)}
     results |= {"frozen-generator": {"exit": 1}, "frozen-generator@1": {"exit": 1}, "frozen-generator@2": {"exit": 0}}
     lines = power.rates(cases, results)

@@ -68,10 +68,23 @@ def suite_for(case: dict[str, Any], suite: str, dest: Path) -> str:
         return suite
     source = ROOT / "benchbench" / "suites" / f"{suite}.toml"
     text = source.read_text() if source.exists() else Path(suite).read_text()
-    lines = [f"seeds = {case['seeds']}" if line.startswith("seeds =") else line for line in text.splitlines()]
+    lines = [_reseeded(line, case["seeds"]) for line in text.splitlines()]
     path = dest / f"{Path(suite).stem}.toml"
     path.write_text("\n".join(lines) + "\n")
     return str(path)
+
+
+def _reseeded(line: str, seeds: list[int]) -> str:
+    """A suite line with the case's seeds: `seeds` as given, and each dataset of `dataset_seeds`
+    at as many seeds as it had, a set of its own (from min(seeds) x count), so that a reseeded
+    run's cheap entries are new draws too, never the baseline's seeds replayed."""
+    if line.startswith("seeds ="):
+        return f"seeds = {seeds}"
+    if not line.startswith("dataset_seeds ="):
+        return line
+    counts = {name: v if isinstance(v, int) else len(v) for name, v in tomllib.loads(line)["dataset_seeds"].items()}
+    shifted = (f"{name} = {[min(seeds) * n + i for i in range(n)]}" for name, n in counts.items())
+    return f"dataset_seeds = {{{', '.join(shifted)}}}"
 
 
 def benchbench(*args: str, code: Path | None = None) -> subprocess.CompletedProcess:
