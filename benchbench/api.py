@@ -229,6 +229,7 @@ def run(
     from benchbench.execution.estimate import describe, estimate
     from benchbench.execution.workers import jobs_for
     from benchbench.loaded.run import score_entries
+    from benchbench.report.timing import time_line
     from benchbench.suite import load as load_suite
 
     say = echo or (lambda text: print(text, file=sys.stderr))
@@ -263,8 +264,7 @@ def run(
     def notify(summary: dict[str, Any]) -> None:
         say(finished_line(summary))
 
-    if progress is None:
-        progress = "bar" if sys.stderr.isatty() else "lines"
+    progress = progress or ("bar" if sys.stderr.isatty() else "lines")
     done_before = {t.key for t in trials if _finished(out / t.key)}
     started = time.perf_counter()
     if executor == "ray":
@@ -289,25 +289,6 @@ def _finished(trial_dir: Path) -> bool:
         return read_json(trial_dir / "summary.json").get("status") in FINISHED
     except (OSError, ValueError, AttributeError):
         return False
-
-
-def time_line(summaries: list[dict[str, Any]], wall: float, jobs: int) -> str:
-    """The run's wall clock against the training its budgets bought (trials trained now only)."""
-    from benchbench.report.tables import TIME_COUNTERS, beside_training
-
-    if not summaries:
-        return f"{wall:.0f} s of wall clock (no training in this run: its trials had finished)"
-    counters = pd.DataFrame([s.get("counters", {}) for s in summaries]).reindex(columns=TIME_COUNTERS).fillna(0.0)
-    at_once = min(jobs, len(counters))
-    training = counters["train_seconds"].sum() / max(1, at_once)
-    if training <= 0:
-        return f"{wall:.0f} s of wall clock (its trials recorded no training time)"
-    beside = beside_training(counters)
-    return (
-        f"{wall:.0f} s of wall clock for {training:.0f} s of training at {at_once} at a time "
-        f"({wall / training:.2f}x); per trial beside its training: evaluation along the budget "
-        f"{beside['along']:.0f} s, final scoring {beside['final']:.0f} s, set-up {beside['setup']:.0f} s"
-    )
 
 
 def settings_origin(plan: Any, overrides: Overrides) -> str:

@@ -144,13 +144,24 @@ def test_the_report_says_where_each_trial_spent_its_time():
 
 
 def test_the_run_line_sets_wall_clock_against_training():
-    from benchbench.api import time_line
+    from benchbench.report.timing import time_line
 
     counters = {"train_seconds": 100.0, "eval_seconds": 60.0, "final_seconds": 40.0, "setup_seconds": 5.0}
     line = time_line([{"counters": counters}] * 4, wall=400.0, jobs=2)
     assert line.startswith("400 s of wall clock for 200 s of training at 2 at a time (2.00x)")
     assert "evaluation along the budget 20 s, final scoring 40 s, set-up 5 s" in line
     assert "had finished" in time_line([], wall=3.0, jobs=2)
+    scoring = {
+        "sampling": 0.5,
+        "mnist-classifier": {"features": 1.4, "precision/recall": 2.0, "fid": 0.04},
+        "mnist-lenet": {"features": 0.4, "precision/recall": 1.9, "fid": 0.05},
+        "floor": 0.02,
+    }
+    line = time_line([{"counters": counters, "scoring_seconds": scoring}] * 4, wall=400.0, jobs=2)
+    assert line.splitlines()[1] == (
+        "Final scoring by part (mean per trial): sampling 0.5 s; mnist-classifier: features 1.4 s, "
+        "precision/recall 2.0 s; mnist-lenet: features 0.4 s, precision/recall 1.9 s; the rest 33.8 s."
+    )  # 40 s of final scoring: what no part holds (and parts under 0.1 s) is the rest
 
 
 def test_a_step_computed_otherwise_is_an_entry_of_its_own_but_the_gate_keys_it_as_configured():

@@ -241,6 +241,15 @@ def test_final_numbers_with_an_additional_extractor_stay_apart(tmp_path, pixel_e
     assert extra[pixel_extractor]["metrics"]["fid"] != summary["final"]["metrics"]["fid"]
     text = render_markdown(load_runs([tmp_path]))
     assert f"Also scored with `{pixel_extractor}` (weights pixels-v1)" in text
+    # where the final scoring's seconds went, per feature space and per computation
+    seconds = summary["scoring_seconds"]
+    assert {"sampling", "family metrics", "final-only metrics", "floor"} <= set(seconds)
+    space = seconds["mnist-classifier"]
+    assert {"reference features", "features", "fid", "kid", "precision/recall", "density/coverage", "is"} <= set(space)
+    assert {"loading the extractor", "features", "fid"} <= set(seconds[pixel_extractor])
+    parts = [v for block in seconds.values() for v in (block.values() if isinstance(block, dict) else [block])]
+    assert all(v >= 0 for v in parts) and sum(parts) <= summary["counters"]["final_seconds"]
+    assert "Final scoring by part (mean per trial): " in text
 
 
 def test_threshold_as_a_multiple_of_real_against_real(toy_trial, tmp_path):

@@ -11,6 +11,7 @@ the report says so by the division. A rerun into the same folder keeps finished 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +68,12 @@ def score_loaded(
             continue
         if say:
             say(f"{key}: {settings.final_samples} samples at sampling seed {seed}")
+        started = time.perf_counter()
         samples = generator.sample(settings.final_samples, seed)
+        seconds = {"sampling": time.perf_counter() - started}
         _check_shape(generator, samples, dataset, dataset_spec)
         values, provenance = evaluator.evaluate_samples(samples, "test")
-        scored = scorer.finished(samples, {"metrics": values, **provenance}, dataset, evaluator)
+        scored = scorer.finished(samples, {"metrics": values, **provenance}, dataset, evaluator, seconds)
         summary = _summary(key, label, dataset_spec, seed, generator, evaluator, device) | scored
         if against is not None:  # scored against a precomputed reference's features
             summary["loaded"]["reference"] = against

@@ -9,6 +9,7 @@ and their FID statistics once per reference (metrics/images.py).
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -61,6 +62,7 @@ class Evaluator:
                 raise UserError(f"dataset {dataset.name!r} names no feature extractor: pass --extractor")
             self.scorer = ImageScorer(name, device)
         self._keys: dict[tuple[str, Any], Any] = {}
+        self.seconds: dict[str, float] = {}  # what the last evaluate_samples spent, per part
 
     @property
     def primary(self) -> str:
@@ -138,7 +140,12 @@ class Evaluator:
         names; None: all the scorer serves, or along training those cheap enough for it, with
         their cheaper settings)."""
         metrics = self.metrics(during_training) if metrics is None else metrics
-        return self.scorer.measure(samples, self.reference_features(split), metrics, split, during_training)
+        started = time.perf_counter()
+        real = self.reference_features(split)  # read from the caches after the first time
+        reference_seconds = time.perf_counter() - started
+        measured = self.scorer.measure(samples, real, metrics, split, during_training)
+        self.seconds = {"reference features": reference_seconds, **self.scorer.seconds}
+        return measured
 
 
 def _content_digest(data: torch.Tensor) -> str:

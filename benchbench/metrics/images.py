@@ -17,6 +17,7 @@ than 2 samples) become clear errors or adjusted, recorded settings instead of Na
 
 from __future__ import annotations
 
+import time
 import urllib.error
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -213,6 +214,7 @@ class ImageScorer:
                 "mnist-classifier for MNIST or give Inception weights in BENCHBENCH_INCEPTION_WEIGHTS"
             ) from None
         self.weights_hash = self.info.weights_hash()
+        self.seconds: dict[str, float] = {}  # what the last measure spent: features, then each computation
 
     def metrics(self, during_training: bool = False) -> tuple[str, ...]:
         """The catalogue's image metrics this extractor can serve (along training: the cheap ones)."""
@@ -243,7 +245,10 @@ class ImageScorer:
         inputs = Inputs(fake, real, self.layers, self.info, during_training)
         out: dict[str, float] = {}
         for name in dict.fromkeys(METRICS.get(m).computation for m in metrics):  # once each, in order
+            started = time.perf_counter()
             out |= COMPUTATIONS.get(name).compute(inputs)
+            part = "/".join(m for m in metrics if METRICS.get(m).computation == name)  # "precision/recall"
+            self.seconds[part] = self.seconds.get(part, 0.0) + time.perf_counter() - started
         return out
 
     def measure(
@@ -256,7 +261,9 @@ class ImageScorer:
     ) -> tuple[dict[str, float], dict[str, Any]]:
         """(values, provenance) of uint8 images against reference features: what a trial's
         evaluation and `benchbench eval` both report, with the classes drawn beside the metrics."""
+        started = time.perf_counter()
         fake = self.features(samples)
+        self.seconds = {"features": time.perf_counter() - started}
         values = self.score(fake, real, metrics, during_training)
         provenance = self.provenance(len(samples), len(real[self.layers["features"]]), split)
         shares = self.class_shares(fake) if "classes" in metrics else None

@@ -10,6 +10,8 @@ of scipy's 1-D Wasserstein distance between the projected samples.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import torch
 from scipy.stats import entropy, wasserstein_distance
@@ -48,6 +50,7 @@ class PointScorer:
 
     def __init__(self, modes: torch.Tensor | None, mode_std: float | None) -> None:
         self.modes, self.mode_std = modes, mode_std
+        self.seconds: dict[str, float] = {}  # what the last measure spent
 
     def features(self, points: torch.Tensor) -> torch.Tensor:
         return points.float()
@@ -71,4 +74,7 @@ class PointScorer:
     ) -> tuple[dict[str, float], dict[str, object]]:
         """(values, provenance) of points against reference points (the toy metrics, always all,
         the same along training as at the end)."""
-        return self.score(self.features(samples), real), self.provenance(len(samples), len(real), split)
+        started = time.perf_counter()
+        values = self.score(self.features(samples), real)
+        self.seconds = {"metrics": time.perf_counter() - started}
+        return values, self.provenance(len(samples), len(real), split)

@@ -60,6 +60,8 @@ def flatten(summary: dict[str, Any]) -> dict[str, Any]:
     counters = summary.get("counters", {})
     for key in ("steps", "kimg", "train_seconds", "eval_seconds", "final_seconds", "setup_seconds"):
         row[key] = counters.get(key)
+    scoring = summary.get("scoring_seconds")  # the final scoring itemised (report/timing.py)
+    row["scoring_seconds"] = json.dumps(scoring) if scoring else None
     _final_blocks(row, summary)
     for extractor, block in (summary.get("final_by_extractor") or {}).items():
         for name, value in block.get("metrics", {}).items():

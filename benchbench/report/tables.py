@@ -32,6 +32,7 @@ from benchbench.report.series_plots import series_notes
 from benchbench.report.spaces import SpaceVerdict, extra_spaces, space_verdicts
 from benchbench.report.standings import EntryStats, entry_stats, leaderboard
 from benchbench.report.stats import CI_LABEL, Comparison, adjust, mean_ci
+from benchbench.report.timing import time_text
 
 
 def groups(runs: pd.DataFrame) -> Iterator[tuple[tuple[str, str, str], pd.DataFrame]]:
@@ -125,33 +126,6 @@ def floor_text(frame: pd.DataFrame) -> str:
     head = heading(primary_metric(frame))
     where = {"final": "against the test split", "trajectory": "against the validation split, along training"}
     return "; ".join(f"{head} {value:.4g} at {n:,} samples {where[w]}" for w, (value, n) in floors(frame).items())
-
-
-TIME_COUNTERS = ("train_seconds", "eval_seconds", "final_seconds", "setup_seconds")
-
-
-def beside_training(counters: pd.DataFrame) -> dict[str, float]:
-    """Mean seconds per trial spent beside its training, as its counters split them (a row per
-    trial, TIME_COUNTERS columns): evaluation along the budget with checkpoints (eval_seconds
-    holds the final scoring too), final scoring, set-up."""
-    return {
-        "along": float((counters["eval_seconds"] - counters["final_seconds"]).mean()),
-        "final": float(counters["final_seconds"].mean()),
-        "setup": float(counters["setup_seconds"].mean()),
-    }
-
-
-def time_text(frame: pd.DataFrame) -> str:
-    """Where a trial's wall clock went, as the trials recorded it (mean over them): what the
-    harness spends beside the training the budget buys."""
-    if not all(c in frame and frame[c].notna().any() for c in TIME_COUNTERS):
-        return ""  # trials written before these were recorded
-    beside = beside_training(frame)
-    return (
-        f" Per trial (mean): training {frame['train_seconds'].mean():.0f} s; beside it, evaluation along the "
-        f"budget and checkpoints {beside['along']:.0f} s, final scoring {beside['final']:.0f} s, "
-        f"set-up {beside['setup']:.0f} s."
-    )
 
 
 def _distinct_text(frame: pd.DataFrame, column: str) -> str:
