@@ -68,16 +68,16 @@ def scoring_text(recorded: list[Any], final_seconds: float) -> str:
     if not rows:
         return ""
     means = pd.DataFrame(rows).fillna(0.0).mean()
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {"": []}  # the parts of no feature space first, then each space
     small = 0.0
-    for key, seconds in means.items():
+    for key, seconds in means.sort_values(ascending=False, kind="stable").items():  # the largest first
         space, _, part = str(key).rpartition(": ")
         if seconds < SHOWN_FROM_SECONDS:
             small += seconds
             continue
         groups.setdefault(space, []).append(f"{part} {seconds:.1f} s")
     unaccounted = final_seconds - float(means.sum())
-    texts = [(f"{space}: " if space else "") + ", ".join(parts) for space, parts in groups.items()]
+    texts = [(f"{space}: " if space else "") + ", ".join(parts) for space, parts in groups.items() if parts]
     rest = small + max(0.0, unaccounted)
     return "Final scoring by part (mean per trial): " + "; ".join([*texts, f"the rest {rest:.1f} s."])
 
