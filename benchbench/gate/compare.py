@@ -258,6 +258,7 @@ def _metric_row(
     base = Sample(float(stats["mean"]), float(stats["std"]) if stats["n"] > 1 else math.nan, int(stats["n"]))
     shown_base = f"{base.mean:.4g} ± {stats['std']:.2g} (n={base.n})"
     speed = column in (*SPEEDS, ABSOLUTE_SPEED)
+    by_record = stats.get("unit") == "record"  # a history's speed: one value per record (gate/pool.py)
     unscored = (
         "skipped: speed not gated"
         if speed and not rule.speed
@@ -265,11 +266,13 @@ def _metric_row(
         if speed and not same_hardware
         else "regressed: no value"
         if not kept
+        else "skipped: one record of this hardware, its spread between runs unknown"
+        if by_record and base.n < 2
         else None
     )
     if unscored:
         return _row(entry, column, shown_base, "-", math.nan, math.nan, unscored)
-    run = Sample.of(kept)
+    run = Sample.of([sum(kept) / len(kept)] if by_record else kept)  # by record: the run is one more record
     higher_better, bounds = direction(column)
     change_rule = rule.wall_speed_change if column == WALL_SPEED else rule.speed_change if speed else rule.min_change
     effect = minimum_effect(base.mean, change_rule, bounds, floor_of(column))
@@ -284,8 +287,10 @@ def _metric_row(
         judgement.p_better,
         judgement.method,
     )
+    if by_record:
+        row.method += ", by record"
     if not judgement.tested:
-        row.verdict = f"{judgement.verdict} ({judgement.method})"
+        row.verdict = f"{judgement.verdict} ({row.method})"
     return row
 
 
@@ -301,6 +306,8 @@ def decide_together(rows: list[Row], alpha: float) -> None:
         row.verdict = verdict(row.worse_by, row.min_effect, row.p_holm, row.p_better_holm, alpha)
         if row.method == "prediction interval":
             row.verdict += " (one run seed: prediction interval)"
+        elif row.method == "prediction interval, by record":
+            row.verdict += " (the run as one more record: prediction interval)"
         if row.note:
             row.verdict += f"; {row.note}"
 

@@ -10,7 +10,11 @@ of the records strictly before the run being checked.
 - Each seed once: on a CPU an unchanged commit replays the same seeds to the same values, so
   pooling every record's values would count three seeds as thirty. Each seed's newest value in
   the pool counts, once; records without seed numbers count each distinct value once.
-- Speed only from records of the run's hardware: another CPU model is another speed.
+- Speed only from records of the run's hardware: another CPU model is another speed. And a
+  record counts once for speed, as its mean: machines of one CPU label differ by more than the
+  seeds of one run do (two 2-core VMs of the same label, a day apart: -11% to -16% relative
+  speed, docs/gate.md), so the run is judged as one more record, by a prediction interval from
+  the records' means; with one record the spread between runs is unknown and speed is skipped.
 """
 
 from __future__ import annotations
@@ -87,15 +91,24 @@ def current_level(
 
 def _pooled(records: list[Record], entries: list[dict[str, Any]], hardware: str) -> dict[str, Any]:
     """One baseline entry from several records' entries: each seed once (its newest value), speed
-    from the run's hardware only."""
+    from the run's hardware only, one value per record."""
     newest = entries[-1]
     same_hardware = [r.hardware == hardware for r in records]
     metrics: dict[str, dict[str, Any]] = {}
     for column in {c for e in entries for c in e["metrics"]}:
         speed = column in (*SPEEDS, ABSOLUTE_SPEED)
+        if speed:  # each record once, as its mean (the module's docstring: why)
+            means = [
+                float(e["metrics"][column]["mean"])
+                for e, here in zip(entries, same_hardware)
+                if here and column in e["metrics"]
+            ]
+            if means:
+                metrics[column] = summarised(means) | {"unit": "record"}
+            continue
         values: dict[Any, float] = {}
-        for entry, here in zip(reversed(entries), reversed(same_hardware)):  # newest first
-            if speed and not here or column not in entry["metrics"]:
+        for entry in reversed(entries):  # newest first
+            if column not in entry["metrics"]:
                 continue
             stats = entry["metrics"][column]
             found = stats.get("values") or [stats["mean"]] * int(stats["n"])
