@@ -60,6 +60,7 @@ def gate(tmp_path_factory):
         )
         return {0: "passed", 1: "failed"}.get(done.returncode, f"exit {done.returncode}: {done.stderr}") + done.stdout
 
+    through_gate.power, through_gate.root = power, root  # type: ignore[attr-defined]
     return through_gate
 
 
@@ -67,6 +68,10 @@ def gate(tmp_path_factory):
 def test_a_catastrophic_bug_fails_the_gate(gate, bug):
     outcome = gate(bug)
     assert outcome.startswith("failed") and "regressed" in outcome, outcome
+    # what the study records of each run: the verdict at both check-wide rates, and its closest call
+    recorded = gate.power.at_rates(gate.root / bug / "run", gate.root / "baseline.json")
+    assert recorded["fails_at"] == {"0.01": True, "0.05": True}, recorded
+    assert recorded["closest"]["p_holm"] < 0.01 and recorded["closest"]["p"] <= recorded["closest"]["p_holm"]
 
 
 def test_a_harmless_change_of_the_random_stream_passes(gate):
